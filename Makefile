@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make run` is a local demo: DEBUG on, SQLite under var/ unless DATABASE_URL says otherwise.
+RUN_ENV := DEBUG=True
+
+.PHONY: run test setup demo lint messages clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed.")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+	$(RUN_ENV) $(PY) manage.py migrate --verbosity 0
+	$(RUN_ENV) $(PY) manage.py load_agreement
+	$(RUN_ENV) $(PY) manage.py load_demo
+
+run: setup
+	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
+
+test: lint
+	$(VENV)/bin/pytest
+
+messages: $(VENV)/.installed-dev
+	DEBUG=True $(PY) manage.py makemessages --locale en --no-obsolete --add-location file
+	DEBUG=True $(PY) manage.py compilemessages --locale en
+
+clean:
+	rm -rf $(VENV) var staticfiles test-artifacts

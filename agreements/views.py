@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from agreements import rules
+from agreements.models import Agreement, AgreementParty, FocusArea, Signatory, SubGoal
+from tromsvekst.access import LoginNeeded
+
+
+def _get_agreement_for_user(request: HttpRequest, slug: str) -> Agreement:
+    """The agreement, if this user may read it; 404 for a logged-in outsider, login otherwise."""
+    agreement = get_object_or_404(Agreement, slug=slug)
+    if not rules.can_view_agreement(request.user, agreement):
+        if not request.user.is_authenticated:
+            raise LoginNeeded
+        raise Http404
+    return agreement
+
+
+@login_required
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    agreements = rules.visible_agreements(request.user).prefetch_related(
+        Prefetch("memberships", queryset=AgreementParty.objects.select_related("party"))
+    )
+    ctx = {"agreements": agreements}
+    return render(request, "agreements/agreement_list.html", ctx)
+
+
+def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = _get_agreement_for_user(request, slug)
+    focus_areas = FocusArea.objects.filter(agreement=agreement).prefetch_related(
+        Prefetch(
+            "sub_goals",
+            queryset=SubGoal.objects.order_by("order", "code").prefetch_related("strategies"),
+        )
+    )
+    ctx = {
+        "agreement": agreement,
+        "memberships": agreement.memberships.select_related("party"),
+        "signatories": Signatory.objects.filter(agreement=agreement).select_related("party"),
+        "focus_areas": focus_areas,
+        "central_themes": agreement.central_themes.all(),
+        "long_term_effects": agreement.long_term_effects.all(),
+        "process_events": agreement.process_events.all(),
+        "basis_documents": agreement.basis_documents.all(),
+        "can_view_internal": rules.can_view_internal(request.user, agreement),
+    }
+    return render(request, "agreements/agreement_detail.html", ctx)

@@ -1,0 +1,21 @@
+"""Turning "you must log in first" into a redirect, from any depth of a view."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+
+
+class LoginNeeded(Exception):
+    """Raised by an access helper when an anonymous user asks for something that needs login."""
+
+
+class LoginNeededMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, LoginNeeded):
+            return redirect_to_login(request.get_full_path())
+        return None
