@@ -254,7 +254,7 @@ class SubGoal(models.Model):
     def clean(self) -> None:
         import re
 
-        if self.code and not re.match(SUB_GOAL_CODE_PATTERN, self.code):
+        if self.code and not re.fullmatch(SUB_GOAL_CODE_PATTERN, self.code):
             raise ValidationError({"code": _("Koden skal være to tall med punktum, som «1.2».")})
         if self.focus_area_id and self.agreement_id != self.focus_area.agreement_id:
             raise ValidationError(

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from agreements.models import (
     Agreement,
@@ -121,7 +121,7 @@ def agreement_load(*, data: dict, reset: bool = False) -> LoadResult:
         )
         result.agreement = agreement
 
-        membership_pks = []
+        membership_pks, parties = [], {}
         for order, item in enumerate(data["parties"], start=1):
             party = upsert(
                 Party,
@@ -139,11 +139,16 @@ def agreement_load(*, data: dict, reset: bool = False) -> LoadResult:
                 party=party,
             )
             membership_pks.append(membership.pk)
+            parties[party.slug] = party
         upsert.prune(agreement.memberships.all(), membership_pks)
 
         keep = []
         for order, item in enumerate(data["signatories"], start=1):
-            party = Party.objects.get(slug=item["party"])
+            party = parties.get(item["party"])
+            if party is None:
+                raise AgreementFileError(
+                    f"signatory {item['name']!r}: {item['party']!r} is not a party to the agreement"
+                )
             signatory = upsert(
                 Signatory,
                 {"party": party, "name": item["name"], "title": item["title"]},
@@ -217,6 +222,6 @@ def agreement_load(*, data: dict, reset: bool = False) -> LoadResult:
             for order, item in enumerate(data["process_events"], start=1)
         ]
         upsert.prune(agreement.process_events.all(), keep)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, IntegrityError, DataError) as exc:
         raise AgreementFileError(f"The agreement file is incomplete or malformed: {exc!r}") from exc
     return result

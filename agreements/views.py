@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
 
 from agreements import rules
 from agreements.models import Agreement, AgreementParty, FocusArea, Signatory, SubGoal
@@ -18,6 +19,7 @@ def _get_agreement_for_user(request: HttpRequest, slug: str) -> Agreement:
     return agreement
 
 
+@require_GET
 @login_required
 def agreement_list(request: HttpRequest) -> HttpResponse:
     agreements = rules.visible_agreements(request.user).prefetch_related(
@@ -27,6 +29,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     return render(request, "agreements/agreement_list.html", ctx)
 
 
+@require_GET
 def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = _get_agreement_for_user(request, slug)
     focus_areas = FocusArea.objects.filter(agreement=agreement).prefetch_related(

@@ -1,5 +1,6 @@
 """Settings for the Tromsvekst portal, read from environment variables (see README)."""
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -9,7 +10,11 @@ from tromsvekst.env import database_from_url, envbool, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = envbool("DEBUG", "False")
+# pytest (which sets PYTEST_VERSION) runs with the defaults of a local run: a throwaway secret
+# key, no HTTPS redirect, plain static files. pytest-django still runs the tests with DEBUG off.
+# Everywhere else DEBUG is off unless the environment says "True".
+TESTING = "PYTEST_VERSION" in os.environ
+DEBUG = envbool("DEBUG", "True" if TESTING else "False")
 
 if DEBUG:
     SECRET_KEY = envstr("SECRET_KEY", "django-insecure-local-development-only")
@@ -176,3 +181,6 @@ LOGGING = {
 
 # Where the agreement texts that ship with the portal live.
 FIXTURES_DIR = BASE_DIR / "fixtures"
+
+# Django 6 behaviour now: a URL typed without a scheme means https.
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -15,5 +15,6 @@ urlpatterns = [
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("tilgjengelighetserklaering/", views.accessibility_statement, name="accessibility"),
     path("avtaler/", include("agreements.urls")),
+    path("", include("actionplans.urls")),
     path("admin/", admin.site.urls),
 ]

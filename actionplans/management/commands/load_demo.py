@@ -5,7 +5,7 @@ from agreements.models import Agreement
 
 
 class Command(BaseCommand):
-    help = "Add the demo users and example data (marked as example data). Safe to run again."
+    help = "Add the demo users, the example action plan and its history (all marked as example data). Safe to run again."
 
     def handle(self, *args, **options):
         if not Agreement.objects.filter(slug=REAL_AGREEMENT).exists():

@@ -1,0 +1,93 @@
+from django import forms
+from django.contrib import admin
+
+from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate
+from actionplans.services import progress_log, progress_validate
+
+
+class CorrectionForm(forms.ModelForm):
+    class Meta:
+        model = ProgressUpdate
+        fields = ["milestone", "status", "percent", "comment", "evidence_url"]
+
+    def clean(self):
+        data = super().clean()
+        if {"status", "percent"} <= data.keys():
+            progress_validate(
+                status=data["status"], percent=data["percent"], comment=data.get("comment", "")
+            )
+        return data
+
+
+class ActionInline(admin.TabularInline):
+    model = Action
+    extra = 0
+    fields = ["number", "title", "sub_goal", "lead_party", "order"]
+    show_change_link = True
+
+
+@admin.register(ActionPlan)
+class ActionPlanAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "agreement", "status", "adopted_on", "is_example"]
+    list_filter = ["agreement", "status", "is_example"]
+    search_fields = ["agreement__title"]
+    inlines = [ActionInline]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["title", "due_date", "responsible", "status", "percent", "order"]
+    readonly_fields = ["status", "percent"]
+    show_change_link = True
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "plan", "sub_goal", "lead_party"]
+    list_filter = ["plan__agreement", "plan", "lead_party"]
+    search_fields = ["number", "title", "description"]
+    filter_horizontal = ["strategies", "responsible"]
+    list_select_related = ["plan__agreement", "sub_goal", "lead_party"]
+    inlines = [MilestoneInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["title", "action", "due_date", "status", "percent"]
+    list_filter = ["status", "action__plan__agreement", "action__plan"]
+    search_fields = ["title", "description", "action__number"]
+    readonly_fields = ["status", "percent", "completed_on"]
+    list_select_related = ["action__plan"]
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    """Append-only: an administrator may add a correcting update, never change or delete one."""
+
+    list_display = ["milestone", "status", "percent", "author", "created_at", "is_correction"]
+    list_filter = ["status", "is_correction", "milestone__action__plan__agreement"]
+    search_fields = ["milestone__title", "comment", "author__username"]
+    form = CorrectionForm
+    fields = ["milestone", "status", "percent", "comment", "evidence_url"]
+    autocomplete_fields = ["milestone"]
+    list_select_related = ["milestone", "author"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        update = progress_log(
+            milestone=obj.milestone,
+            user=request.user,
+            status=obj.status,
+            percent=obj.percent,
+            comment=obj.comment,
+            evidence_url=obj.evidence_url,
+            seen_version=obj.milestone.version,
+            is_correction=True,
+        )
+        obj.pk = update.pk

@@ -1,0 +1,280 @@
+from django import forms
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from actionplans.models import Action, ActionPlan, Milestone, Status
+from actionplans.services import progress_validate
+from agreements.models import Coordinator, FocusArea, Party, Strategy, SubGoal
+
+
+class ProgressForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
+    percent = forms.IntegerField(
+        label=_("Prosent fullført"),
+        min_value=0,
+        max_value=100,
+        help_text=_("Et helt tall fra 0 til 100. «Fullført» settes alltid til 100."),
+        error_messages={"invalid": _("Skriv et helt tall fra 0 til 100.")},
+    )
+    comment = forms.CharField(
+        label=_("Kommentar"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Påkrevd ved «Risiko» og «Forsinket»."),
+    )
+    evidence_url = forms.URLField(
+        label=_("Lenke til dokumentasjon"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Valgfritt: lenke til referat, rapport eller sak."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def clean(self):
+        data = super().clean()
+        if "status" in data and "percent" in data:
+            try:
+                progress_validate(
+                    status=data["status"], percent=data["percent"], comment=data.get("comment", "")
+                )
+            except forms.ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    for error in errors:
+                        self.add_error(field, error)
+        return data
+
+
+class PlanFilterForm(forms.Form):
+    """The plan page's filters, read from the query string; bad values are ignored."""
+
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Alle"))] + list(Status.choices)
+    )
+    party = forms.ModelChoiceField(
+        label=_("Ansvarlig part"),
+        required=False,
+        queryset=Party.objects.none(),
+        empty_label=_("Alle"),
+    )
+    focus_area = forms.ModelChoiceField(
+        label=_("Innsatsområde"),
+        required=False,
+        queryset=FocusArea.objects.none(),
+        empty_label=_("Alle"),
+    )
+    overdue = forms.BooleanField(label=_("Bare forfalte"), required=False)
+
+    def __init__(self, *args, agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = agreement.parties.all()
+        self.fields["focus_area"].queryset = agreement.focus_areas.all()
+        self.fields["focus_area"].label_from_instance = lambda fa: f"{fa.number}. {fa.title}"
+
+    def filter(self, milestones):
+        if not self.is_valid():
+            return milestones
+        data = self.cleaned_data
+        if data.get("status"):
+            milestones = milestones.filter(status=data["status"])
+        if data.get("party"):
+            milestones = milestones.filter(action__lead_party=data["party"])
+        if data.get("focus_area"):
+            milestones = milestones.filter(action__sub_goal__focus_area=data["focus_area"])
+        if data.get("overdue"):
+            milestones = milestones.overdue()
+        return milestones
+
+    @property
+    def active(self) -> bool:
+        return self.is_valid() and any(self.cleaned_data.values())
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value is sent as YYYY-MM-DD whatever the browser shows."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _add_input_class(form: forms.BaseForm) -> None:
+    """Designsystemet styles inputs, selects, textareas and checkboxes by the ds-input class."""
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("class", "ds-input")
+
+
+def _strategy_label(strategy: Strategy) -> str:
+    return f"{strategy.sub_goal.code}: {strategy.text}"
+
+
+def _sub_goal_label(sub_goal: SubGoal) -> str:
+    return f"{sub_goal.code}: {Truncator(sub_goal.text).chars(100)}"
+
+
+def _coordinator_label(coordinator: Coordinator) -> str:
+    name = coordinator.user.get_full_name() or coordinator.user.get_username()
+    return f"{name} ({coordinator.party.name})"
+
+
+def _agreement_coordinators(agreement):
+    """The people who may be made responsible: this agreement's coordinators, not its readers."""
+    return Coordinator.objects.filter(
+        agreement=agreement, role=Coordinator.Role.COORDINATOR
+    ).select_related("user", "party")
+
+
+class ActionForm(forms.ModelForm):
+    """Create or change a tiltak. Every choice is limited to the plan's own agreement."""
+
+    class Meta:
+        model = Action
+        fields = [
+            "number",
+            "title",
+            "description",
+            "sub_goal",
+            "strategies",
+            "lead_party",
+            "responsible",
+            "partners",
+            "order",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "strategies": forms.CheckboxSelectMultiple,
+            "responsible": forms.CheckboxSelectMultiple,
+            "partners": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "number": _("Nummer"),
+            "title": _("Tittel"),
+            "description": _("Beskrivelse"),
+            "sub_goal": _("Delmål"),
+            "strategies": _("Strategier tiltaket følger opp"),
+            "lead_party": _("Ansvarlig part"),
+            "responsible": _("Ansvarlige koordinatorer"),
+            "partners": _("Samarbeidspartnere"),
+            "order": _("Rekkefølge"),
+        }
+        help_texts = {
+            "number": _("Entydig i planen, for eksempel «1.2-3»."),
+            "sub_goal": _("Delmålet tiltaket hører under i planen."),
+            "strategies": _("Velg minst én strategi fra avtalen."),
+            "responsible": _("Bare koordinatorer for denne avtalen kan velges."),
+            "partners": _("Valgfritt: andre som er med, for eksempel kommuner eller næringsliv."),
+            "order": _("Tiltak med lavere tall vises først."),
+        }
+        error_messages = {
+            "number": {"required": _("Skriv et nummer for tiltaket.")},
+            "title": {"required": _("Skriv en tittel for tiltaket.")},
+            "sub_goal": {
+                "required": _("Velg delmålet tiltaket hører under."),
+                "invalid_choice": _("Velg et delmål fra avtalen."),
+            },
+            "strategies": {
+                "required": _("Velg minst én strategi tiltaket følger opp."),
+                "invalid_choice": _("Velg bare strategier fra denne avtalen."),
+                "invalid_pk_value": _("Velg bare strategier fra denne avtalen."),
+            },
+            "lead_party": {"invalid_choice": _("Velg en av avtalens parter.")},
+            "responsible": {
+                "invalid_choice": _("Velg bare koordinatorer for denne avtalen."),
+                "invalid_pk_value": _("Velg bare koordinatorer for denne avtalen."),
+            },
+            "order": {"invalid": _("Skriv et helt tall.")},
+        }
+
+    def __init__(self, *args, plan: ActionPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.instance.plan = plan
+        agreement = plan.agreement
+        fields = self.fields
+        fields["sub_goal"].queryset = SubGoal.objects.filter(agreement=agreement)
+        fields["sub_goal"].label_from_instance = _sub_goal_label
+        fields["sub_goal"].empty_label = _("Velg delmål")
+        fields["strategies"].queryset = Strategy.objects.filter(
+            sub_goal__agreement=agreement
+        ).select_related("sub_goal")
+        fields["strategies"].label_from_instance = _strategy_label
+        fields["lead_party"].queryset = agreement.parties.all()
+        fields["lead_party"].empty_label = _("Ingen valgt")
+        fields["responsible"].queryset = _agreement_coordinators(agreement)
+        fields["responsible"].label_from_instance = _coordinator_label
+        _add_input_class(self)
+
+    def clean_number(self) -> str:
+        number = self.cleaned_data["number"]
+        # The model's unique constraint covers (plan, number), but plan is not a form field,
+        # so ModelForm would skip it and the database would answer with an IntegrityError.
+        taken = Action.objects.filter(plan=self.plan, number=number).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _("Planen har allerede et tiltak med nummeret «%(number)s». Velg et annet nummer."),
+                code="unique",
+                params={"number": number},
+            )
+        return number
+
+    def clean_strategies(self):
+        strategies = self.cleaned_data["strategies"]
+        # The queryset already limits the choices; this keeps the rule visible and unbreakable.
+        foreign = [s for s in strategies if s.sub_goal.agreement_id != self.plan.agreement_id]
+        if foreign:
+            raise forms.ValidationError(
+                _("Velg bare strategier fra denne avtalen."), code="invalid_choice"
+            )
+        return strategies
+
+
+class MilestoneForm(forms.ModelForm):
+    """Create or change a milestone. Status and percent change only by logging progress."""
+
+    class Meta:
+        model = Milestone
+        fields = ["title", "description", "due_date", "responsible", "order"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "due_date": DateInput,
+        }
+        labels = {
+            "title": _("Tittel"),
+            "description": _("Beskrivelse"),
+            "due_date": _("Frist"),
+            "responsible": _("Ansvarlig"),
+            "order": _("Rekkefølge"),
+        }
+        help_texts = {
+            "order": _("Milepæler med samme frist vises i denne rekkefølgen."),
+        }
+        error_messages = {
+            "title": {"required": _("Skriv en tittel for milepælen.")},
+            "due_date": {
+                "required": _("Skriv en frist."),
+                "invalid": _("Skriv fristen som en dato, for eksempel 2026-06-30."),
+            },
+            "responsible": {"invalid_choice": _("Velg en koordinator for denne avtalen.")},
+            "order": {"invalid": _("Skriv et helt tall.")},
+        }
+
+    def __init__(self, *args, action: Action, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.action = action
+        plan = action.plan
+        due = self.fields["due_date"]
+        # Milestone.clean() checks the period; these attributes let the browser help too.
+        due.widget.attrs.update(
+            {"min": plan.first_day.isoformat(), "max": plan.last_day.isoformat()}
+        )
+        due.help_text = _("En dato i planperioden, fra %(first)s til %(last)s.") % {
+            "first": date_format(plan.first_day, "j. F Y"),
+            "last": date_format(plan.last_day, "j. F Y"),
+        }
+        self.fields["responsible"].queryset = _agreement_coordinators(plan.agreement)
+        self.fields["responsible"].label_from_instance = _coordinator_label
+        self.fields["responsible"].empty_label = _("Ingen valgt")
+        _add_input_class(self)

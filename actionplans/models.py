@@ -1,0 +1,382 @@
+"""Two-year action plans (handlingsplaner), their actions (tiltak), milestones (milepæler) and
+the append-only progress updates coordinators log on them."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Avg, Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement, Coordinator, Party, Strategy, SubGoal
+
+
+class Status(models.TextChoices):
+    """The status vocabulary for milestones (design notes). "Forfalt" is derived, not stored."""
+
+    NOT_STARTED = "not_started", _("Ikke startet")
+    ON_TRACK = "on_track", _("I rute")
+    AT_RISK = "at_risk", _("Risiko")
+    DELAYED = "delayed", _("Forsinket")
+    DONE = "done", _("Fullført")
+    CANCELLED = "cancelled", _("Avlyst")
+
+
+CLOSED_STATUSES = (Status.DONE, Status.CANCELLED)
+STATUSES_NEEDING_COMMENT = (Status.AT_RISK, Status.DELAYED)
+# From better to worse, for "status changes for the worse".
+STATUS_RANK = {
+    Status.DONE: 0,
+    Status.ON_TRACK: 1,
+    Status.NOT_STARTED: 2,
+    Status.AT_RISK: 3,
+    Status.DELAYED: 4,
+    Status.CANCELLED: 5,
+}
+
+
+def local_today() -> datetime.date:
+    """Today in Europe/Oslo, the time zone every due date is read in."""
+    return timezone.localdate()
+
+
+class ActionPlanQuerySet(models.QuerySet):
+    def with_progress(self):
+        """Annotate each plan with its milestone count, status counts and average percent."""
+        return self.annotate(**rollup_aggregates("actions__milestones__"))
+
+
+class ActionPlan(models.Model):
+    class PlanStatus(models.TextChoices):
+        DRAFT = "draft", _("Utkast")
+        ADOPTED = "adopted", _("Vedtatt")
+        CLOSED = "closed", _("Avsluttet")
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="action_plans", verbose_name=_("avtale")
+    )
+    start_year = models.PositiveSmallIntegerField(_("første år"))
+    end_year = models.PositiveSmallIntegerField(_("siste år"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    adopted_on = models.DateField(_("vedtatt dato"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="next_plans",
+        verbose_name=_("forrige plan"),
+    )
+    is_example = models.BooleanField(
+        _("eksempeldata"), default=False, help_text=_("Planen er laget som eksempel.")
+    )
+
+    objects = ActionPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("handlingsplan")
+        verbose_name_plural = _("handlingsplaner")
+        ordering = ["agreement", "start_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "start_year", "end_year"],
+                name="one_plan_per_agreement_and_period",
+                violation_error_message=_(
+                    "Avtalen har allerede en handlingsplan for denne perioden."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_year__gte=models.F("start_year")),
+                name="plan_period_ordered",
+                violation_error_message=_("Siste år kan ikke være før første år."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Handlingsplan %(period)s") % {"period": self.period}
+
+    def get_absolute_url(self) -> str:
+        return reverse("actionplans:plan-detail", args=[self.pk])
+
+    @property
+    def period(self) -> str:
+        return f"{self.start_year}–{self.end_year}"
+
+    @property
+    def first_day(self) -> datetime.date:
+        return datetime.date(self.start_year, 1, 1)
+
+    @property
+    def last_day(self) -> datetime.date:
+        return datetime.date(self.end_year, 12, 31)
+
+    def clean(self) -> None:
+        agreement = getattr(self, "agreement", None)
+        if (
+            agreement
+            and self.start_year
+            and self.end_year
+            and (self.start_year < agreement.start_year or self.end_year > agreement.end_year)
+        ):
+            raise ValidationError(
+                _("Planperioden må ligge innenfor avtalens periode (%(period)s).")
+                % {"period": agreement.period}
+            )
+
+
+class Action(models.Model):
+    """Tiltak: a measure in a plan that serves one or more of the agreement's strategies."""
+
+    plan = models.ForeignKey(
+        ActionPlan,
+        on_delete=models.CASCADE,
+        related_name="actions",
+        verbose_name=_("handlingsplan"),
+    )
+    number = models.CharField(
+        _("nummer"), max_length=20, help_text=_("Entydig i planen, for eksempel «1.2-3».")
+    )
+    title = models.CharField(_("tittel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    sub_goal = models.ForeignKey(
+        SubGoal,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("delmål"),
+        help_text=_("Delmålet tiltaket hører under i planen."),
+    )
+    strategies = models.ManyToManyField(
+        Strategy, related_name="actions", verbose_name=_("strategier tiltaket følger opp")
+    )
+    lead_party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_actions",
+        verbose_name=_("ansvarlig part"),
+    )
+    responsible = models.ManyToManyField(
+        Coordinator, blank=True, related_name="actions", verbose_name=_("ansvarlige koordinatorer")
+    )
+    partners = models.TextField(_("samarbeidspartnere"), blank=True)
+    order = models.PositiveSmallIntegerField(_("rekkefølge"), default=0)
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name=_("videreført fra"),
+    )
+
+    class Meta:
+        verbose_name = _("tiltak")
+        verbose_name_plural = _("tiltak")
+        ordering = ["plan", "order", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "number"],
+                name="action_number_unique_in_plan",
+                violation_error_message=_("Planen har allerede et tiltak med dette nummeret."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("actionplans:plan-detail", args=[self.plan_id]) + f"#tiltak-{self.pk}"
+
+    def clean(self) -> None:
+        plan = getattr(self, "plan", None)
+        sub_goal = getattr(self, "sub_goal", None)
+        if plan and sub_goal and sub_goal.agreement_id != plan.agreement_id:
+            raise ValidationError({"sub_goal": _("Delmålet hører til en annen avtale enn planen.")})
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None):
+        """Due date passed (in Europe/Oslo) and neither done nor cancelled."""
+        return self.open().filter(due_date__lt=today or local_today())
+
+    def in_plan(self, plan: ActionPlan):
+        return self.filter(action__plan=plan)
+
+
+class Milestone(models.Model):
+    action = models.ForeignKey(
+        Action, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("tiltak")
+    )
+    title = models.CharField(_("tittel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    due_date = models.DateField(_("frist"))
+    responsible = models.ForeignKey(
+        Coordinator,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="milestones",
+        verbose_name=_("ansvarlig"),
+    )
+    # The current state: always the latest progress update's, written by services.progress_log.
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
+    percent = models.PositiveSmallIntegerField(
+        _("prosent fullført"), default=0, validators=[MaxValueValidator(100)]
+    )
+    completed_on = models.DateField(_("fullført dato"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("versjon"), default=0, editable=False)
+    last_update = models.ForeignKey(
+        "ProgressUpdate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("siste statusoppdatering"),
+    )
+    order = models.PositiveSmallIntegerField(_("rekkefølge"), default=0)
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        verbose_name=_("videreført fra"),
+    )
+
+    objects = MilestoneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("milepæl")
+        verbose_name_plural = _("milepæler")
+        ordering = ["due_date", "order", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__lte=100), name="milestone_percent_at_most_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"], name="milestone_status_due")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("actionplans:milestone-detail", args=[self.pk])
+
+    def is_overdue(self, today: datetime.date | None = None) -> bool:
+        return self.status not in CLOSED_STATUSES and self.due_date < (today or local_today())
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()
+
+    def clean(self) -> None:
+        if self.due_date and self.action_id:
+            plan = self.action.plan
+            if not plan.first_day <= self.due_date <= plan.last_day:
+                raise ValidationError(
+                    {
+                        "due_date": _("Fristen må ligge innenfor planperioden %(period)s.")
+                        % {"period": plan.period}
+                    }
+                )
+
+
+class ProgressUpdate(models.Model):
+    """Statusoppdatering. Append-only: never changed or deleted, only followed by another."""
+
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.CASCADE, related_name="updates", verbose_name=_("milepæl")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+        verbose_name=_("skrevet av"),
+    )
+    created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    percent = models.PositiveSmallIntegerField(
+        _("prosent fullført"), validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    comment = models.TextField(_("kommentar"), blank=True)
+    evidence_url = models.URLField(_("lenke til dokumentasjon"), blank=True, max_length=500)
+    previous_status = models.CharField(
+        _("forrige status"), max_length=20, choices=Status.choices, blank=True
+    )
+    previous_percent = models.PositiveSmallIntegerField(_("forrige prosent"), null=True, blank=True)
+    is_correction = models.BooleanField(
+        _("rettelse"),
+        default=False,
+        help_text=_("Lagt inn av en administrator for å rette en feil."),
+    )
+
+    class Meta:
+        verbose_name = _("statusoppdatering")
+        verbose_name_plural = _("statusoppdateringer")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percent__lte=100), name="update_percent_at_most_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["milestone", "-created_at"], name="update_milestone_time")]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.get_status_display()} {self.percent} %"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError(
+                _("En statusoppdatering kan ikke endres. Legg inn en ny i stedet.")
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("En statusoppdatering kan ikke slettes."))
+
+    @property
+    def status_changed(self) -> bool:
+        return bool(self.previous_status) and self.previous_status != self.status
+
+    @property
+    def got_worse(self) -> bool:
+        if not self.previous_status:
+            return False
+        return STATUS_RANK[Status(self.status)] > STATUS_RANK[Status(self.previous_status)]
+
+    @property
+    def previous_status_label(self) -> str:
+        return Status(self.previous_status).label if self.previous_status else ""
+
+
+def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> dict:
+    """Aggregates for milestone roll-ups, relative to the milestone table by ``prefix``.
+
+    Gives ``total``, one ``n_<status>`` per status, ``overdue`` and ``avg_percent`` (the mean
+    percent of milestones that are not cancelled). Used with ``aggregate`` and ``annotate``.
+    """
+    today = today or local_today()
+    status = f"{prefix}status"
+    out = {"total": Count(f"{prefix}pk", distinct=True)}
+    for value in Status.values:
+        out[f"n_{value}"] = Count(f"{prefix}pk", filter=Q(**{status: value}), distinct=True)
+    out["overdue"] = Count(
+        f"{prefix}pk",
+        filter=Q(**{f"{prefix}due_date__lt": today}) & ~Q(**{f"{status}__in": CLOSED_STATUSES}),
+        distinct=True,
+    )
+    out["avg_percent"] = Avg(f"{prefix}percent", filter=~Q(**{status: Status.CANCELLED}))
+    return out

@@ -1,0 +1,164 @@
+"""Writes to action plans that carry a rule: logging progress, carrying a plan over."""
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from actionplans.models import (
+    CLOSED_STATUSES,
+    STATUSES_NEEDING_COMMENT,
+    Action,
+    ActionPlan,
+    Milestone,
+    ProgressUpdate,
+    Status,
+    local_today,
+)
+
+
+class ProgressConflict(Exception):
+    """Someone else logged progress after the form was opened."""
+
+    def __init__(self, milestone: Milestone, updates: list[ProgressUpdate]):
+        self.milestone = milestone
+        self.updates = updates  # the updates the user has not seen, newest first
+        super().__init__("progress conflict")
+
+
+def progress_validate(*, status: str, percent: int, comment: str) -> None:
+    errors = {}
+    if status not in Status.values:
+        errors["status"] = _("Velg en gyldig status.")
+    if not 0 <= percent <= 100:
+        errors["percent"] = _("Prosent fullført må være et tall fra 0 til 100.")
+    if status in STATUSES_NEEDING_COMMENT and not comment.strip():
+        errors["comment"] = _(
+            "Skriv en kommentar som forklarer hvorfor milepælen er «%(status)s»."
+        ) % {"status": Status(status).label}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def progress_log(
+    *,
+    milestone: Milestone,
+    user: User,
+    status: str,
+    percent: int,
+    comment: str = "",
+    evidence_url: str = "",
+    seen_version: int,
+    is_correction: bool = False,
+) -> ProgressUpdate:
+    """Append a progress update and make it the milestone's current state.
+
+    ``seen_version`` is the milestone version the user's form was opened at; if anyone logged
+    progress since, ProgressConflict is raised and nothing is saved. The milestone row is locked
+    (on PostgreSQL) so that two saves at the same moment cannot both pass the check.
+    """
+    progress_validate(status=status, percent=percent, comment=comment)
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if locked.version != seen_version:
+        unseen = list(
+            locked.updates.select_related("author").order_by("-created_at", "-pk")[
+                : max(locked.version - seen_version, 1)
+            ]
+        )
+        raise ProgressConflict(locked, unseen)
+    if status == Status.DONE:
+        percent = 100
+    update = ProgressUpdate.objects.create(
+        milestone=locked,
+        author=user,
+        status=status,
+        percent=percent,
+        comment=comment.strip(),
+        evidence_url=evidence_url.strip(),
+        previous_status=locked.status,
+        previous_percent=locked.percent,
+        is_correction=is_correction,
+    )
+    locked.status = status
+    locked.percent = percent
+    locked.completed_on = (locked.completed_on or local_today()) if status == Status.DONE else None
+    locked.version += 1
+    locked.last_update = update
+    locked.save(update_fields=["status", "percent", "completed_on", "version", "last_update"])
+    milestone.refresh_from_db()
+    return update
+
+
+@transaction.atomic
+def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
+    """Make a draft of the next two-year plan holding what is neither done nor cancelled.
+
+    Each carried action and milestone links to its original, so the history stays reachable.
+    A milestone carried over starts the new plan with its current status and percent and a
+    due date moved into the new period when the old one lies before it.
+    """
+    start = plan.end_year + 1
+    end = start + (plan.end_year - plan.start_year)
+    if end > plan.agreement.end_year:
+        raise ValidationError(
+            _(
+                "Avtalen varer bare til %(year)s, så det kan ikke lages en plan for %(start)s–%(end)s."
+            )
+            % {"year": plan.agreement.end_year, "start": start, "end": end}
+        )
+    if ActionPlan.objects.filter(agreement=plan.agreement, start_year=start, end_year=end).exists():
+        raise ValidationError(
+            _("Handlingsplanen for %(start)s–%(end)s finnes allerede.")
+            % {"start": start, "end": end}
+        )
+    new_plan = ActionPlan.objects.create(
+        agreement=plan.agreement,
+        start_year=start,
+        end_year=end,
+        status=ActionPlan.PlanStatus.DRAFT,
+        previous=plan,
+        is_example=plan.is_example,
+    )
+    open_milestones = Milestone.objects.in_plan(plan).exclude(status__in=CLOSED_STATUSES)
+    actions = (
+        Action.objects.filter(plan=plan, milestones__in=open_milestones)
+        .distinct()
+        .prefetch_related("strategies", "responsible")
+        .order_by("order", "number")
+    )
+    first_day = new_plan.first_day
+    for action in actions:
+        copy = Action.objects.create(
+            plan=new_plan,
+            number=action.number,
+            title=action.title,
+            description=action.description,
+            sub_goal=action.sub_goal,
+            lead_party=action.lead_party,
+            partners=action.partners,
+            order=action.order,
+            carried_from=action,
+        )
+        copy.strategies.set(action.strategies.all())
+        copy.responsible.set(action.responsible.all())
+        for milestone in open_milestones.filter(action=action).order_by("due_date", "order"):
+            carried = Milestone.objects.create(
+                action=copy,
+                title=milestone.title,
+                description=milestone.description,
+                due_date=max(milestone.due_date, first_day),
+                responsible=milestone.responsible,
+                order=milestone.order,
+                carried_from=milestone,
+            )
+            if milestone.status != Status.NOT_STARTED or milestone.percent:
+                progress_log(
+                    milestone=carried,
+                    user=user,
+                    status=milestone.status,
+                    percent=milestone.percent,
+                    comment=_("Videreført fra handlingsplan %(period)s.") % {"period": plan.period},
+                    seen_version=0,
+                )
+    return new_plan

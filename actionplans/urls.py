@@ -1,0 +1,20 @@
+from django.urls import path
+
+from actionplans import views, views_edit, views_excel
+
+app_name = "actionplans"
+
+urlpatterns = [
+    path("avtaler/<slug:slug>/handlingsplaner/", views.plan_list, name="plan-list"),
+    path("handlingsplaner/<int:pk>/", views.plan_detail, name="plan-detail"),
+    path("handlingsplaner/<int:pk>/neste/", views_edit.plan_carry_over, name="plan-carry-over"),
+    path("handlingsplaner/<int:pk>/excel/", views_excel.plan_export, name="plan-export"),
+    path("handlingsplaner/<int:pk>/import/", views_excel.plan_import, name="plan-import"),
+    path("handlingsplaner/<int:pk>/tiltak/nytt/", views_edit.action_create, name="action-create"),
+    path("tiltak/<int:pk>/endre/", views_edit.action_edit, name="action-edit"),
+    path("tiltak/<int:pk>/milepaeler/ny/", views_edit.milestone_create, name="milestone-create"),
+    path("milepaeler/<int:pk>/", views.milestone_detail, name="milestone-detail"),
+    path("milepaeler/<int:pk>/endre/", views_edit.milestone_edit, name="milestone-edit"),
+    path("milepaeler/<int:pk>/slett/", views_edit.milestone_delete, name="milestone-delete"),
+    path("milepaeler/<int:pk>/status/", views.progress_log, name="progress-log"),
+]

@@ -1,0 +1,230 @@
+from urllib.parse import urlsplit
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import reswap, retarget, trigger_client_event
+
+from actionplans.access import check_agreement_access, get_milestone_for_user, get_plan_for_user
+from actionplans.forms import PlanFilterForm, ProgressForm
+from actionplans.models import ActionPlan, Milestone, local_today
+from actionplans.selectors import Rollup, plan_rollups
+from actionplans.services import ProgressConflict
+from actionplans.services import progress_log as log_progress
+from agreements import rules
+from agreements.models import Agreement
+
+
+@require_GET
+def plan_list(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = get_object_or_404(Agreement, slug=slug)
+    check_agreement_access(request, agreement, edit=False)
+    plans = ActionPlan.objects.filter(agreement=agreement).with_progress().order_by("start_year")
+    ctx = {
+        "agreement": agreement,
+        "plans": plans,
+        "can_edit": rules.can_edit_agreement(request.user, agreement),
+    }
+    return render(request, "actionplans/plan_list.html", ctx)
+
+
+def _plan_tree(milestones: list[Milestone], rollups: dict) -> list[dict]:
+    """innsatsområde → delmål → tiltak → milepæler, from one list of milestones."""
+    areas: dict[int, dict] = {}
+    for milestone in milestones:
+        action = milestone.action
+        sub_goal = action.sub_goal
+        area = areas.setdefault(
+            sub_goal.focus_area_id, {"focus_area": sub_goal.focus_area, "sub_goals": {}}
+        )
+        goal = area["sub_goals"].setdefault(sub_goal.pk, {"sub_goal": sub_goal, "actions": {}})
+        entry = goal["actions"].setdefault(action.pk, {"action": action, "milestones": []})
+        entry["milestones"].append(milestone)
+    tree = []
+    for area in sorted(areas.values(), key=lambda a: a["focus_area"].number):
+        goals = sorted(
+            area["sub_goals"].values(), key=lambda g: (g["sub_goal"].order, g["sub_goal"].code)
+        )
+        for goal in goals:
+            goal["actions"] = sorted(
+                goal["actions"].values(), key=lambda a: (a["action"].order, a["action"].number)
+            )
+        for goal in goals:
+            goal["rollup"] = rollups["sub_goal"][goal["sub_goal"].pk]
+            for entry in goal["actions"]:
+                entry["rollup"] = rollups["action"][entry["action"].pk]
+        tree.append(
+            {
+                "focus_area": area["focus_area"],
+                "sub_goals": goals,
+                "rollup": rollups["focus_area"][area["focus_area"].pk],
+            }
+        )
+    return tree
+
+
+def _plan_milestones(plan: ActionPlan):
+    return (
+        Milestone.objects.in_plan(plan)
+        .select_related(
+            "action__sub_goal__focus_area",
+            "action__lead_party",
+            "last_update__author",
+            "responsible__user",
+        )
+        .order_by("action__order", "action__number", "due_date", "order", "pk")
+    )
+
+
+@require_GET
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_plan_for_user(request, pk)
+    filters = PlanFilterForm(request.GET or None, agreement=plan.agreement)
+    all_milestones = _plan_milestones(plan)
+    milestones = filters.filter(all_milestones)
+    rollups = plan_rollups(milestones)
+    milestone_list = list(milestones)
+    ctx = {
+        "plan": plan,
+        "agreement": plan.agreement,
+        "filters": filters,
+        "tree": _plan_tree(milestone_list, rollups),
+        "back_url": request.get_full_path(),
+        "rollups": rollups,
+        "shown": len(milestone_list),
+        "total_in_plan": all_milestones.count() if filters.active else len(milestone_list),
+        "today": local_today(),
+        "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
+        "next_plan": plan.next_plans.first(),
+    }
+    return render(request, "actionplans/plan_detail.html", ctx)
+
+
+@require_GET
+def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_milestone_for_user(request, pk)
+    if request.htmx:
+        # The plan page asks for the row back, e.g. when an inline form is cancelled.
+        ctx = _row_context(request, milestone) | {"back_url": _safe_back(request, milestone)}
+        return render(request, "actionplans/plan_detail.html#milestone-row", ctx)
+    ctx = {
+        "milestone": milestone,
+        "plan": milestone.action.plan,
+        "agreement": milestone.action.plan.agreement,
+        "updates": milestone.updates.select_related("author"),
+        "can_edit": rules.can_edit_agreement(request.user, milestone.action.plan.agreement),
+        "today": local_today(),
+    }
+    return render(request, "actionplans/milestone_detail.html", ctx)
+
+
+def _safe_back(request: HttpRequest, milestone: Milestone) -> str:
+    """Where to go after saving: a local path from ?next=, else the plan page."""
+    back = request.POST.get("next") or request.GET.get("next") or ""
+    # Django's check also catches what a browser would turn into another site, such as
+    # "/\t/evil.example" (tabs and newlines are dropped from URLs) or "/\\evil.example".
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        back = milestone.action.plan.get_absolute_url()
+    return back
+
+
+def _row_rollups(milestone: Milestone, back: str) -> tuple[dict, bool]:
+    """The roll-ups the saved row's surroundings show, under the filters of the page it came from."""
+    plan = milestone.action.plan
+    query = QueryDict(urlsplit(back).query)
+    filters = PlanFilterForm(query or None, agreement=plan.agreement)
+    rollups = plan_rollups(filters.filter(Milestone.objects.in_plan(plan)))
+    empty = Rollup()
+    return {
+        "plan": rollups["plan"],
+        "focus_area": rollups["focus_area"].get(milestone.action.sub_goal.focus_area_id, empty),
+        "sub_goal": rollups["sub_goal"].get(milestone.action.sub_goal_id, empty),
+        "action": rollups["action"].get(milestone.action_id, empty),
+    }, filters.active
+
+
+def _row_context(request: HttpRequest, milestone: Milestone) -> dict:
+    plan = milestone.action.plan
+    return {
+        "milestone": milestone,
+        "plan": plan,
+        "agreement": plan.agreement,
+        "today": local_today(),
+        "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log progress on a milestone: inline on the plan page (htmx) or as its own page."""
+    milestone = get_milestone_for_user(request, pk, edit=True)
+    back = _safe_back(request, milestone)
+    conflict = None
+    if request.method == "POST":
+        form = ProgressForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                update = log_progress(
+                    milestone=milestone,
+                    user=request.user,
+                    status=data["status"],
+                    percent=data["percent"],
+                    comment=data["comment"],
+                    evidence_url=data["evidence_url"],
+                    seen_version=data["version"],
+                )
+            except ProgressConflict as exc:
+                conflict = exc
+                milestone = get_milestone_for_user(request, pk, edit=True)
+                form = ProgressForm(
+                    data={**request.POST.dict(), "version": milestone.version},
+                )
+                form.is_valid()
+            else:
+                message = _("Status for «%(title)s» er lagret: %(status)s, %(percent)s %%.") % {
+                    "title": milestone.title,
+                    "status": update.get_status_display(),
+                    "percent": update.percent,
+                }
+                if request.htmx:
+                    milestone = get_milestone_for_user(request, pk)
+                    row_rollups, filters_active = _row_rollups(milestone, back)
+                    ctx = _row_context(request, milestone) | {
+                        "announcement": message,
+                        "back_url": back,
+                        "row_rollups": row_rollups,
+                        "filters_active": filters_active,
+                    }
+                    response = render(
+                        request, "actionplans/plan_detail.html#milestone-row-saved", ctx
+                    )
+                    return trigger_client_event(response, "progress-saved", {"milestone": pk})
+                messages.success(request, message)
+                return redirect(back)
+    else:
+        form = ProgressForm(
+            initial={
+                "status": milestone.status,
+                "percent": milestone.percent,
+                "version": milestone.version,
+            }
+        )
+    ctx = _row_context(request, milestone) | {
+        "form": form,
+        "conflict": conflict,
+        "next": back,
+        "back_url": back,
+        "form_action": reverse("actionplans:progress-log", args=[milestone.pk]),
+    }
+    if request.htmx:
+        response = render(request, "actionplans/progress_form.html#progress-form", ctx)
+        if request.method == "POST":
+            # Errors and conflicts go back into the row's editor, not over the row.
+            response = reswap(retarget(response, f"#milepael-{milestone.pk}-skjema"), "innerHTML")
+        return response
+    return render(request, "actionplans/progress_form.html", ctx)

@@ -1,0 +1,233 @@
+"""Editing a plan: its actions (tiltak) and milestones, and carrying it over to the next period.
+
+Status and percent are never edited here; they change only through progress logging.
+"""
+
+import copy
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from actionplans import services
+from actionplans.access import get_action_for_user, get_milestone_for_user, get_plan_for_user
+from actionplans.forms import ActionForm, MilestoneForm
+from actionplans.models import Action, Milestone
+
+
+def _data(request: HttpRequest):
+    """The submitted data on POST (even if empty, so that the form shows what is missing)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _action_save(form: ActionForm) -> Action | None:
+    """Save the form; None (with a form error) if someone took the number in the meantime."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        number_taken = (
+            Action.objects.filter(plan=form.plan, number=form.cleaned_data["number"])
+            .exclude(pk=form.instance.pk)
+            .exists()
+        )
+        if not number_taken:
+            raise
+        form.add_error(
+            "number", _("Planen har allerede et tiltak med dette nummeret. Velg et annet nummer.")
+        )
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def action_create(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_plan_for_user(request, pk, edit=True)
+    form = ActionForm(_data(request), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        action = _action_save(form)
+        if action is not None:
+            messages.success(
+                request,
+                _("Tiltak %(number)s er lagret. Legg til den første milepælen.")
+                % {"number": action.number},
+            )
+            # The plan page lists actions through their milestones, so go on to the first one.
+            return redirect("actionplans:milestone-create", pk=action.pk)
+    ctx = {
+        "form": form,
+        "plan": plan,
+        "agreement": plan.agreement,
+        "action": None,
+        "form_action": reverse("actionplans:action-create", args=[plan.pk]),
+        "cancel_url": plan.get_absolute_url(),
+    }
+    return render(request, "actionplans/action_form.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_action_for_user(request, pk, edit=True)
+    plan = action.plan
+    # The form gets a copy: an invalid form changes its instance, and the page shows the saved one.
+    form = ActionForm(_data(request), instance=copy.copy(action), plan=plan)
+    if request.method == "POST" and form.is_valid():
+        saved = _action_save(form)
+        if saved is not None:
+            messages.success(request, _("Tiltak %(number)s er lagret.") % {"number": saved.number})
+            return redirect(saved)
+    ctx = {
+        "form": form,
+        "plan": plan,
+        "agreement": plan.agreement,
+        "action": action,
+        "form_action": reverse("actionplans:action-edit", args=[action.pk]),
+        "cancel_url": action.get_absolute_url(),
+    }
+    return render(request, "actionplans/action_form.html", ctx)
+
+
+def _milestone_anchor(milestone: Milestone) -> str:
+    return milestone.action.plan.get_absolute_url() + f"#milepael-{milestone.pk}"
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_action_for_user(request, pk, edit=True)
+    plan = action.plan
+    form = MilestoneForm(_data(request), action=action)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            milestone = form.save()
+        messages.success(
+            request, _("Milepælen «%(title)s» er lagret.") % {"title": milestone.title}
+        )
+        return redirect(_milestone_anchor(milestone))
+    ctx = {
+        "form": form,
+        "plan": plan,
+        "agreement": plan.agreement,
+        "action": action,
+        "milestone": None,
+        "form_action": reverse("actionplans:milestone-create", args=[action.pk]),
+        "cancel_url": action.get_absolute_url(),
+    }
+    return render(request, "actionplans/milestone_form.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_milestone_for_user(request, pk, edit=True)
+    action = milestone.action
+    plan = action.plan
+    form = MilestoneForm(_data(request), instance=copy.copy(milestone), action=action)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            milestone = form.save()
+        messages.success(
+            request, _("Milepælen «%(title)s» er lagret.") % {"title": milestone.title}
+        )
+        return redirect(milestone)
+    ctx = {
+        "form": form,
+        "plan": plan,
+        "agreement": plan.agreement,
+        "action": action,
+        "milestone": milestone,
+        "form_action": reverse("actionplans:milestone-edit", args=[milestone.pk]),
+        "cancel_url": milestone.get_absolute_url(),
+    }
+    return render(request, "actionplans/milestone_form.html", ctx)
+
+
+def _delete_refusal(milestone: Milestone) -> str:
+    """Why the milestone may not be deleted, or "" if it may."""
+    if milestone.updates.exists():
+        return _(
+            "Milepælen har statusoppdateringer og kan derfor ikke slettes, slik at historikken "
+            "blir bevart. Vil du at den ikke skal gjennomføres, kan du i stedet sette status "
+            "til «Avlyst» ved å logge fremdrift."
+        )
+    if milestone.carried_to.exists():
+        return _(
+            "Milepælen er videreført til en senere handlingsplan og kan derfor ikke slettes. "
+            "Vil du at den ikke skal gjennomføres, kan du i stedet sette status til «Avlyst» "
+            "ved å logge fremdrift."
+        )
+    return ""
+
+
+@transaction.atomic
+def _milestone_delete(*, milestone: Milestone) -> str:
+    """Delete the milestone unless it has a history; returns the refusal, or "" when deleted.
+
+    The row is locked (on PostgreSQL) as services.progress_log locks it, so that progress logged
+    at the same moment cannot slip in between the check and the delete.
+    """
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    refusal = _delete_refusal(locked)
+    if not refusal:
+        locked.delete()
+    return refusal
+
+
+@require_http_methods(["GET", "POST"])
+def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    milestone = get_milestone_for_user(request, pk, edit=True)
+    plan = milestone.action.plan
+    status = 200
+    if request.method == "POST":
+        title = milestone.title
+        refusal = _milestone_delete(milestone=milestone)
+        if not refusal:
+            messages.success(request, _("Milepælen «%(title)s» er slettet.") % {"title": title})
+            return redirect(plan)
+        status = 409
+    else:
+        refusal = _delete_refusal(milestone)
+    ctx = {
+        "milestone": milestone,
+        "action": milestone.action,
+        "plan": plan,
+        "agreement": plan.agreement,
+        "refusal": refusal,
+        "progress_url": reverse("actionplans:progress-log", args=[milestone.pk])
+        + "?"
+        + urlencode({"next": milestone.get_absolute_url()}),
+    }
+    return render(request, "actionplans/milestone_confirm_delete.html", ctx, status=status)
+
+
+@require_POST
+def plan_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = get_plan_for_user(request, pk, edit=True)
+    try:
+        new_plan = services.plan_carry_over(plan=plan, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(plan)
+    except IntegrityError:
+        # Someone else made the next plan in the same moment.
+        messages.error(request, _("Handlingsplanen for neste periode finnes allerede."))
+        return redirect(plan)
+    n_actions = Action.objects.filter(plan=new_plan).count()
+    n_milestones = Milestone.objects.in_plan(new_plan).count()
+    messages.success(
+        request,
+        _(
+            "Handlingsplan %(period)s er laget som utkast, med %(actions)s tiltak og "
+            "%(milestones)s milepæler som ikke var fullført eller avlyst i %(old)s."
+        )
+        % {
+            "period": new_plan.period,
+            "actions": n_actions,
+            "milestones": n_milestones,
+            "old": plan.period,
+        },
+    )
+    return redirect(new_plan)

@@ -1,0 +1,81 @@
+"""Every admin page opens for an administrator.
+
+The cases come from the admin registry, so a model registered later is covered without
+touching this file. The data is the real agreement plus ``manage.py load_demo``.
+"""
+
+from io import StringIO
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
+IDS = [model._meta.label_lower for model in REGISTERED]
+
+
+def admin_url(model, view: str, *args) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def demo_data(agreement, settings):
+    """The agreement and the demo users (and whatever else ``load_demo`` adds)."""
+    # The demo users' passwords do not matter here; hashing them properly costs ~2 s a test.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+    call_command("load_demo", stdout=StringIO())
+
+
+def test_the_agreement_models_are_registered():
+    assert {
+        "agreements.agreement",
+        "agreements.party",
+        "agreements.focusarea",
+        "agreements.subgoal",
+        "agreements.strategy",
+        "agreements.coordinator",
+    } <= set(IDS)
+
+
+def test_the_admin_index_lists_every_registered_model(demo_data, admin_user, client_for):
+    response = client_for(admin_user).get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    for model in REGISTERED:
+        assert admin_url(model, "changelist") in response.content.decode()
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_the_changelist_opens(demo_data, admin_user, client_for, model):
+    response = client_for(admin_user).get(admin_url(model, "changelist"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_the_add_page_opens(demo_data, admin_user, client_for, model):
+    response = client_for(admin_user).get(admin_url(model, "add"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=IDS)
+def test_the_change_page_opens(demo_data, admin_user, client_for, model):
+    instance = model._default_manager.order_by("pk").first()
+    if instance is None:
+        pytest.skip(f"no {model._meta.verbose_name} in the agreement or the demo data")
+
+    response = client_for(admin_user).get(admin_url(model, "change", instance.pk))
+
+    assert response.status_code == 200
+
+
+def test_someone_who_is_not_staff_is_sent_to_the_admin_login(agreement, coordinator, client_for):
+    response = client_for(coordinator).get(reverse("admin:agreements_agreement_changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

@@ -1,0 +1,171 @@
+"""The permission table of the design notes, as a matrix: every view × every kind of user × GET/POST.
+
+The list of views is read from the URL configuration, so a new view without a row here fails
+``test_every_view_is_in_the_matrix``.
+"""
+
+import datetime
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from actionplans.models import Action, ActionPlan, Milestone
+from actionplans.services import progress_log
+
+# What each view is: "read" (GET only, for anyone with a role in the agreement), "edit"
+# (GET and POST, coordinators of the agreement and administrators), "post" (POST only, same people).
+VIEWS = {
+    "agreements:agreement-list": "list",
+    "agreements:agreement-detail": "read",
+    "actionplans:plan-list": "read",
+    "actionplans:plan-detail": "read",
+    "actionplans:plan-export": "read",
+    "actionplans:milestone-detail": "read",
+    "actionplans:progress-log": "edit",
+    "actionplans:action-create": "edit",
+    "actionplans:action-edit": "edit",
+    "actionplans:milestone-create": "edit",
+    "actionplans:milestone-edit": "edit",
+    "actionplans:milestone-delete": "edit",
+    "actionplans:plan-import": "edit",
+    "actionplans:plan-carry-over": "post",
+}
+# Views outside the apps' namespaces that are deliberately open or handled by Django itself.
+OUTSIDE = {"home", "login", "logout", "accessibility"}
+
+USERS = ["anonymous", "reader", "coordinator", "outsider", "admin_user"]
+
+# Expected status codes: (kind, method) -> {user: allowed codes}.
+LOGIN = {302}
+OK = {200}
+DONE = {200, 302}  # a form shown again with errors, or saved and redirected
+EXPECTED = {
+    ("list", "GET"): {
+        "anonymous": LOGIN,
+        "reader": OK,
+        "coordinator": OK,
+        "outsider": OK,
+        "admin_user": OK,
+    },
+    ("list", "POST"): {user: {405} for user in USERS},
+    ("read", "GET"): {
+        "anonymous": LOGIN,
+        "reader": OK,
+        "coordinator": OK,
+        "outsider": {404},
+        "admin_user": OK,
+    },
+    ("read", "POST"): {user: {405} for user in USERS},
+    ("edit", "GET"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": OK,
+        "outsider": {404},
+        "admin_user": OK,
+    },
+    ("edit", "POST"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": DONE,
+        "outsider": {404},
+        "admin_user": DONE,
+    },
+    ("post", "GET"): {user: {405} for user in USERS},
+    ("post", "POST"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": {302},
+        "outsider": {404},
+        "admin_user": {302},
+    },
+}
+
+
+def _names(resolver=None, namespace: str = "") -> set[str]:
+    resolver = resolver or get_resolver()
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_view_is_in_the_matrix():
+    missing = _names() - set(VIEWS) - OUTSIDE
+    assert not missing, f"Views with no row in the permission matrix: {sorted(missing)}"
+
+
+@pytest.fixture
+def private_agreement(agreement):
+    """The agreement, not public, so that reading it needs a role."""
+    agreement.is_public = False
+    agreement.save(update_fields=["is_public"])
+    return agreement
+
+
+@pytest.fixture
+def objects(private_agreement, coordinator):
+    plan = ActionPlan.objects.create(agreement=private_agreement, start_year=2025, end_year=2026)
+    sub_goal = private_agreement.sub_goals.get(code="1.1")
+    action = Action.objects.create(
+        plan=plan, number="1.1-1", title="Boligsamarbeid", sub_goal=sub_goal
+    )
+    action.strategies.set(sub_goal.strategies.all()[:1])
+    logged = Milestone.objects.create(
+        action=action, title="Kartlegging", due_date=datetime.date(2025, 12, 1)
+    )
+    progress_log(milestone=logged, user=coordinator, status="on_track", percent=20, seen_version=0)
+    fresh = Milestone.objects.create(
+        action=action, title="Ny milepæl", due_date=datetime.date(2026, 6, 1)
+    )
+    return {
+        "agreement": private_agreement,
+        "plan": plan,
+        "action": action,
+        "logged": logged,
+        "fresh": fresh,
+    }
+
+
+def _url(name: str, objects: dict) -> str:
+    args = {
+        "agreements:agreement-list": [],
+        "agreements:agreement-detail": [objects["agreement"].slug],
+        "actionplans:plan-list": [objects["agreement"].slug],
+        "actionplans:plan-detail": [objects["plan"].pk],
+        "actionplans:plan-export": [objects["plan"].pk],
+        "actionplans:plan-import": [objects["plan"].pk],
+        "actionplans:plan-carry-over": [objects["plan"].pk],
+        "actionplans:action-create": [objects["plan"].pk],
+        "actionplans:action-edit": [objects["action"].pk],
+        "actionplans:milestone-create": [objects["action"].pk],
+        "actionplans:milestone-detail": [objects["logged"].pk],
+        "actionplans:milestone-edit": [objects["logged"].pk],
+        "actionplans:milestone-delete": [objects["fresh"].pk],
+        "actionplans:progress-log": [objects["logged"].pk],
+    }[name]
+    return reverse(name, args=args)
+
+
+CASES = [(name, method, user) for name in VIEWS for method in ("GET", "POST") for user in USERS]
+
+
+@pytest.mark.parametrize(
+    ("name", "method", "user"), CASES, ids=[f"{n}-{m}-{u}" for n, m, u in CASES]
+)
+def test_permission_matrix(request, client_for, objects, name, method, user):
+    person = None if user == "anonymous" else request.getfixturevalue(user)
+    client = client_for(person)
+    url = _url(name, objects)
+    response = client.get(url) if method == "GET" else client.post(url, {})
+    allowed = EXPECTED[(VIEWS[name], method)][user]
+    assert response.status_code in allowed, (
+        f"{method} {url} as {user}: {response.status_code}, expected one of {sorted(allowed)}"
+    )
+    if user == "anonymous" and allowed == LOGIN:
+        assert response["Location"].startswith(reverse("login"))
