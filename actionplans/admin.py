@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate
+from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate, SentReminder
 from actionplans.services import progress_log, progress_validate
 
 
@@ -91,3 +91,16 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
             is_correction=True,
         )
         obj.pk = update.pk
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(admin.ModelAdmin):
+    list_display = ["subject", "recipient", "sent_at"]
+    search_fields = ["subject", "key", "recipient__username"]
+    readonly_fields = ["key", "recipient", "sent_at", "subject"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

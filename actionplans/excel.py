@@ -553,7 +553,8 @@ def _read_sheet(upload: UploadedFile) -> list[tuple[int, tuple]]:
             min_row=1, max_row=EXCEL_LAST_ROW, max_col=len(COLUMNS), values_only=True
         )
         for row_number, values in enumerate(cells, start=1):
-            if all(_blank(value) for value in values):
+            # (count(None) first: gaps in a sheet come as rows of None, maybe a million.)
+            if values.count(None) == len(values) or all(_blank(value) for value in values):
                 continue
             if row_number > MAX_ROWS + 1:
                 raise PlanFileError(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agreements.models import Agreement, Coordinator, Party, Strategy, SubGoal
+from agreements.models import AgendaItem, Agreement, Coordinator, Party, Strategy, SubGoal
 
 
 class Status(models.TextChoices):
@@ -175,6 +175,9 @@ class Action(models.Model):
         related_name="carried_to",
         verbose_name=_("videreført fra"),
     )
+    agenda_items = models.ManyToManyField(
+        AgendaItem, blank=True, related_name="actions", verbose_name=_("saker i møter")
+    )
 
     class Meta:
         verbose_name = _("tiltak")
@@ -254,6 +257,9 @@ class Milestone(models.Model):
         blank=True,
         related_name="carried_to",
         verbose_name=_("videreført fra"),
+    )
+    agenda_items = models.ManyToManyField(
+        AgendaItem, blank=True, related_name="milestones", verbose_name=_("saker i møter")
     )
 
     objects = MilestoneQuerySet.as_manager()
@@ -380,3 +386,25 @@ def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> d
     )
     out["avg_percent"] = Avg(f"{prefix}percent", filter=~Q(**{status: Status.CANCELLED}))
     return out
+
+
+class SentReminder(models.Model):
+    """A reminder e-mail that was sent, so that the same reminder is never sent twice."""
+
+    key = models.CharField(_("nøkkel"), max_length=200, unique=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("mottaker"),
+    )
+    sent_at = models.DateTimeField(_("sendt"), default=timezone.now)
+    subject = models.CharField(_("emne"), max_length=300)
+
+    class Meta:
+        verbose_name = _("sendt påminnelse")
+        verbose_name_plural = _("sendte påminnelser")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.subject

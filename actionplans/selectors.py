@@ -56,3 +56,96 @@ def plan_rollups(milestones) -> dict:
         rows = milestones.values(path).annotate(**rollup_aggregates())
         out[key] = {row[path]: Rollup.from_row(row) for row in rows}
     return out
+
+
+@dataclass
+class MeetingBrief:
+    """What the politicians read before a meeting."""
+
+    meeting: object
+    previous: object | None
+    next: object | None
+    since: object  # the moment "since the previous meeting" starts (aware datetime)
+    reference_date: object  # the meeting's date in Europe/Oslo
+    horizon: object  # "due before the next meeting" ends on this date
+    updates: list
+    status_changes: list
+    overdue: list
+    due_soon: list
+    open_tasks: list
+    agenda: list
+
+
+def meeting_brief(meeting) -> MeetingBrief:
+    """Gather a meeting's brief in a fixed number of queries."""
+    import datetime
+
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    from actionplans.models import Milestone, ProgressUpdate
+    from agreements.models import AgendaItem, Decision, FollowUpTask, Meeting
+
+    agreement = meeting.agreement
+    others = Meeting.objects.filter(agreement=agreement).exclude(pk=meeting.pk)
+    others = others.exclude(status__in=[Meeting.Status.CANCELLED, Meeting.Status.DRAFT])
+    previous = others.filter(start__lt=meeting.start).order_by("-start").first()
+    following = others.filter(start__gt=meeting.start).order_by("start").first()
+    reference_date = timezone.localdate(meeting.start)
+    if previous is not None:
+        since = previous.start
+    else:
+        since = timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1))
+    horizon = (
+        timezone.localdate(following.start)
+        if following is not None
+        else reference_date + datetime.timedelta(days=183)
+    )
+    in_agreement = Milestone.objects.filter(action__plan__agreement=agreement).select_related(
+        "action__sub_goal", "action__plan", "responsible__user"
+    )
+    updates = list(
+        ProgressUpdate.objects.filter(
+            milestone__action__plan__agreement=agreement,
+            created_at__gte=since,
+            created_at__lt=meeting.start,
+        )
+        .select_related("author", "milestone__action__sub_goal")
+        .order_by("milestone__action__sub_goal__code", "-created_at")
+    )
+    agenda = list(
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("sub_goal", "central_theme")
+        .prefetch_related(
+            "milestones",
+            "actions",
+            Prefetch("decisions", queryset=Decision.objects.prefetch_related("tasks__responsible")),
+        )
+    )
+    open_tasks = list(
+        FollowUpTask.objects.open()
+        .filter(
+            decision__agenda_item__meeting__agreement=agreement,
+            decision__agenda_item__meeting__start__lt=meeting.start,
+        )
+        .select_related("responsible", "decision__agenda_item__meeting")
+        .order_by("due_date", "pk")
+    )
+    return MeetingBrief(
+        meeting=meeting,
+        previous=previous,
+        next=following,
+        since=since,
+        reference_date=reference_date,
+        horizon=horizon,
+        updates=updates,
+        status_changes=[u for u in updates if u.status_changed],
+        overdue=list(in_agreement.overdue(today=reference_date).order_by("due_date")),
+        due_soon=list(
+            in_agreement.open()
+            .filter(due_date__gte=reference_date, due_date__lte=horizon)
+            .order_by("due_date")
+        ),
+        open_tasks=open_tasks,
+        agenda=agenda,
+    )

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from actionplans.models import (
@@ -121,8 +122,10 @@ def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
         is_example=plan.is_example,
     )
     open_milestones = Milestone.objects.in_plan(plan).exclude(status__in=CLOSED_STATUSES)
+    # Actions with unfinished milestones, and actions that have no milestones yet.
     actions = (
-        Action.objects.filter(plan=plan, milestones__in=open_milestones)
+        Action.objects.filter(plan=plan)
+        .filter(Q(milestones__in=open_milestones) | Q(milestones__isnull=True))
         .distinct()
         .prefetch_related("strategies", "responsible")
         .order_by("order", "number")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actionplans import views, views_edit, views_excel
+from actionplans import views, views_brief, views_edit, views_excel
 
 app_name = "actionplans"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("milepaeler/<int:pk>/endre/", views_edit.milestone_edit, name="milestone-edit"),
     path("milepaeler/<int:pk>/slett/", views_edit.milestone_delete, name="milestone-delete"),
     path("milepaeler/<int:pk>/status/", views.progress_log, name="progress-log"),
+    path("moter/<int:pk>/brief/", views_brief.meeting_brief, name="meeting-brief"),
+    path("moter/<int:pk>/brief.pdf", views_brief.meeting_brief_pdf, name="meeting-brief-pdf"),
 ]

@@ -1,13 +1,18 @@
 from django.contrib import admin
 
 from agreements.models import (
+    AgendaItem,
     Agreement,
     AgreementParty,
     BasisDocument,
+    CalendarFeed,
     CentralTheme,
     Coordinator,
+    Decision,
     FocusArea,
+    FollowUpTask,
     LongTermEffect,
+    Meeting,
     Party,
     ProcessEvent,
     Signatory,
@@ -171,3 +176,60 @@ class CoordinatorAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "title"]
     autocomplete_fields = ["user", "party"]
     list_select_related = ["user", "party", "agreement"]
+
+
+class AgendaItemInline(admin.StackedInline):
+    model = AgendaItem
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["title", "agreement", "start", "kind", "status", "is_example"]
+    list_filter = ["agreement", "kind", "status", "is_example"]
+    search_fields = ["title", "place", "minutes"]
+    date_hierarchy = "start"
+    filter_horizontal = ["participants"]
+    inlines = [AgendaItemInline]
+
+
+class DecisionInline(admin.StackedInline):
+    model = Decision
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "meeting", "sub_goal", "central_theme"]
+    list_filter = ["meeting__agreement"]
+    search_fields = ["title", "description"]
+    list_select_related = ["meeting", "sub_goal", "central_theme"]
+    inlines = [DecisionInline]
+
+
+class FollowUpTaskInline(admin.TabularInline):
+    model = FollowUpTask
+    extra = 0
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "agenda_item", "created_at"]
+    list_filter = ["agenda_item__meeting__agreement"]
+    search_fields = ["text"]
+    inlines = [FollowUpTaskInline]
+
+
+@admin.register(FollowUpTask)
+class FollowUpTaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "responsible", "due_date", "done"]
+    list_filter = ["done", "decision__agenda_item__meeting__agreement"]
+    search_fields = ["title"]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "rotated_at"]
+    readonly_fields = ["token", "rotated_at"]

@@ -306,7 +306,7 @@ class Strategy(models.Model):
 
     @property
     def label(self) -> str:
-        """A short reference such as "1.2 s3" used in lists and forms."""
+        """A short reference such as "1.2.3" (the third strategy of delmål 1.2)."""
         return f"{self.sub_goal.code}.{self.order}"
 
 
@@ -397,3 +397,202 @@ class Coordinator(models.Model):
     def __str__(self) -> str:
         name = self.user.get_full_name() or self.user.get_username()
         return f"{name} ({self.get_role_display()}, {self.party})"
+
+
+def new_calendar_token() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """The secret token in an agreement's calendar feed URL. Rotating it retires the old URL."""
+
+    agreement = models.OneToOneField(
+        Agreement, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("avtale")
+    )
+    token = models.CharField(
+        _("hemmelig nøkkel"), max_length=64, unique=True, default=new_calendar_token
+    )
+    rotated_at = models.DateTimeField(_("sist byttet"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("kalenderabonnement")
+        verbose_name_plural = _("kalenderabonnement")
+
+    def __str__(self) -> str:
+        return str(self.agreement)
+
+
+class MeetingQuerySet(models.QuerySet):
+    def held(self):
+        return self.filter(status=Meeting.Status.HELD)
+
+    def upcoming(self, now=None):
+        from django.utils import timezone
+
+        return self.filter(status=Meeting.Status.PLANNED, end__gte=now or timezone.now()).order_by(
+            "start"
+        )
+
+
+class Meeting(models.Model):
+    """A meeting between the parties (§5.1: two a year, one physical and one digital)."""
+
+    class Kind(models.TextChoices):
+        PHYSICAL = "physical", _("Fysisk møte")
+        DIGITAL = "digital", _("Digitalt møte")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Utkast")
+        PLANNED = "planned", _("Planlagt")
+        HELD = "held", _("Avholdt")
+        CANCELLED = "cancelled", _("Avlyst")
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("avtale")
+    )
+    title = models.CharField(_("tittel"), max_length=200)
+    kind = models.CharField(_("type møte"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    start = models.DateTimeField(_("starter"))
+    end = models.DateTimeField(_("slutter"))
+    place = models.CharField(_("sted"), max_length=300, blank=True)
+    video_link = models.URLField(_("lenke til digitalt møte"), blank=True, max_length=500)
+    inviting_party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        related_name="invited_meetings",
+        verbose_name=_("inviterende part"),
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("deltakere"),
+    )
+    minutes = models.TextField(_("referat"), blank=True)
+    is_example = models.BooleanField(_("eksempeldata"), default=False)
+    sequence = models.PositiveIntegerField(
+        _("endringsnummer"), default=0, editable=False, help_text=_("For kalenderprogrammer.")
+    )
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("møte")
+        verbose_name_plural = _("møter")
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")),
+                name="meeting_ends_after_start",
+                violation_error_message=_("Møtet må slutte etter at det starter."),
+            ),
+        ]
+        indexes = [models.Index(fields=["agreement", "start"], name="meeting_agreement_start")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("agreements:meeting-detail", args=[self.pk])
+
+
+class AgendaItem(models.Model):
+    """Sak: an item on a meeting's agenda, linked to what it is about.
+
+    Links to actions and milestones are declared on those models (in ``actionplans``) so that
+    this app does not depend on that one.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="agenda_items", verbose_name=_("møte")
+    )
+    number = models.PositiveSmallIntegerField(_("saksnummer"))
+    title = models.CharField(_("tittel"), max_length=300)
+    description = models.TextField(_("beskrivelse"), blank=True)
+    sub_goal = models.ForeignKey(
+        SubGoal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+        verbose_name=_("delmål"),
+    )
+    central_theme = models.ForeignKey(
+        CentralTheme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agenda_items",
+        verbose_name=_("sentralt tema"),
+    )
+
+    class Meta:
+        verbose_name = _("sak")
+        verbose_name_plural = _("saker")
+        ordering = ["meeting", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "number"],
+                name="agenda_item_number_unique_in_meeting",
+                violation_error_message=_("Møtet har allerede en sak med dette nummeret."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Decision(models.Model):
+    """Vedtak made on an agenda item."""
+
+    agenda_item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("sak")
+    )
+    text = models.TextField(_("vedtak"))
+    created_at = models.DateTimeField(_("registrert"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vedtak")
+        verbose_name_plural = _("vedtak")
+        ordering = ["agenda_item", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+
+class FollowUpTaskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done=False)
+
+
+class FollowUpTask(models.Model):
+    """Oppfølging: a task that follows from a decision, open until marked done."""
+
+    decision = models.ForeignKey(
+        Decision, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("vedtak")
+    )
+    title = models.CharField(_("oppgave"), max_length=300)
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_up_tasks",
+        verbose_name=_("ansvarlig"),
+    )
+    due_date = models.DateField(_("frist"))
+    done = models.BooleanField(_("utført"), default=False)
+    done_on = models.DateField(_("utført dato"), null=True, blank=True)
+
+    objects = FollowUpTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("oppfølgingsoppgave")
+        verbose_name_plural = _("oppfølgingsoppgaver")
+        ordering = ["done", "due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

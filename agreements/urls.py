@@ -1,10 +1,42 @@
 from django.urls import path
 
-from agreements import views
+from agreements import views, views_calendar, views_meetings
 
 app_name = "agreements"
 
 urlpatterns = [
     path("", views.agreement_list, name="agreement-list"),
     path("<slug:slug>/", views.agreement_detail, name="agreement-detail"),
+    # Coordinators and readers of an agreement.
+    path("<slug:slug>/koordinatorer/", views_meetings.coordinator_list, name="coordinator-list"),
+    path(
+        "<slug:slug>/koordinatorer/ny/",
+        views_meetings.coordinator_create,
+        name="coordinator-create",
+    ),
+    path("koordinatorer/<int:pk>/endre/", views_meetings.coordinator_edit, name="coordinator-edit"),
+    path(
+        "koordinatorer/<int:pk>/fjern/",
+        views_meetings.coordinator_delete,
+        name="coordinator-delete",
+    ),
+    # Meetings (§5.1).
+    path("<slug:slug>/moter/", views_meetings.meeting_schedule, name="meeting-schedule"),
+    path(
+        "<slug:slug>/moter/planlegg/<int:year>/",
+        views_meetings.meeting_plan_year,
+        name="meeting-plan-year",
+    ),
+    path("<slug:slug>/moter/nytt/", views_meetings.meeting_create, name="meeting-create"),
+    path("moter/<int:pk>/", views_meetings.meeting_detail, name="meeting-detail"),
+    path("moter/<int:pk>/endre/", views_meetings.meeting_edit, name="meeting-edit"),
+    path("moter/<int:pk>/saker/ny/", views_meetings.agenda_item_create, name="agenda-item-create"),
+    path("saker/<int:pk>/endre/", views_meetings.agenda_item_edit, name="agenda-item-edit"),
+    path("saker/<int:pk>/vedtak/nytt/", views_meetings.decision_create, name="decision-create"),
+    path("vedtak/<int:pk>/oppgaver/ny/", views_meetings.task_create, name="task-create"),
+    path("oppgaver/<int:pk>/utfort/", views_meetings.task_toggle, name="task-toggle"),
+    # Calendar.
+    path("<slug:slug>/kalender/ny-lenke/", views_calendar.calendar_rotate, name="calendar-rotate"),
+    path("kalender/<str:token>.ics", views_calendar.calendar_feed, name="calendar-feed"),
+    path("moter/<int:pk>/kalender.ics", views_calendar.meeting_ics, name="meeting-ics"),
 ]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -110,15 +110,15 @@ def other_agreement(db) -> Agreement:
 
 
 @cache
-def _password_hash() -> str:
-    # Hashed once per run with the real hasher: hashing for every user would cost ~0.3 s each.
-    return make_password(PASSWORD)
+def _password_hash(algorithm: str) -> str:
+    # Hashed once per run and hasher: hashing for every user would cost ~0.3 s each.
+    return make_password(PASSWORD, hasher=algorithm)
 
 
 def _user(username: str, first_name: str, last_name: str, **extra) -> User:
     return User.objects.create(
         username=username,
-        password=_password_hash(),
+        password=_password_hash(get_hasher().algorithm),
         first_name=first_name,
         last_name=last_name,
         email=f"{username}@test.invalid",

@@ -158,7 +158,7 @@ def test_query_count_does_not_grow_with_the_plan(
     client_for, coordinator, excel_plan, django_assert_max_num_queries
 ):
     client = client_for(coordinator)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client.get(export_url(excel_plan))
     assert response.status_code == 200
 

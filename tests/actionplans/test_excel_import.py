@@ -4,6 +4,7 @@ by row and column and nothing saved), hostile files, and who may import."""
 
 import datetime
 import io
+import time
 import zipfile
 from collections.abc import Callable
 
@@ -633,7 +634,21 @@ def test_more_than_5000_rows_is_refused(client_for, coordinator, excel_plan):
     assert_refused(response, "Filen har flere enn 5000 rader.")
 
 
-def test_sheet_claiming_a_huge_size_is_read_quickly(client_for, coordinator, excel_plan):
+def test_cell_in_the_last_excel_row_is_refused_quickly(client_for, coordinator, excel_plan):
+    client = client_for(coordinator)
+
+    def change(ws):
+        ws.cell(1_048_576, COL["Milepæl"]).value = "Helt nederst"
+
+    content = edited(exported(client, excel_plan), change)
+    started = time.monotonic()
+    response = upload(client, excel_plan, content)
+
+    assert_refused(response, "Filen har flere enn 5000 rader.")
+    assert time.monotonic() - started < 10
+
+
+def test_sheet_claiming_a_huge_size_is_read_by_its_real_cells(client_for, coordinator, excel_plan):
     """A sheet that says it spans A1:XFD1048576 is read by its real cells, not its claim."""
     client = client_for(coordinator)
     content = exported(client, excel_plan)
@@ -652,9 +667,7 @@ def test_sheet_claiming_a_huge_size_is_read_quickly(client_for, coordinator, exc
     assert response.status_code == 302
 
 
-def test_formula_typed_in_excel_imports_its_cached_value_not_the_formula(
-    client_for, coordinator, plan
-):
+def test_formula_without_a_cached_value_counts_as_empty(client_for, coordinator, plan):
     """openpyxl writes no cached results, so a formula arrives empty and is reported missing."""
     wb = Workbook()
     ws = wb.active

@@ -65,7 +65,8 @@ def test_get_shows_the_form_as_a_page_with_the_current_state(
     assert "Kartlegge boligbehovet i kommunene" in body
     assert "Lagre status" in body
     assert hidden_version(body) == 0
-    assert 'name="next" value="{}"'.format(open_milestone.action.plan.get_absolute_url()) in body
+    plan_url = open_milestone.action.plan.get_absolute_url()
+    assert f'name="next" value="{plan_url}"' in body
 
 
 def test_get_with_htmx_gives_only_the_form_fragment(client_for, coordinator, open_milestone):

@@ -50,10 +50,8 @@ def clean_line(line: str) -> str:
 
 
 def is_heading(line: str) -> bool:
-    return bool(
-        SECTION_HEADING.match(line)
-        or FOCUS_AREA.match(line)
-        or line.startswith(("Innsatsområde ", "Delmål ", "Strategier:", "Forankring og prosess"))
+    return bool(SECTION_HEADING.match(line)) or line.startswith(
+        ("Innsatsområde ", "Delmål ", "Strategier:", "Forankring og prosess")
     )
 
 

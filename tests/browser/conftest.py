@@ -14,6 +14,9 @@ from django.conf import settings
 from django.test import override_settings
 from playwright.sync_api import sync_playwright
 
+from agreements.demo import demo_users_load
+from agreements.services import agreement_load, read_agreement_file
+
 # Playwright's sync API runs an asyncio event loop in the test's thread, and Django refuses ORM
 # calls from a thread with a running loop unless told that this is safe (it is: one thread).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -104,9 +107,6 @@ def live_server(_server_settings, django_db_setup, live_server):
 def demo_site(transactional_db):
     """What ``make run`` shows: the real Hålogaland agreement (public) and the demo users
     (password ``DEMO_PASSWORD``), loaded afresh for each test. Returns the agreement."""
-    from agreements.demo import demo_users_load
-    from agreements.services import agreement_load, read_agreement_file
-
     data = read_agreement_file(settings.FIXTURES_DIR / AGREEMENT_FILE)
     result = agreement_load(data=data)
     demo_users_load()

@@ -134,14 +134,7 @@ def test_accessibility_statement_has_no_axe_violations(
     [
         "/logg-inn/",
         "/tilgjengelighetserklaering/",
-        pytest.param(
-            AGREEMENT_URL,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="Known bug: the parties table is 385 px wide and widens the whole page; "
-                "remove this mark when the table wraps or scrolls in its own box.",
-            ),
-        ),
+        AGREEMENT_URL,
     ],
 )
 def test_page_fits_a_320_px_screen_without_sideways_scrolling(page, demo_site, url):

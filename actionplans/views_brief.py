@@ -1,0 +1,51 @@
+"""The meeting brief (møtebrief): a page and a PDF for the politicians."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from actionplans.access import check_agreement_access
+from actionplans.selectors import meeting_brief as build_brief
+from agreements.models import Meeting
+from tromsvekst.pdf import PdfUnavailable, render_pdf
+
+
+def _get_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
+    )
+    check_agreement_access(request, meeting.agreement, edit=False)
+    return meeting
+
+
+def _ctx(meeting: Meeting) -> dict:
+    return {
+        "meeting": meeting,
+        "agreement": meeting.agreement,
+        "brief": build_brief(meeting),
+        "generated_at": timezone.localtime(),
+    }
+
+
+@require_GET
+def meeting_brief(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk)
+    return render(request, "actionplans/meeting_brief.html", _ctx(meeting))
+
+
+@require_GET
+def meeting_brief_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk)
+    try:
+        pdf = render_pdf("actionplans/meeting_brief_pdf.html", _ctx(meeting), pdf_tags=True)
+    except PdfUnavailable:
+        ctx = _ctx(meeting) | {"pdf_error": _("PDF kan ikke lages på denne serveren akkurat nå.")}
+        return render(request, "actionplans/meeting_brief.html", ctx, status=503)
+    date = timezone.localdate(meeting.start).isoformat()
+    filename = f"motebrief-{slugify(meeting.agreement.slug)}-{date}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
