@@ -35,7 +35,7 @@ lint: $(VENV)/.installed-dev
 	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 messages: $(VENV)/.installed-dev
 	DEBUG=True $(PY) manage.py makemessages --locale en --no-obsolete --add-location file

@@ -278,3 +278,44 @@ class MilestoneForm(forms.ModelForm):
         self.fields["responsible"].label_from_instance = _coordinator_label
         self.fields["responsible"].empty_label = _("Ingen valgt")
         _add_input_class(self)
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's choices, kept in the URL so a link can be shared; bad values are ignored."""
+
+    plan = forms.ModelChoiceField(
+        label=_("Handlingsplan"), required=False, queryset=None, empty_label=None
+    )
+    party = forms.ModelChoiceField(
+        label=_("Ansvarlig part"),
+        required=False,
+        queryset=Party.objects.none(),
+        empty_label=_("Alle"),
+    )
+    focus_area = forms.ModelChoiceField(
+        label=_("Innsatsområde"),
+        required=False,
+        queryset=FocusArea.objects.none(),
+        empty_label=_("Alle"),
+    )
+    since = forms.DateField(
+        label=_("Endringer siden"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Tomt: siden forrige avholdte møte."),
+    )
+
+    def __init__(self, *args, agreement, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].queryset = plans
+        self.fields["plan"].label_from_instance = lambda p: p.period
+        self.fields["party"].queryset = agreement.parties.all()
+        self.fields["focus_area"].queryset = agreement.focus_areas.all()
+        self.fields["focus_area"].label_from_instance = lambda fa: f"{fa.number}. {fa.title}"
+
+    def value(self, name: str):
+        """The cleaned value of a field, or None when it was missing or invalid."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name)

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -371,8 +371,8 @@ class ProgressUpdate(models.Model):
 def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> dict:
     """Aggregates for milestone roll-ups, relative to the milestone table by ``prefix``.
 
-    Gives ``total``, one ``n_<status>`` per status, ``overdue`` and ``avg_percent`` (the mean
-    percent of milestones that are not cancelled). Used with ``aggregate`` and ``annotate``.
+    Gives ``total``, one ``n_<status>`` per status, ``overdue``, ``avg_percent`` (the mean
+    percent of milestones that are not cancelled) and ``last_update`` (the newest update's time). Used with ``aggregate`` and ``annotate``.
     """
     today = today or local_today()
     status = f"{prefix}status"
@@ -385,6 +385,7 @@ def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> d
         distinct=True,
     )
     out["avg_percent"] = Avg(f"{prefix}percent", filter=~Q(**{status: Status.CANCELLED}))
+    out["last_update"] = Max(f"{prefix}last_update__created_at")
     return out
 
 

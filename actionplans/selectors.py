@@ -13,6 +13,7 @@ class Rollup:
     counts: dict = field(default_factory=dict)
     overdue: int = 0
     avg_percent: float | None = None
+    last_update: object = None
 
     @classmethod
     def from_row(cls, row: dict) -> "Rollup":
@@ -21,6 +22,7 @@ class Rollup:
             counts={value: row[f"n_{value}"] for value in Status.values},
             overdue=row["overdue"],
             avg_percent=row["avg_percent"],
+            last_update=row.get("last_update"),
         )
 
     @property
@@ -149,3 +151,59 @@ def meeting_brief(meeting) -> MeetingBrief:
         open_tasks=open_tasks,
         agenda=agenda,
     )
+
+
+def current_plan(plans: list, today):
+    """The plan whose period holds today's year, else the latest one that has started, else the
+    first."""
+    for plan in plans:
+        if plan.start_year <= today.year <= plan.end_year:
+            return plan
+    started = [p for p in plans if p.start_year <= today.year]
+    return started[-1] if started else (plans[0] if plans else None)
+
+
+def since_last_meeting(agreement, *, since=None, now=None):
+    """The window start for "Siden forrige møte": a date the reader picked, else the start of the
+    last meeting held, else the start of the agreement. Returns (start datetime, meeting or None).
+    """
+    import datetime
+
+    from django.utils import timezone
+
+    from agreements.models import Meeting
+
+    if since is not None:
+        return timezone.make_aware(datetime.datetime.combine(since, datetime.time.min)), None
+    last = (
+        Meeting.objects.held()
+        .filter(agreement=agreement, start__lte=now or timezone.now())
+        .order_by("-start")
+        .first()
+    )
+    if last is not None:
+        return last.start, last
+    return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None
+
+
+def recent_updates(milestones, start):
+    """Progress updates on ``milestones`` since ``start``, newest first, grouped by delmål."""
+    from actionplans.models import ProgressUpdate
+
+    updates = (
+        ProgressUpdate.objects.filter(milestone__in=milestones.order_by().values("pk"))
+        .filter(created_at__gte=start)
+        .select_related("author", "milestone__action__sub_goal")
+        .order_by(
+            "milestone__action__sub_goal__focus_area__number",
+            "milestone__action__sub_goal__order",
+            "-created_at",
+        )
+    )
+    groups: dict = {}
+    for update in updates:
+        sub_goal = update.milestone.action.sub_goal
+        groups.setdefault(sub_goal.pk, {"sub_goal": sub_goal, "updates": []})["updates"].append(
+            update
+        )
+    return list(groups.values())

@@ -1,10 +1,17 @@
 from django.urls import path
 
-from actionplans import views, views_brief, views_edit, views_excel
+from actionplans import views, views_brief, views_dashboard, views_edit, views_excel
 
 app_name = "actionplans"
 
 urlpatterns = [
+    path("avtaler/<slug:slug>/oversikt/", views_dashboard.dashboard, name="dashboard"),
+    path("avtaler/<slug:slug>/fremdrift/", views_dashboard.public_progress, name="public-progress"),
+    path(
+        "avtaler/<slug:slug>/fremdrift/offentlig/",
+        views_dashboard.public_progress_toggle,
+        name="public-progress-toggle",
+    ),
     path("avtaler/<slug:slug>/handlingsplaner/", views.plan_list, name="plan-list"),
     path("handlingsplaner/<int:pk>/", views.plan_detail, name="plan-detail"),
     path("handlingsplaner/<int:pk>/neste/", views_edit.plan_carry_over, name="plan-carry-over"),

@@ -67,6 +67,14 @@ class Agreement(models.Model):
         default=False,
         help_text=_("Avtalesiden kan leses uten innlogging."),
     )
+    progress_is_public = models.BooleanField(
+        _("offentlig fremdriftsside"),
+        default=False,
+        help_text=_(
+            "Fremdriften (status og frister, uten kommentarer og navn) kan leses uten innlogging. "
+            "Gjelder bare offentlige avtaler."
+        ),
+    )
     is_example = models.BooleanField(
         _("eksempeldata"),
         default=False,

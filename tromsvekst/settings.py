@@ -51,7 +51,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -110,6 +109,9 @@ LOGOUT_REDIRECT_URL = "home"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(10 * 60 * 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
+# The portal speaks Norwegian bokmål to everyone, whatever the browser asks for; the English
+# catalogue in locale/ shows that every string is translatable, and a language choice can be
+# added with LocaleMiddleware once a translation is complete and reviewed.
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norsk bokmål")), ("en", _("Engelsk"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -181,6 +183,3 @@ LOGGING = {
 
 # Where the agreement texts that ship with the portal live.
 FIXTURES_DIR = BASE_DIR / "fixtures"
-
-# Django 6 behaviour now: a URL typed without a scheme means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from actionplans import views_dashboard
 from tromsvekst import views
 
 admin.site.site_header = _("Tromsvekst-portalen – administrasjon")
@@ -10,7 +11,7 @@ admin.site.site_title = _("Tromsvekst-portalen")
 admin.site.index_title = _("Administrasjon")
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views_dashboard.home, name="home"),
     path("logg-inn/", views.LoginView.as_view(), name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("tilgjengelighetserklaering/", views.accessibility_statement, name="accessibility"),

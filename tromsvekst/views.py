@@ -1,14 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 
 from agreements.models import Agreement
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("agreements:agreement-list")
 
 
 def accessibility_statement(request: HttpRequest) -> HttpResponse:

@@ -31,3 +31,14 @@ def overdue_badge() -> dict:
 def percent_bar(percent, label: str = "") -> dict:
     value = round(percent or 0)
     return {"percent": value, "label": label}
+
+
+@register.inclusion_tag("actionplans/_stacked_bar.html")
+def stacked_bar(rollup, label: str = "") -> dict:
+    from actionplans.charts import describe_distribution, stacked_segments
+
+    return {
+        "segments": stacked_segments(rollup.counts),
+        "description": describe_distribution(rollup.counts),
+        "label": label,
+    }

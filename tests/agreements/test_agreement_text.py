@@ -358,3 +358,11 @@ def test_swapped_strategies_are_noticed(source, agreement):
     second.save()
 
     assert len(differences(source, agreement)) == 1
+
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "agreement" / SOURCE.name
+
+
+@pytest.mark.skipif(not SHARED.exists(), reason=f"{SHARED} is not on this machine")
+def test_the_copy_beside_the_tests_is_the_shared_agreement_text():
+    assert SOURCE.read_bytes() == SHARED.read_bytes()
