@@ -38,7 +38,7 @@ test: lint
 	$(VENV)/bin/pytest -n 2
 
 messages: $(VENV)/.installed-dev
-	DEBUG=True $(PY) manage.py makemessages --locale en --no-obsolete --add-location file
+	DEBUG=True $(PY) manage.py makemessages --locale en --no-obsolete --no-location --ignore ".venv/*" --ignore "tests/*" --ignore "staticfiles/*" --ignore "var/*" --ignore "*/migrations/*"
 	DEBUG=True $(PY) manage.py compilemessages --locale en
 
 clean:

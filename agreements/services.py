@@ -225,3 +225,489 @@ def agreement_load(*, data: dict, reset: bool = False) -> LoadResult:
     except (KeyError, TypeError, ValueError, IntegrityError, DataError) as exc:
         raise AgreementFileError(f"The agreement file is incomplete or malformed: {exc!r}") from exc
     return result
+
+
+# --- People, meetings and follow-up (kapittel 5) -------------------------------------------------
+# Imported here rather than at the top only because several helpers appended to this file at once;
+# the imports can move up with the others.
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.translation import gettext  # noqa: E402
+
+from agreements import rules, selectors  # noqa: E402
+from agreements.models import (  # noqa: E402
+    AgendaItem,
+    Coordinator,
+    Decision,
+    FollowUpTask,
+    Meeting,
+)
+
+# Changes to these fields make calendars update their copy of the meeting (RFC 5545 SEQUENCE).
+MEETING_SEQUENCE_FIELDS = ("title", "kind", "status", "start", "end", "place", "video_link")
+# Drafts and cancelled meetings may lack a place or a link; planned and held ones may not.
+MEETING_STATUSES_NEEDING_PLACE = (Meeting.Status.PLANNED, Meeting.Status.HELD)
+# "Planlegg året": one physical meeting in spring and one digital in autumn, local time.
+PLAN_YEAR_DEFAULTS = {
+    Meeting.Kind.PHYSICAL: {"month": 5, "start": datetime.time(10), "end": datetime.time(14)},
+    Meeting.Kind.DIGITAL: {"month": 10, "start": datetime.time(10), "end": datetime.time(12)},
+}
+TUESDAY = 1
+
+
+def _lock_agreement(agreement: Agreement) -> None:
+    """Serialise rule-checking writes on one agreement (a row lock; a no-op on SQLite)."""
+    Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
+
+
+def _check_party(agreement: Agreement, party: Party, *, field_name: str = "party") -> None:
+    if (
+        party is None
+        or not AgreementParty.objects.filter(agreement=agreement, party=party).exists()
+    ):
+        raise ValidationError(
+            {field_name: gettext("Velg en av avtalens parter.")}, code="invalid_choice"
+        )
+
+
+def _display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _role_taken_error(agreement: Agreement, user) -> ValidationError:
+    existing = Coordinator.objects.filter(agreement=agreement, user=user).first()
+    role = existing.get_role_display().lower() if existing else ""
+    return ValidationError(
+        {
+            "user": gettext(
+                "%(name)s har allerede en rolle i denne avtalen (%(role)s). "
+                "Endre den rollen i stedet for å legge til personen på nytt."
+            )
+            % {"name": _display_name(user), "role": role}
+        },
+        code="unique",
+    )
+
+
+def _user_create(*, name: str, email: str):
+    """A new user for someone who has no account yet; they log in with their e-mail address."""
+    User = get_user_model()
+    email = User.objects.normalize_email(email.strip())
+    name = " ".join(name.split())
+    errors = {}
+    if not name:
+        errors["name"] = gettext("Skriv navnet til den nye brukeren.")
+    if not email:
+        errors["email"] = gettext("Skriv e-postadressen til den nye brukeren.")
+    elif User.objects.filter(email__iexact=email).exists():
+        errors["email"] = gettext(
+            "Det finnes allerede en bruker med e-postadressen %(email)s. "
+            "Skriv e-postadressen i feltet «Eksisterende bruker» i stedet."
+        ) % {"email": email}
+    if errors:
+        raise ValidationError(errors)
+    first_name, _sep, last_name = name.rpartition(" ")
+    if not first_name:
+        first_name, last_name = last_name, ""
+    base = email.lower()[:140]
+    username, n = base, 1
+    while User.objects.filter(username__iexact=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    user = User(
+        username=username, email=email, first_name=first_name[:150], last_name=last_name[:150]
+    )
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def coordinator_appoint(
+    *,
+    agreement: Agreement,
+    party: Party,
+    role: str,
+    user=None,
+    name: str = "",
+    email: str = "",
+    title: str = "",
+    phone: str = "",
+) -> Coordinator:
+    """Give a user a role (coordinator or reader) in the agreement, for one of its parties.
+
+    With no ``user``, a new user is made from ``name`` and ``email``. A user has at most one role
+    per agreement (a database constraint); a second one is refused with a message, not a crash.
+    """
+    _lock_agreement(agreement)
+    _check_party(agreement, party)
+    if role not in Coordinator.Role.values:
+        raise ValidationError({"role": gettext("Velg en rolle.")}, code="invalid_choice")
+    if user is None:
+        user = _user_create(name=name, email=email)
+    elif Coordinator.objects.filter(agreement=agreement, user=user).exists():
+        raise _role_taken_error(agreement, user)
+    try:
+        with transaction.atomic():
+            return Coordinator.objects.create(
+                agreement=agreement, party=party, user=user, role=role, title=title, phone=phone
+            )
+    except IntegrityError:
+        if Coordinator.objects.filter(agreement=agreement, user=user).exists():
+            raise _role_taken_error(agreement, user) from None
+        raise
+
+
+def _refuse_last_coordinator(coordinator: Coordinator, *, by, message: str) -> None:
+    """The last coordinator of an agreement may not remove themself (or step down to reader)."""
+    if coordinator.role != Coordinator.Role.COORDINATOR or by is None:
+        return
+    if by.pk != coordinator.user_id or rules.is_admin(by):
+        return
+    others = (
+        Coordinator.objects.filter(
+            agreement_id=coordinator.agreement_id, role=Coordinator.Role.COORDINATOR
+        )
+        .exclude(pk=coordinator.pk)
+        .exists()
+    )
+    if not others:
+        raise ValidationError(message, code="last_coordinator")
+
+
+@transaction.atomic
+def coordinator_change(
+    *, coordinator: Coordinator, party: Party, role: str, title: str, phone: str, by
+) -> Coordinator:
+    _lock_agreement(coordinator.agreement)
+    _check_party(coordinator.agreement, party)
+    if role not in Coordinator.Role.values:
+        raise ValidationError({"role": gettext("Velg en rolle.")}, code="invalid_choice")
+    if role != Coordinator.Role.COORDINATOR:
+        _refuse_last_coordinator(
+            coordinator,
+            by=by,
+            message=gettext(
+                "Du er den siste koordinatoren for avtalen og kan ikke gjøre deg selv til leser. "
+                "Legg til en annen koordinator først."
+            ),
+        )
+    coordinator.party = party
+    coordinator.role = role
+    coordinator.title = title
+    coordinator.phone = phone
+    coordinator.save(update_fields=["party", "role", "title", "phone"])
+    return coordinator
+
+
+@transaction.atomic
+def coordinator_remove(*, coordinator: Coordinator, by) -> None:
+    """Take away a user's role in the agreement. The user account itself stays."""
+    _lock_agreement(coordinator.agreement)
+    _refuse_last_coordinator(
+        coordinator,
+        by=by,
+        message=gettext(
+            "Du er den siste koordinatoren for avtalen og kan ikke fjerne deg selv. "
+            "Legg til en annen koordinator først."
+        ),
+    )
+    coordinator.delete()
+
+
+def coordinator_removal_refusal(*, coordinator: Coordinator, by) -> str:
+    """Why ``by`` may not remove ``coordinator`` (for the confirmation page), or ""."""
+    try:
+        _refuse_last_coordinator(coordinator, by=by, message="refused")
+    except ValidationError:
+        return gettext(
+            "Du er den siste koordinatoren for avtalen og kan ikke fjerne deg selv. "
+            "Legg til en annen koordinator først."
+        )
+    return ""
+
+
+def meeting_validate(
+    *,
+    agreement: Agreement,
+    kind: str,
+    status: str,
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    place: str,
+    video_link: str,
+    inviting_party: Party | None,
+) -> None:
+    """The rules of a meeting. Errors are keyed by the model's field names."""
+    errors: dict[str, str] = {}
+    if start is not None and end is not None and end <= start:
+        errors["end"] = gettext("Møtet må slutte etter at det starter.")
+    if status in MEETING_STATUSES_NEEDING_PLACE:
+        if kind == Meeting.Kind.PHYSICAL and not place.strip():
+            errors["place"] = gettext("Skriv hvor det fysiske møtet holdes.")
+        if kind == Meeting.Kind.DIGITAL and not video_link.strip():
+            errors["video_link"] = gettext("Skriv lenken til det digitale møtet.")
+    if (
+        inviting_party is not None
+        and not AgreementParty.objects.filter(agreement=agreement, party=inviting_party).exists()
+    ):
+        errors["inviting_party"] = gettext("Velg en av avtalens parter.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_participants(agreement: Agreement, participants) -> list:
+    participants = list(participants)
+    with_role = set(
+        Coordinator.objects.filter(
+            agreement=agreement, user__in=[u.pk for u in participants]
+        ).values_list("user_id", flat=True)
+    )
+    if any(u.pk not in with_role for u in participants):
+        raise ValidationError(
+            {"participants": gettext("Velg bare personer som har en rolle i denne avtalen.")}
+        )
+    return participants
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    agreement: Agreement,
+    title: str,
+    kind: str,
+    status: str,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    place: str = "",
+    video_link: str = "",
+    inviting_party: Party,
+    participants=(),
+    minutes: str = "",
+    is_example: bool = False,
+) -> Meeting:
+    meeting_validate(
+        agreement=agreement,
+        kind=kind,
+        status=status,
+        start=start,
+        end=end,
+        place=place,
+        video_link=video_link,
+        inviting_party=inviting_party,
+    )
+    participants = _check_participants(agreement, participants)
+    meeting = Meeting.objects.create(
+        agreement=agreement,
+        title=title,
+        kind=kind,
+        status=status,
+        start=start,
+        end=end,
+        place=place,
+        video_link=video_link,
+        inviting_party=inviting_party,
+        minutes=minutes,
+        is_example=is_example,
+    )
+    meeting.participants.set(participants)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    meeting: Meeting,
+    title: str,
+    kind: str,
+    status: str,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    place: str,
+    video_link: str,
+    inviting_party: Party,
+    participants,
+    minutes: str,
+) -> Meeting:
+    """Change a meeting; ``sequence`` goes up when its time, place, kind or status changes."""
+    agreement = meeting.agreement
+    meeting_validate(
+        agreement=agreement,
+        kind=kind,
+        status=status,
+        start=start,
+        end=end,
+        place=place,
+        video_link=video_link,
+        inviting_party=inviting_party,
+    )
+    participants = _check_participants(agreement, participants)
+    saved = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    values = {
+        "title": title,
+        "kind": kind,
+        "status": status,
+        "start": start,
+        "end": end,
+        "place": place,
+        "video_link": video_link,
+        "inviting_party": inviting_party,
+        "minutes": minutes,
+    }
+    changed = any(getattr(saved, name) != values[name] for name in MEETING_SEQUENCE_FIELDS)
+    for name, value in values.items():
+        setattr(saved, name, value)
+    if changed:
+        saved.sequence += 1
+    saved.save()
+    saved.participants.set(participants)
+    return saved
+
+
+def _first_weekday(year: int, month: int, weekday: int) -> datetime.date:
+    day = datetime.date(year, month, 1)
+    return day + datetime.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+@transaction.atomic
+def meeting_plan_year(*, agreement: Agreement, year: int) -> list[Meeting]:
+    """Make the meetings §5.1 asks for that ``year`` still lacks, as drafts.
+
+    A physical meeting on the first Tuesday of May, 10–14, and a digital one on the first Tuesday
+    of October, 10–12 (Europe/Oslo), invited by the agreement's regional council (else its first
+    party). Kinds the year already has (not counting cancelled meetings) are left alone, so
+    planning a year twice makes nothing new.
+    """
+    if not agreement.start_year <= year <= agreement.end_year:
+        raise ValidationError(
+            gettext("%(year)s er utenfor avtaleperioden %(period)s.")
+            % {"year": year, "period": agreement.period}
+        )
+    _lock_agreement(agreement)
+    inviting_party = selectors.inviting_party_default(agreement)
+    if inviting_party is None:
+        raise ValidationError(gettext("Avtalen har ingen parter som kan invitere til møter."))
+    check = selectors.meeting_year_check(agreement, year)
+    tz = selectors.local_tz()
+    titles = {
+        Meeting.Kind.PHYSICAL: gettext("Fysisk møte våren %(year)s"),
+        Meeting.Kind.DIGITAL: gettext("Digitalt møte høsten %(year)s"),
+    }
+    created = []
+    for kind in check.missing:
+        defaults = PLAN_YEAR_DEFAULTS[kind]
+        day = _first_weekday(year, defaults["month"], TUESDAY)
+        meeting = Meeting.objects.create(
+            agreement=agreement,
+            title=titles[kind] % {"year": year},
+            kind=kind,
+            status=Meeting.Status.DRAFT,
+            start=datetime.datetime.combine(day, defaults["start"], tzinfo=tz),
+            end=datetime.datetime.combine(day, defaults["end"], tzinfo=tz),
+            inviting_party=inviting_party,
+        )
+        created.append(meeting)
+    return created
+
+
+def _linked_model(name: str):
+    # The links from agenda items to actions and milestones are declared in actionplans, which
+    # this app must not import.
+    from django.apps import apps
+
+    return apps.get_model("actionplans", name)
+
+
+@transaction.atomic
+def agenda_item_save(
+    *,
+    meeting: Meeting,
+    agenda_item: AgendaItem | None = None,
+    number: int,
+    title: str,
+    description: str = "",
+    sub_goal=None,
+    central_theme=None,
+    milestones=(),
+    actions=(),
+) -> AgendaItem:
+    """Create (no ``agenda_item``) or change an agenda item and what it is linked to."""
+    agreement = meeting.agreement
+    errors = {}
+    if sub_goal is not None and sub_goal.agreement_id != agreement.pk:
+        errors["sub_goal"] = gettext("Velg et delmål fra denne avtalen.")
+    if central_theme is not None and central_theme.agreement_id != agreement.pk:
+        errors["central_theme"] = gettext("Velg et sentralt tema fra denne avtalen.")
+    milestones, actions = list(milestones), list(actions)
+    milestone_model, action_model = _linked_model("Milestone"), _linked_model("Action")
+    if (
+        milestone_model.objects.filter(pk__in=[m.pk for m in milestones])
+        .exclude(action__plan__agreement=agreement)
+        .exists()
+    ):
+        errors["milestones"] = gettext("Velg bare milepæler fra denne avtalen.")
+    if (
+        action_model.objects.filter(pk__in=[a.pk for a in actions])
+        .exclude(plan__agreement=agreement)
+        .exists()
+    ):
+        errors["actions"] = gettext("Velg bare tiltak fra denne avtalen.")
+    taken = AgendaItem.objects.filter(meeting=meeting, number=number)
+    if agenda_item is not None:
+        taken = taken.exclude(pk=agenda_item.pk)
+    number_taken = gettext("Møtet har allerede en sak med nummer %(number)s.") % {"number": number}
+    if taken.exists():
+        errors["number"] = number_taken
+    if errors:
+        raise ValidationError(errors)
+    item = agenda_item or AgendaItem(meeting=meeting)
+    item.number = number
+    item.title = title
+    item.description = description
+    item.sub_goal = sub_goal
+    item.central_theme = central_theme
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        raise ValidationError({"number": number_taken}, code="unique") from None
+    item.milestones.set(milestones)
+    item.actions.set(actions)
+    return item
+
+
+@transaction.atomic
+def decision_create(*, agenda_item: AgendaItem, text: str) -> Decision:
+    return Decision.objects.create(agenda_item=agenda_item, text=text)
+
+
+@transaction.atomic
+def follow_up_task_create(
+    *, decision: Decision, title: str, responsible, due_date: datetime.date
+) -> FollowUpTask:
+    """A task that follows from a decision; the responsible person has a role in the agreement."""
+    agreement_id = decision.agenda_item.meeting.agreement_id
+    if not Coordinator.objects.filter(agreement_id=agreement_id, user=responsible).exists():
+        raise ValidationError(
+            {"responsible": gettext("Velg en person som har en rolle i denne avtalen.")}
+        )
+    return FollowUpTask.objects.create(
+        decision=decision, title=title, responsible=responsible, due_date=due_date
+    )
+
+
+@transaction.atomic
+def follow_up_task_set_done(
+    *, task: FollowUpTask, done: bool, today: datetime.date | None = None
+) -> FollowUpTask:
+    """Mark a task done (on today's date in Europe/Oslo) or open again."""
+    task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
+    if task.done != done:
+        task.done = done
+        task.done_on = (
+            (today or timezone.localdate(timezone=selectors.local_tz())) if done else None
+        )
+        task.save(update_fields=["done", "done_on"])
+    return task

@@ -1,11 +1,487 @@
-# Being written by a helper; every view here is replaced before commit.
-from django.http import HttpResponse
+"""The people of an agreement, its meetings (§5.1), agenda items, decisions and follow-up tasks.
+
+Who may do what (see ``agreements.access``): reading needs a role in the agreement (or admin),
+changing needs the coordinator role (or admin). Anonymous users are sent to login, outsiders get
+404, readers who try to change something get 403.
+"""
+
+import copy
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from agreements import rules, selectors, services
+from agreements.access import check_agreement_access, get_agreement_for_user
+from agreements.forms import (
+    AgendaItemForm,
+    CoordinatorChangeForm,
+    CoordinatorCreateForm,
+    DecisionForm,
+    FollowUpTaskForm,
+    MeetingForm,
+    user_label,
+)
+from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, Meeting
 
 
-def _todo(request, *args, **kwargs):  # pragma: no cover
-    return HttpResponse(status=501)
+def _data(request: HttpRequest):
+    """The submitted data on POST (even if empty, so that the form shows what is missing)."""
+    return request.POST if request.method == "POST" else None
 
 
-coordinator_list = coordinator_create = coordinator_edit = coordinator_delete = _todo
-meeting_schedule = meeting_plan_year = meeting_create = meeting_detail = meeting_edit = _todo
-agenda_item_create = agenda_item_edit = decision_create = task_create = task_toggle = _todo
+def _add_errors(form, exc: ValidationError, names: dict | None = None) -> None:
+    """Show a service's refusal on the form, beside the field it concerns where there is one."""
+    names = names or {}
+    if not hasattr(exc, "error_dict"):
+        for message in exc.messages:
+            form.add_error(None, message)
+        return
+    for key, errors in exc.message_dict.items():
+        field = names.get(key, key)
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    """A local path from ?next= (or the posted next), else ``default``."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts=None
+    ):
+        return default
+    return target
+
+
+def _get_coordinator_for_user(request: HttpRequest, pk: int, *, edit: bool) -> Coordinator:
+    coordinator = get_object_or_404(
+        Coordinator.objects.select_related("agreement", "party", "user"), pk=pk
+    )
+    check_agreement_access(request, coordinator.agreement, edit=edit)
+    return coordinator
+
+
+def _get_meeting_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> Meeting:
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
+    )
+    check_agreement_access(request, meeting.agreement, edit=edit)
+    return meeting
+
+
+def _get_agenda_item_for_user(request: HttpRequest, pk: int, *, edit: bool) -> AgendaItem:
+    item = get_object_or_404(
+        AgendaItem.objects.select_related("meeting__agreement", "meeting__inviting_party"), pk=pk
+    )
+    check_agreement_access(request, item.meeting.agreement, edit=edit)
+    return item
+
+
+def _get_decision_for_user(request: HttpRequest, pk: int, *, edit: bool) -> Decision:
+    decision = get_object_or_404(
+        Decision.objects.select_related("agenda_item__meeting__agreement"), pk=pk
+    )
+    check_agreement_access(request, decision.agenda_item.meeting.agreement, edit=edit)
+    return decision
+
+
+def _get_task_for_user(request: HttpRequest, pk: int, *, edit: bool) -> FollowUpTask:
+    task = get_object_or_404(
+        FollowUpTask.objects.select_related("decision__agenda_item__meeting__agreement"), pk=pk
+    )
+    check_agreement_access(request, task.decision.agenda_item.meeting.agreement, edit=edit)
+    return task
+
+
+def _item_anchor(item: AgendaItem) -> str:
+    return item.meeting.get_absolute_url() + f"#sak-{item.pk}"
+
+
+# --- Coordinators and readers -------------------------------------------------------------------
+
+
+@require_GET
+def coordinator_list(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = get_agreement_for_user(request, slug)
+    ctx = {
+        "agreement": agreement,
+        "groups": selectors.people_by_party(agreement),
+        "can_edit": rules.can_edit_agreement(request.user, agreement),
+    }
+    return render(request, "agreements/coordinator_list.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = get_agreement_for_user(request, slug, edit=True)
+    form = CoordinatorCreateForm(_data(request), agreement=agreement)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.coordinator_appoint(
+                agreement=agreement,
+                party=data["party"],
+                role=data["role"],
+                user=form.existing_user,
+                name=data["name"],
+                email=data["email"],
+                title=data["title"],
+                phone=data["phone"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("%(name)s er lagt til som %(role)s for %(party)s.")
+                % {
+                    "name": user_label(appointment.user),
+                    "role": appointment.get_role_display().lower(),
+                    "party": appointment.party.name,
+                },
+            )
+            return redirect("agreements:coordinator-list", slug=agreement.slug)
+    ctx = {
+        "agreement": agreement,
+        "form": form,
+        "coordinator": None,
+        "form_action": reverse("agreements:coordinator-create", args=[agreement.slug]),
+        "cancel_url": reverse("agreements:coordinator-list", args=[agreement.slug]),
+    }
+    return render(request, "agreements/coordinator_form.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    coordinator = _get_coordinator_for_user(request, pk, edit=True)
+    agreement = coordinator.agreement
+    initial = {
+        "party": coordinator.party_id,
+        "role": coordinator.role,
+        "title": coordinator.title,
+        "phone": coordinator.phone,
+    }
+    form = CoordinatorChangeForm(_data(request), agreement=agreement, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.coordinator_change(
+                coordinator=copy.copy(coordinator),
+                party=data["party"],
+                role=data["role"],
+                title=data["title"],
+                phone=data["phone"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Endringene for %(name)s er lagret.") % {"name": user_label(coordinator.user)},
+            )
+            return redirect("agreements:coordinator-list", slug=agreement.slug)
+    ctx = {
+        "agreement": agreement,
+        "form": form,
+        "coordinator": coordinator,
+        "form_action": reverse("agreements:coordinator-edit", args=[coordinator.pk]),
+        "cancel_url": reverse("agreements:coordinator-list", args=[agreement.slug]),
+    }
+    return render(request, "agreements/coordinator_form.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def coordinator_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    coordinator = _get_coordinator_for_user(request, pk, edit=True)
+    agreement = coordinator.agreement
+    refusal = services.coordinator_removal_refusal(coordinator=coordinator, by=request.user)
+    if request.method == "POST" and not refusal:
+        try:
+            services.coordinator_remove(coordinator=coordinator, by=request.user)
+        except ValidationError as exc:
+            refusal = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                _("%(name)s har ikke lenger en rolle i avtalen.")
+                % {"name": user_label(coordinator.user)},
+            )
+            if coordinator.user_id == request.user.pk and not rules.is_admin(request.user):
+                # They have left the agreement; its internal pages are closed to them now.
+                return redirect("agreements:agreement-list")
+            return redirect("agreements:coordinator-list", slug=agreement.slug)
+    ctx = {
+        "agreement": agreement,
+        "coordinator": coordinator,
+        "refusal": refusal,
+        "is_self": coordinator.user_id == request.user.pk,
+        # Reverse relations declared in actionplans (milestones and actions they answer for).
+        "responsible_milestones": coordinator.milestones.count(),
+        "responsible_actions": coordinator.actions.count(),
+    }
+    return render(request, "agreements/coordinator_confirm_delete.html", ctx)
+
+
+# --- Meetings -----------------------------------------------------------------------------------
+
+
+def _year_from_query(request: HttpRequest, agreement) -> int:
+    """?year=YYYY within the agreement period; anything else gives the default year."""
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        return selectors.default_year(agreement)
+    if agreement.start_year <= year <= agreement.end_year:
+        return year
+    return selectors.default_year(agreement)
+
+
+@require_GET
+def meeting_schedule(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = get_agreement_for_user(request, slug)
+    year = _year_from_query(request, agreement)
+    meetings = list(
+        Meeting.objects.filter(agreement=agreement)
+        .select_related("inviting_party")
+        .order_by("start")
+    )
+    checks = selectors.meeting_year_checks(agreement, meetings)
+    ctx = {
+        "agreement": agreement,
+        "year": year,
+        "checks": checks,
+        "selected": next(c for c in checks if c.year == year),
+        "warnings": [c for c in checks if not c.complete],
+        "can_edit": rules.can_edit_agreement(request.user, agreement),
+    }
+    return render(request, "agreements/meeting_schedule.html", ctx)
+
+
+@require_POST
+def meeting_plan_year(request: HttpRequest, slug: str, year: int) -> HttpResponse:
+    agreement = get_agreement_for_user(request, slug, edit=True)
+    if not agreement.start_year <= year <= agreement.end_year:
+        raise Http404
+    try:
+        created = services.meeting_plan_year(agreement=agreement, year=year)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if created:
+            messages.success(
+                request,
+                _(
+                    "Laget utkast for %(year)s: %(titles)s. Sett sted, lenke og tid, og endre status til «Planlagt»."
+                )
+                % {"year": year, "titles": ", ".join(m.title for m in created)},
+            )
+        else:
+            messages.info(
+                request,
+                _("%(year)s har allerede både et fysisk og et digitalt møte. Ingenting ble laget.")
+                % {"year": year},
+            )
+    return redirect(reverse("agreements:meeting-schedule", args=[agreement.slug]) + f"?year={year}")
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
+    agreement = get_agreement_for_user(request, slug, edit=True)
+    form = MeetingForm(_data(request), agreement=agreement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_create(agreement=agreement, **form.service_kwargs())
+        except ValidationError as exc:
+            _add_errors(form, exc, MeetingForm.SERVICE_FIELDS)
+        else:
+            messages.success(request, _("Møtet «%(title)s» er lagret.") % {"title": meeting.title})
+            return redirect(meeting)
+    ctx = {
+        "agreement": agreement,
+        "form": form,
+        "meeting": None,
+        "form_action": reverse("agreements:meeting-create", args=[agreement.slug]),
+        "cancel_url": reverse("agreements:meeting-schedule", args=[agreement.slug]),
+    }
+    return render(request, "agreements/meeting_form.html", ctx)
+
+
+@require_GET
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk)
+    agreement = meeting.agreement
+    ctx = {
+        "agreement": agreement,
+        "meeting": meeting,
+        "participants": meeting.participants.order_by("first_name", "last_name", "username"),
+        "agenda": selectors.meeting_agenda(meeting),
+        "open_tasks": selectors.open_follow_up_tasks(agreement),
+        "today": timezone.localdate(timezone=selectors.local_tz()),
+        "can_edit": rules.can_edit_agreement(request.user, agreement),
+        "back_url": request.get_full_path(),
+    }
+    return render(request, "agreements/meeting_detail.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk, edit=True)
+    agreement = meeting.agreement
+    form = MeetingForm(_data(request), agreement=agreement, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.meeting_update(meeting=meeting, **form.service_kwargs())
+        except ValidationError as exc:
+            _add_errors(form, exc, MeetingForm.SERVICE_FIELDS)
+        else:
+            messages.success(request, _("Møtet «%(title)s» er lagret.") % {"title": saved.title})
+            return redirect(saved)
+    ctx = {
+        "agreement": agreement,
+        "form": form,
+        "meeting": meeting,
+        "form_action": reverse("agreements:meeting-edit", args=[meeting.pk]),
+        "cancel_url": meeting.get_absolute_url(),
+    }
+    return render(request, "agreements/meeting_form.html", ctx)
+
+
+# --- Agenda items, decisions and follow-up tasks ------------------------------------------------
+
+
+def _agenda_item_save(request: HttpRequest, form: AgendaItemForm, meeting, item=None):
+    data = form.cleaned_data
+    try:
+        return services.agenda_item_save(
+            meeting=meeting,
+            agenda_item=item,
+            number=data["number"],
+            title=data["title"],
+            description=data["description"],
+            sub_goal=data["sub_goal"],
+            central_theme=data["central_theme"],
+            milestones=data["milestones"],
+            actions=data["actions"],
+        )
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _get_meeting_for_user(request, pk, edit=True)
+    form = AgendaItemForm(_data(request), meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        item = _agenda_item_save(request, form, meeting)
+        if item is not None:
+            messages.success(request, _("Sak %(number)s er lagret.") % {"number": item.number})
+            return redirect(_item_anchor(item))
+    ctx = {
+        "agreement": meeting.agreement,
+        "meeting": meeting,
+        "agenda_item": None,
+        "form": form,
+        "form_action": reverse("agreements:agenda-item-create", args=[meeting.pk]),
+        "cancel_url": meeting.get_absolute_url(),
+    }
+    return render(request, "agreements/agenda_item_form.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_agenda_item_for_user(request, pk, edit=True)
+    meeting = item.meeting
+    form = AgendaItemForm(_data(request), meeting=meeting, agenda_item=item)
+    if request.method == "POST" and form.is_valid():
+        saved = _agenda_item_save(request, form, meeting, copy.copy(item))
+        if saved is not None:
+            messages.success(request, _("Sak %(number)s er lagret.") % {"number": saved.number})
+            return redirect(_item_anchor(saved))
+    ctx = {
+        "agreement": meeting.agreement,
+        "meeting": meeting,
+        "agenda_item": item,
+        "form": form,
+        "form_action": reverse("agreements:agenda-item-edit", args=[item.pk]),
+        "cancel_url": _item_anchor(item),
+    }
+    return render(request, "agreements/agenda_item_form.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _get_agenda_item_for_user(request, pk, edit=True)
+    form = DecisionForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        services.decision_create(agenda_item=item, text=form.cleaned_data["text"])
+        messages.success(
+            request, _("Vedtaket i sak %(number)s er lagret.") % {"number": item.number}
+        )
+        return redirect(_item_anchor(item))
+    ctx = {
+        "agreement": item.meeting.agreement,
+        "meeting": item.meeting,
+        "agenda_item": item,
+        "form": form,
+        "form_action": reverse("agreements:decision-create", args=[item.pk]),
+        "cancel_url": _item_anchor(item),
+    }
+    return render(request, "agreements/decision_form.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    decision = _get_decision_for_user(request, pk, edit=True)
+    item = decision.agenda_item
+    agreement = item.meeting.agreement
+    form = FollowUpTaskForm(_data(request), agreement=agreement)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            task = services.follow_up_task_create(
+                decision=decision,
+                title=data["title"],
+                responsible=data["responsible"],
+                due_date=data["due_date"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Oppfølgingsoppgaven «%(title)s» er lagret.") % {"title": task.title}
+            )
+            return redirect(_item_anchor(item))
+    ctx = {
+        "agreement": agreement,
+        "meeting": item.meeting,
+        "agenda_item": item,
+        "decision": decision,
+        "form": form,
+        "form_action": reverse("agreements:task-create", args=[decision.pk]),
+        "cancel_url": _item_anchor(item),
+    }
+    return render(request, "agreements/task_form.html", ctx)
+
+
+@require_POST
+def task_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a follow-up task done (``done=1``) or open again (``done=0``); no value toggles."""
+    task = _get_task_for_user(request, pk, edit=True)
+    meeting = task.decision.agenda_item.meeting
+    wanted = request.POST.get("done")
+    done = not task.done if wanted not in ("0", "1") else wanted == "1"
+    task = services.follow_up_task_set_done(task=task, done=done)
+    if task.done:
+        message = _("«%(title)s» er merket som utført.")
+    else:
+        message = _("«%(title)s» er åpnet igjen.")
+    messages.success(request, message % {"title": task.title})
+    return redirect(_safe_next(request, meeting.get_absolute_url() + f"#oppgave-{task.pk}"))

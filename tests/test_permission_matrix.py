@@ -7,10 +7,21 @@ The list of views is read from the URL configuration, so a new view without a ro
 import datetime
 
 import pytest
+from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from actionplans.models import Action, ActionPlan, Milestone
 from actionplans.services import progress_log
+from agreements.models import (
+    AgendaItem,
+    CalendarFeed,
+    Coordinator,
+    Decision,
+    FollowUpTask,
+    Meeting,
+    Party,
+)
 
 # What each view is: "read" (GET only, for anyone with a role in the agreement), "edit"
 # (GET and POST, coordinators of the agreement and administrators), "post" (POST only, same people).
@@ -29,6 +40,28 @@ VIEWS = {
     "actionplans:milestone-delete": "edit",
     "actionplans:plan-import": "edit",
     "actionplans:plan-carry-over": "post",
+    "actionplans:dashboard": "read",
+    "actionplans:meeting-brief": "read",
+    "actionplans:meeting-brief-pdf": "read",
+    "actionplans:public-progress": "closed",
+    "actionplans:public-progress-toggle": "post",
+    "agreements:coordinator-list": "read",
+    "agreements:coordinator-create": "edit",
+    "agreements:coordinator-edit": "edit",
+    "agreements:coordinator-delete": "edit",
+    "agreements:meeting-schedule": "read",
+    "agreements:meeting-plan-year": "post",
+    "agreements:meeting-create": "edit",
+    "agreements:meeting-detail": "read",
+    "agreements:meeting-edit": "edit",
+    "agreements:agenda-item-create": "edit",
+    "agreements:agenda-item-edit": "edit",
+    "agreements:decision-create": "edit",
+    "agreements:task-create": "edit",
+    "agreements:task-toggle": "post",
+    "agreements:calendar-rotate": "post",
+    "agreements:calendar-feed": "token",
+    "agreements:meeting-ics": "read",
 }
 # Views outside the apps' namespaces that are deliberately open or handled by Django itself.
 OUTSIDE = {"home", "login", "logout", "accessibility"}
@@ -78,6 +111,12 @@ EXPECTED = {
         "outsider": {404},
         "admin_user": {302},
     },
+    # The public progress page of an agreement that is not public: nobody sees it.
+    ("closed", "GET"): {user: {404} for user in USERS},
+    ("closed", "POST"): {user: {405} for user in USERS},
+    # The calendar feed: the secret token is the permission (calendar apps cannot log in).
+    ("token", "GET"): {user: OK for user in USERS},
+    ("token", "POST"): {user: {405} for user in USERS},
 }
 
 
@@ -123,12 +162,44 @@ def objects(private_agreement, coordinator):
     fresh = Milestone.objects.create(
         action=action, title="Ny milepæl", due_date=datetime.date(2026, 6, 1)
     )
+    council = Party.objects.get(slug="halogalandsradet")
+    start = timezone.make_aware(datetime.datetime(2026, 5, 4, 10, 0))
+    meeting = Meeting.objects.create(
+        agreement=private_agreement,
+        title="Vårmøte",
+        kind=Meeting.Kind.PHYSICAL,
+        start=start,
+        end=start + datetime.timedelta(hours=3),
+        place="Harstad",
+        inviting_party=council,
+    )
+    item = AgendaItem.objects.create(meeting=meeting, number=1, title="Status", sub_goal=sub_goal)
+    decision = Decision.objects.create(agenda_item=item, text="Tatt til orientering.")
+    task = FollowUpTask.objects.create(
+        decision=decision,
+        title="Sende referat",
+        responsible=coordinator,
+        due_date=datetime.date(2026, 6, 1),
+    )
+    colleague = Coordinator.objects.create(
+        agreement=private_agreement,
+        user=User.objects.create_user("kari.koordinator", first_name="Kari"),
+        party=council,
+        role=Coordinator.Role.COORDINATOR,
+    )
+    feed, _ = CalendarFeed.objects.get_or_create(agreement=private_agreement)
     return {
         "agreement": private_agreement,
         "plan": plan,
         "action": action,
         "logged": logged,
         "fresh": fresh,
+        "meeting": meeting,
+        "item": item,
+        "decision": decision,
+        "task": task,
+        "appointment": colleague,
+        "feed": feed,
     }
 
 
@@ -148,6 +219,28 @@ def _url(name: str, objects: dict) -> str:
         "actionplans:milestone-edit": [objects["logged"].pk],
         "actionplans:milestone-delete": [objects["fresh"].pk],
         "actionplans:progress-log": [objects["logged"].pk],
+        "actionplans:dashboard": [objects["agreement"].slug],
+        "actionplans:meeting-brief": [objects["meeting"].pk],
+        "actionplans:meeting-brief-pdf": [objects["meeting"].pk],
+        "actionplans:public-progress": [objects["agreement"].slug],
+        "actionplans:public-progress-toggle": [objects["agreement"].slug],
+        "agreements:coordinator-list": [objects["agreement"].slug],
+        "agreements:coordinator-create": [objects["agreement"].slug],
+        "agreements:coordinator-edit": [objects["appointment"].pk],
+        "agreements:coordinator-delete": [objects["appointment"].pk],
+        "agreements:meeting-schedule": [objects["agreement"].slug],
+        "agreements:meeting-plan-year": [objects["agreement"].slug, 2026],
+        "agreements:meeting-create": [objects["agreement"].slug],
+        "agreements:meeting-detail": [objects["meeting"].pk],
+        "agreements:meeting-edit": [objects["meeting"].pk],
+        "agreements:agenda-item-create": [objects["meeting"].pk],
+        "agreements:agenda-item-edit": [objects["item"].pk],
+        "agreements:decision-create": [objects["item"].pk],
+        "agreements:task-create": [objects["decision"].pk],
+        "agreements:task-toggle": [objects["task"].pk],
+        "agreements:calendar-rotate": [objects["agreement"].slug],
+        "agreements:calendar-feed": [objects["feed"].token],
+        "agreements:meeting-ics": [objects["meeting"].pk],
     }[name]
     return reverse(name, args=args)
 

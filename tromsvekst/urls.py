@@ -17,5 +17,6 @@ urlpatterns = [
     path("tilgjengelighetserklaering/", views.accessibility_statement, name="accessibility"),
     path("avtaler/", include("agreements.urls")),
     path("", include("actionplans.urls")),
+    path("", include("evaluation.urls")),
     path("admin/", admin.site.urls),
 ]

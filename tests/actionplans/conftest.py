@@ -161,3 +161,88 @@ def excel_plan(plan, make_action, make_milestone, log, coordinator) -> ActionPla
         plan, "1.2-1", sub_goal="1.2", strategies=3, title="Fagarbeiderløftet", lead_party=None
     )
     return plan
+
+
+# --- Fixtures for the dashboard and public-progress tests ---
+
+
+@pytest.fixture
+def freeze_now():
+    """``freeze_now(moment)``: ``timezone.now()``, and so "today" in Europe/Oslo, is ``moment``
+    (an aware datetime) until the test ends. Progress updates still get the real time as
+    ``created_at``; ``log_at`` sets it."""
+    from unittest import mock
+
+    patches = []
+
+    def freeze(moment: datetime.datetime) -> None:
+        patcher = mock.patch(
+            "django.utils.timezone.now", return_value=moment.astimezone(datetime.UTC)
+        )
+        patcher.start()
+        patches.append(patcher)
+
+    yield freeze
+    for patcher in reversed(patches):
+        patcher.stop()
+
+
+@pytest.fixture
+def log_at():
+    """``log_at(milestone, user, status, percent, when, comment="", evidence_url="")``: progress
+    through ``services.progress_log``, then dated ``when`` (an aware datetime)."""
+    from actionplans.models import ProgressUpdate
+
+    def do(
+        milestone: Milestone,
+        user,
+        status: str,
+        percent: int,
+        when: datetime.datetime,
+        *,
+        comment: str = "",
+        evidence_url: str = "",
+    ) -> ProgressUpdate:
+        milestone.refresh_from_db()
+        update = progress_log(
+            milestone=milestone,
+            user=user,
+            status=status,
+            percent=percent,
+            comment=comment,
+            evidence_url=evidence_url,
+            seen_version=milestone.version,
+        )
+        # Append-only: save() refuses a change, so the test dates it with a queryset update.
+        ProgressUpdate.objects.filter(pk=update.pk).update(created_at=when)
+        update.created_at = when
+        return update
+
+    return do
+
+
+@pytest.fixture
+def add_meeting(agreement):
+    """``add_meeting(title, start, status="planned", kind="physical", agreement_=None)``: a
+    two-hour meeting of ``agreement`` (or the one given) invited to by Hålogalandsrådet."""
+    from agreements.models import Meeting
+
+    def make(
+        title: str,
+        start: datetime.datetime,
+        *,
+        status: str = Meeting.Status.PLANNED,
+        kind: str = Meeting.Kind.PHYSICAL,
+        agreement_=None,
+    ) -> Meeting:
+        return Meeting.objects.create(
+            agreement=agreement_ or agreement,
+            title=title,
+            kind=kind,
+            status=status,
+            start=start,
+            end=start + datetime.timedelta(hours=2),
+            inviting_party=Party.objects.get(slug="halogalandsradet"),
+        )
+
+    return make

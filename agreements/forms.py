@@ -1,0 +1,537 @@
+"""Forms for the people of an agreement, its meetings, agenda items, decisions and tasks.
+
+The rules live in ``agreements.services``; a form's ``clean`` calls the same check the service
+makes, so that the user sees the message beside the field instead of a crash.
+"""
+
+import datetime
+
+from django import forms
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from agreements import selectors, services
+from agreements.models import (
+    AgendaItem,
+    Agreement,
+    CentralTheme,
+    Coordinator,
+    Meeting,
+    SubGoal,
+)
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the value is sent as YYYY-MM-DD whatever the browser shows."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    """A native time picker (24-hour HH:MM)."""
+
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+def _add_input_class(form: forms.BaseForm) -> None:
+    """Designsystemet styles inputs, selects, textareas and checkboxes by the ds-input class."""
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("class", "ds-input")
+
+
+def _add_service_errors(form: forms.BaseForm, exc: ValidationError, names: dict) -> None:
+    """Put a service's errors (keyed by model field names) on the form's fields."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for key, errors in exc.message_dict.items():
+        field = names.get(key, key)
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+def user_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _sub_goal_label(sub_goal: SubGoal) -> str:
+    return f"{sub_goal.code}: {Truncator(sub_goal.text).chars(100)}"
+
+
+def _central_theme_label(theme: CentralTheme) -> str:
+    return Truncator(theme.text).chars(100)
+
+
+# --- Coordinators and readers -------------------------------------------------------------------
+
+
+class CoordinatorChangeForm(forms.Form):
+    party = forms.ModelChoiceField(
+        label=_("Avtalepart"),
+        queryset=None,
+        empty_label=_("Velg part"),
+        error_messages={
+            "required": _("Velg hvilken part personen representerer."),
+            "invalid_choice": _("Velg en av avtalens parter."),
+        },
+    )
+    role = forms.ChoiceField(
+        label=_("Rolle"),
+        choices=Coordinator.Role.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Koordinatorer kan endre planer og møter. Lesere (politikere) kan lese."),
+        error_messages={"required": _("Velg en rolle."), "invalid_choice": _("Velg en rolle.")},
+    )
+    title = forms.CharField(label=_("Stilling"), max_length=200, required=False)
+    phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
+
+    def __init__(self, *args, agreement: Agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+        self.fields["party"].queryset = agreement.parties.all()
+        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
+        _add_input_class(self)
+
+
+class CoordinatorCreateForm(CoordinatorChangeForm):
+    """Appoint an existing user (by user name or e-mail) or a new one (name and e-mail)."""
+
+    user = forms.CharField(
+        label=_("Eksisterende bruker"),
+        required=False,
+        max_length=254,
+        help_text=_("Brukernavn eller e-postadresse til en som allerede har en bruker."),
+    )
+    name = forms.CharField(label=_("Navn"), required=False, max_length=300)
+    email = forms.EmailField(
+        label=_("E-postadresse"),
+        required=False,
+        error_messages={"invalid": _("Skriv en gyldig e-postadresse, som navn@eksempel.no.")},
+    )
+
+    field_order = ["user", "name", "email", "party", "role", "title", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+        self.existing_user = None
+
+    def clean(self):
+        data = super().clean()
+        lookup = (data.get("user") or "").strip()
+        new_user = bool(data.get("name") or data.get("email") or self.errors.get("email"))
+        if lookup and new_user:
+            raise ValidationError(
+                _(
+                    "Fyll ut enten «Eksisterende bruker» eller navn og e-post for en ny bruker, "
+                    "ikke begge."
+                )
+            )
+        if not lookup and not new_user:
+            self.add_error(
+                "user",
+                _(
+                    "Skriv brukernavnet eller e-postadressen til en eksisterende bruker, "
+                    "eller fyll ut navn og e-post for en ny bruker."
+                ),
+            )
+            return data
+        if lookup:
+            self.existing_user = self._find_user(lookup)
+            if self.existing_user is not None:
+                exists = Coordinator.objects.filter(
+                    agreement=self.agreement, user=self.existing_user
+                ).first()
+                if exists:
+                    self.add_error(
+                        "user",
+                        _(
+                            "%(name)s har allerede en rolle i denne avtalen (%(role)s). "
+                            "Endre den rollen i stedet for å legge til personen på nytt."
+                        )
+                        % {
+                            "name": user_label(self.existing_user),
+                            "role": exists.get_role_display().lower(),
+                        },
+                    )
+        else:
+            if not data.get("name"):
+                self.add_error("name", _("Skriv navnet til den nye brukeren."))
+            if not data.get("email") and "email" not in self.errors:
+                self.add_error("email", _("Skriv e-postadressen til den nye brukeren."))
+        return data
+
+    def _find_user(self, lookup: str):
+        users = list(
+            get_user_model()
+            .objects.filter(Q(username__iexact=lookup) | Q(email__iexact=lookup), is_active=True)
+            .order_by("pk")[:2]
+        )
+        exact = [u for u in users if u.username.lower() == lookup.lower()]
+        if exact:
+            return exact[0]
+        if not users:
+            self.add_error(
+                "user",
+                _(
+                    "Fant ingen bruker med dette brukernavnet eller denne e-postadressen. "
+                    "Fyll ut navn og e-post nedenfor for å lage en ny bruker."
+                ),
+            )
+            return None
+        if len(users) > 1:
+            self.add_error(
+                "user",
+                _("Flere brukere har denne e-postadressen. Skriv brukernavnet i stedet."),
+            )
+            return None
+        return users[0]
+
+
+# --- Meetings -----------------------------------------------------------------------------------
+
+
+def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime | None:
+    """The moment ``time`` on ``day`` in Europe/Oslo, or None if the clock skips it that day."""
+    tz = selectors.local_tz()
+    moment = datetime.datetime.combine(day, time, tzinfo=tz)
+    # A time in the spring-forward gap (02:00–03:00 on the last Sunday of March) does not exist.
+    back = moment.astimezone(datetime.UTC).astimezone(tz)
+    if back.replace(tzinfo=None) != moment.replace(tzinfo=None):
+        return None
+    return moment
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(
+        label=_("Tittel"),
+        max_length=200,
+        error_messages={"required": _("Skriv en tittel for møtet.")},
+    )
+    kind = forms.ChoiceField(
+        label=_("Type møte"),
+        choices=Meeting.Kind.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Kapittel 5.1: to møter årlig, ett fysisk og ett digitalt."),
+        error_messages={"required": _("Velg fysisk eller digitalt møte.")},
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=Meeting.Status.choices,
+        initial=Meeting.Status.PLANNED,
+        help_text=_("Et utkast trenger ikke sted eller lenke ennå."),
+    )
+    date = forms.DateField(
+        label=_("Dato"),
+        widget=DateInput,
+        error_messages={
+            "required": _("Skriv datoen for møtet."),
+            "invalid": _("Skriv datoen som for eksempel 2026-03-30."),
+        },
+    )
+    start_time = forms.TimeField(
+        label=_("Starter kl."),
+        widget=TimeInput,
+        help_text=_("Norsk tid."),
+        error_messages={
+            "required": _("Skriv når møtet starter."),
+            "invalid": _("Skriv klokkeslettet som for eksempel 10:00."),
+        },
+    )
+    end_time = forms.TimeField(
+        label=_("Slutter kl."),
+        widget=TimeInput,
+        help_text=_("Norsk tid."),
+        error_messages={
+            "required": _("Skriv når møtet slutter."),
+            "invalid": _("Skriv klokkeslettet som for eksempel 14:00."),
+        },
+    )
+    place = forms.CharField(
+        label=_("Sted"),
+        max_length=300,
+        required=False,
+        help_text=_("Påkrevd for fysiske møter, for eksempel «Harstad rådhus»."),
+    )
+    video_link = forms.URLField(
+        label=_("Lenke til digitalt møte"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Påkrevd for digitale møter, for eksempel en Teams-lenke."),
+        error_messages={"invalid": _("Skriv en gyldig nettadresse, som https://…")},
+    )
+    inviting_party = forms.ModelChoiceField(
+        label=_("Inviterende part"),
+        queryset=None,
+        empty_label=None,
+        error_messages={
+            "required": _("Velg hvem som inviterer."),
+            "invalid_choice": _("Velg en av avtalens parter."),
+        },
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Deltakere"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Personer med en rolle i avtalen."),
+        error_messages={
+            "invalid_choice": _("Velg bare personer som har en rolle i denne avtalen."),
+            "invalid_pk_value": _("Velg bare personer som har en rolle i denne avtalen."),
+        },
+    )
+    minutes = forms.CharField(
+        label=_("Referat"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+
+    # Errors from services.meeting_validate, by model field name.
+    SERVICE_FIELDS = {"start": "start_time", "end": "end_time"}
+
+    def __init__(self, *args, agreement: Agreement, meeting: Meeting | None = None, **kwargs):
+        if meeting is not None and "initial" not in kwargs:
+            start = meeting.start.astimezone(selectors.local_tz())
+            end = meeting.end.astimezone(selectors.local_tz())
+            kwargs["initial"] = {
+                "title": meeting.title,
+                "kind": meeting.kind,
+                "status": meeting.status,
+                "date": start.date(),
+                "start_time": start.time(),
+                "end_time": end.time(),
+                "place": meeting.place,
+                "video_link": meeting.video_link,
+                "inviting_party": meeting.inviting_party_id,
+                "participants": list(meeting.participants.values_list("pk", flat=True)),
+                "minutes": meeting.minutes,
+            }
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+        self.meeting = meeting
+        self.fields["inviting_party"].queryset = agreement.parties.all()
+        if meeting is None:
+            self.fields["inviting_party"].initial = selectors.inviting_party_default(agreement)
+            del self.fields["minutes"]
+        participants = self.fields["participants"]
+        participants.queryset = selectors.agreement_users(agreement)
+        participants.label_from_instance = user_label
+        _add_input_class(self)
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        start = end = None
+        if day is not None:
+            for name in ("start_time", "end_time"):
+                if data.get(name) is None:
+                    continue
+                moment = local_datetime(day, data[name])
+                if moment is None:
+                    self.add_error(
+                        name,
+                        _("Klokkeslettet finnes ikke denne dagen (overgang til sommertid)."),
+                    )
+                elif name == "start_time":
+                    start = moment
+                else:
+                    end = moment
+        data["start"], data["end"] = start, end
+        if data.get("kind") and data.get("status"):
+            try:
+                services.meeting_validate(
+                    agreement=self.agreement,
+                    kind=data["kind"],
+                    status=data["status"],
+                    start=start,
+                    end=end,
+                    place=data.get("place", ""),
+                    video_link=data.get("video_link", ""),
+                    inviting_party=data.get("inviting_party"),
+                )
+            except ValidationError as exc:
+                _add_service_errors(self, exc, self.SERVICE_FIELDS)
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {
+            name: data[name]
+            for name in (
+                "title",
+                "kind",
+                "status",
+                "start",
+                "end",
+                "place",
+                "video_link",
+                "inviting_party",
+                "participants",
+            )
+        }
+        if "minutes" in self.fields:
+            kwargs["minutes"] = data["minutes"]
+        return kwargs
+
+
+# --- Agenda items, decisions, follow-up tasks --------------------------------------------------
+
+
+class AgendaItemForm(forms.Form):
+    number = forms.IntegerField(
+        label=_("Saksnummer"),
+        min_value=1,
+        max_value=32767,
+        help_text=_("Foreslått: neste ledige nummer i møtet."),
+        error_messages={
+            "required": _("Skriv et saksnummer."),
+            "invalid": _("Skriv et helt tall."),
+            "min_value": _("Saksnummeret må være 1 eller høyere."),
+        },
+    )
+    title = forms.CharField(
+        label=_("Tittel"),
+        max_length=300,
+        error_messages={"required": _("Skriv en tittel for saken.")},
+    )
+    description = forms.CharField(
+        label=_("Beskrivelse"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    sub_goal = forms.ModelChoiceField(
+        label=_("Delmål"),
+        queryset=None,
+        required=False,
+        empty_label=_("Ingen valgt"),
+        error_messages={"invalid_choice": _("Velg et delmål fra denne avtalen.")},
+    )
+    central_theme = forms.ModelChoiceField(
+        label=_("Sentralt tema"),
+        queryset=None,
+        required=False,
+        empty_label=_("Ingen valgt"),
+        help_text=_("Tema fra kapittel 5.1, for eksempel Evenes lufthavn."),
+        error_messages={"invalid_choice": _("Velg et sentralt tema fra denne avtalen.")},
+    )
+    actions = forms.ModelMultipleChoiceField(
+        label=_("Tiltak saken gjelder"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Velg bare tiltak fra denne avtalen."),
+            "invalid_pk_value": _("Velg bare tiltak fra denne avtalen."),
+        },
+    )
+    milestones = forms.ModelMultipleChoiceField(
+        label=_("Milepæler saken gjelder"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Velg bare milepæler fra denne avtalen."),
+            "invalid_pk_value": _("Velg bare milepæler fra denne avtalen."),
+        },
+    )
+
+    def __init__(self, *args, meeting: Meeting, agenda_item: AgendaItem | None = None, **kwargs):
+        if "initial" not in kwargs:
+            if agenda_item is not None:
+                kwargs["initial"] = {
+                    "number": agenda_item.number,
+                    "title": agenda_item.title,
+                    "description": agenda_item.description,
+                    "sub_goal": agenda_item.sub_goal_id,
+                    "central_theme": agenda_item.central_theme_id,
+                    "actions": [a.pk for a in agenda_item.actions.all()],
+                    "milestones": [m.pk for m in agenda_item.milestones.all()],
+                }
+            else:
+                kwargs["initial"] = {"number": selectors.next_agenda_number(meeting)}
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.agenda_item = agenda_item
+        agreement = meeting.agreement
+        fields = self.fields
+        fields["sub_goal"].queryset = SubGoal.objects.filter(agreement=agreement).order_by(
+            "focus_area__number", "order", "code"
+        )
+        fields["sub_goal"].label_from_instance = _sub_goal_label
+        fields["central_theme"].queryset = CentralTheme.objects.filter(agreement=agreement)
+        fields["central_theme"].label_from_instance = _central_theme_label
+        # Declared in actionplans, which this app must not import: looked up by name.
+        action_model = apps.get_model("actionplans", "Action")
+        milestone_model = apps.get_model("actionplans", "Milestone")
+        fields["actions"].queryset = (
+            action_model.objects.filter(plan__agreement=agreement)
+            .select_related("plan")
+            .order_by("plan__start_year", "order", "number")
+        )
+        fields["actions"].label_from_instance = lambda a: (
+            f"{a.number} {a.title} ({a.plan.start_year}–{a.plan.end_year})"
+        )
+        fields["milestones"].queryset = (
+            milestone_model.objects.filter(action__plan__agreement=agreement)
+            .select_related("action")
+            .order_by("action__plan__start_year", "action__order", "action__number", "due_date")
+        )
+        fields["milestones"].label_from_instance = lambda m: (
+            f"{m.action.number}: {m.title} ({m.due_date:%d.%m.%Y})"
+        )
+        _add_input_class(self)
+
+
+class DecisionForm(forms.Form):
+    text = forms.CharField(
+        label=_("Vedtak"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Vedtaket slik det står i protokollen."),
+        error_messages={"required": _("Skriv vedtaket.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _add_input_class(self)
+
+
+class FollowUpTaskForm(forms.Form):
+    title = forms.CharField(
+        label=_("Oppgave"),
+        max_length=300,
+        error_messages={"required": _("Skriv hva som skal gjøres.")},
+    )
+    responsible = forms.ModelChoiceField(
+        label=_("Ansvarlig"),
+        queryset=None,
+        empty_label=_("Velg ansvarlig"),
+        help_text=_("En person med en rolle i avtalen."),
+        error_messages={
+            "required": _("Velg hvem som er ansvarlig."),
+            "invalid_choice": _("Velg en person som har en rolle i denne avtalen."),
+        },
+    )
+    due_date = forms.DateField(
+        label=_("Frist"),
+        widget=DateInput,
+        error_messages={
+            "required": _("Skriv en frist."),
+            "invalid": _("Skriv fristen som en dato, for eksempel 2026-06-30."),
+        },
+    )
+
+    def __init__(self, *args, agreement: Agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = selectors.agreement_users(agreement)
+        self.fields["responsible"].label_from_instance = user_label
+        _add_input_class(self)
