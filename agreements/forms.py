@@ -49,15 +49,25 @@ def _add_input_class(form: forms.BaseForm) -> None:
         field.widget.attrs.setdefault("class", "ds-input")
 
 
-def _add_service_errors(form: forms.BaseForm, exc: ValidationError, names: dict) -> None:
-    """Put a service's errors (keyed by model field names) on the form's fields."""
+def add_service_errors(
+    form: forms.BaseForm, exc: ValidationError, names: dict | None = None
+) -> None:
+    """Put a service's refusal (keyed by model field names) on the form, beside its field.
+
+    A field that already has an error keeps only that one: a malformed link is not also "missing".
+    """
     if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc)
+        for message in exc.messages:
+            form.add_error(None, message)
         return
     for key, errors in exc.message_dict.items():
-        field = names.get(key, key)
+        field = (names or {}).get(key, key)
+        if field not in form.fields:
+            field = None
+        elif field in form.errors:
+            continue
         for error in errors:
-            form.add_error(field if field in form.fields else None, error)
+            form.add_error(field, error)
 
 
 def user_label(user) -> str:
@@ -325,6 +335,9 @@ class MeetingForm(forms.Form):
         if meeting is None:
             self.fields["inviting_party"].initial = selectors.inviting_party_default(agreement)
             del self.fields["minutes"]
+        # Required for one kind of meeting: the help text says which, "(valgfritt)" would mislead.
+        self.fields["place"].conditionally_required = True
+        self.fields["video_link"].conditionally_required = True
         participants = self.fields["participants"]
         participants.queryset = selectors.agreement_users(agreement)
         participants.label_from_instance = user_label
@@ -362,7 +375,7 @@ class MeetingForm(forms.Form):
                     inviting_party=data.get("inviting_party"),
                 )
             except ValidationError as exc:
-                _add_service_errors(self, exc, self.SERVICE_FIELDS)
+                add_service_errors(self, exc, self.SERVICE_FIELDS)
         return data
 
     def service_kwargs(self) -> dict:

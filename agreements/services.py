@@ -360,21 +360,30 @@ def coordinator_appoint(
         raise
 
 
-def _refuse_last_coordinator(coordinator: Coordinator, *, by, message: str) -> None:
-    """The last coordinator of an agreement may not remove themself (or step down to reader)."""
+def _leaves_no_coordinator(coordinator: Coordinator, *, by) -> bool:
+    """True if ``by`` is the agreement's last coordinator and ``coordinator`` is their own role.
+
+    The last coordinator may not remove themself or step down to reader; an administrator may
+    (they keep access anyway), and so may a coordinator acting on someone else.
+    """
     if coordinator.role != Coordinator.Role.COORDINATOR or by is None:
-        return
+        return False
     if by.pk != coordinator.user_id or rules.is_admin(by):
-        return
-    others = (
+        return False
+    return not (
         Coordinator.objects.filter(
             agreement_id=coordinator.agreement_id, role=Coordinator.Role.COORDINATOR
         )
         .exclude(pk=coordinator.pk)
         .exists()
     )
-    if not others:
-        raise ValidationError(message, code="last_coordinator")
+
+
+def _last_coordinator_removal_message() -> str:
+    return gettext(
+        "Du er den siste koordinatoren for avtalen og kan ikke fjerne deg selv. "
+        "Legg til en annen koordinator først."
+    )
 
 
 @transaction.atomic
@@ -385,14 +394,13 @@ def coordinator_change(
     _check_party(coordinator.agreement, party)
     if role not in Coordinator.Role.values:
         raise ValidationError({"role": gettext("Velg en rolle.")}, code="invalid_choice")
-    if role != Coordinator.Role.COORDINATOR:
-        _refuse_last_coordinator(
-            coordinator,
-            by=by,
-            message=gettext(
+    if role != Coordinator.Role.COORDINATOR and _leaves_no_coordinator(coordinator, by=by):
+        raise ValidationError(
+            gettext(
                 "Du er den siste koordinatoren for avtalen og kan ikke gjøre deg selv til leser. "
                 "Legg til en annen koordinator først."
             ),
+            code="last_coordinator",
         )
     coordinator.party = party
     coordinator.role = role
@@ -406,26 +414,15 @@ def coordinator_change(
 def coordinator_remove(*, coordinator: Coordinator, by) -> None:
     """Take away a user's role in the agreement. The user account itself stays."""
     _lock_agreement(coordinator.agreement)
-    _refuse_last_coordinator(
-        coordinator,
-        by=by,
-        message=gettext(
-            "Du er den siste koordinatoren for avtalen og kan ikke fjerne deg selv. "
-            "Legg til en annen koordinator først."
-        ),
-    )
+    if _leaves_no_coordinator(coordinator, by=by):
+        raise ValidationError(_last_coordinator_removal_message(), code="last_coordinator")
     coordinator.delete()
 
 
 def coordinator_removal_refusal(*, coordinator: Coordinator, by) -> str:
     """Why ``by`` may not remove ``coordinator`` (for the confirmation page), or ""."""
-    try:
-        _refuse_last_coordinator(coordinator, by=by, message="refused")
-    except ValidationError:
-        return gettext(
-            "Du er den siste koordinatoren for avtalen og kan ikke fjerne deg selv. "
-            "Legg til en annen koordinator først."
-        )
+    if _leaves_no_coordinator(coordinator, by=by):
+        return _last_coordinator_removal_message()
     return ""
 
 

@@ -26,6 +26,7 @@ from agreements.forms import (
     DecisionForm,
     FollowUpTaskForm,
     MeetingForm,
+    add_service_errors,
     user_label,
 )
 from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, Meeting
@@ -34,19 +35,6 @@ from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, M
 def _data(request: HttpRequest):
     """The submitted data on POST (even if empty, so that the form shows what is missing)."""
     return request.POST if request.method == "POST" else None
-
-
-def _add_errors(form, exc: ValidationError, names: dict | None = None) -> None:
-    """Show a service's refusal on the form, beside the field it concerns where there is one."""
-    names = names or {}
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for key, errors in exc.message_dict.items():
-        field = names.get(key, key)
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -135,7 +123,7 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
                 phone=data["phone"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -180,7 +168,7 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -299,7 +287,7 @@ def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             meeting = services.meeting_create(agreement=agreement, **form.service_kwargs())
         except ValidationError as exc:
-            _add_errors(form, exc, MeetingForm.SERVICE_FIELDS)
+            add_service_errors(form, exc, MeetingForm.SERVICE_FIELDS)
         else:
             messages.success(request, _("Møtet «%(title)s» er lagret.") % {"title": meeting.title})
             return redirect(meeting)
@@ -339,7 +327,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             saved = services.meeting_update(meeting=meeting, **form.service_kwargs())
         except ValidationError as exc:
-            _add_errors(form, exc, MeetingForm.SERVICE_FIELDS)
+            add_service_errors(form, exc, MeetingForm.SERVICE_FIELDS)
         else:
             messages.success(request, _("Møtet «%(title)s» er lagret.") % {"title": saved.title})
             return redirect(saved)
@@ -371,7 +359,7 @@ def _agenda_item_save(request: HttpRequest, form: AgendaItemForm, meeting, item=
             actions=data["actions"],
         )
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return None
 
 
@@ -453,7 +441,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
                 due_date=data["due_date"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Oppfølgingsoppgaven «%(title)s» er lagret.") % {"title": task.title}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluation import views_feedback, views_indicators
+from evaluation import views, views_feedback, views_indicators
 
 app_name = "evaluation"
 
@@ -32,4 +32,31 @@ urlpatterns = [
         name="feedback-toggle",
     ),
     # Evaluations and the report are added below (views.py).
+    path("avtaler/<slug:slug>/evalueringer/", views.evaluation_list, name="evaluation-list"),
+    path(
+        "avtaler/<slug:slug>/evalueringer/ny/",
+        views.evaluation_create,
+        name="evaluation-create",
+    ),
+    path("evalueringer/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
+    path("evalueringer/<int:pk>/endre/", views.evaluation_edit, name="evaluation-edit"),
+    path("evalueringer/<int:pk>/rapport.pdf", views.evaluation_pdf, name="evaluation-pdf"),
+    path("evalueringer/<int:pk>/hent-tall/", views.snapshot_refresh, name="evaluation-refresh"),
+    path(
+        "evalueringer/<int:pk>/ferdigstill/",
+        views.evaluation_finalise,
+        name="evaluation-finalise",
+    ),
+    path("vurderinger/<int:pk>/endre/", views.assessment_edit, name="assessment-edit"),
+    path(
+        "evalueringer/<int:pk>/anbefalinger/ny/",
+        views.recommendation_create,
+        name="recommendation-create",
+    ),
+    path("anbefalinger/<int:pk>/endre/", views.recommendation_edit, name="recommendation-edit"),
+    path(
+        "anbefalinger/<int:pk>/slett/",
+        views.recommendation_delete,
+        name="recommendation-delete",
+    ),
 ]

@@ -50,7 +50,7 @@ def render_pdf(template: str, context: dict, **options) -> bytes:
     """Render a template to PDF bytes; ``options`` go to WeasyPrint's ``write_pdf``."""
     try:
         from weasyprint import HTML
-    except OSError as exc:  # Pango is missing on this machine
+    except (ImportError, OSError) as exc:  # WeasyPrint, or the Pango it loads, is missing
         raise PdfUnavailable(str(exc)) from exc
     html = render_to_string(template, context)
     return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).write_pdf(**options)

@@ -142,6 +142,10 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Tromsvekst-portalen <ikke-svar@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The portal's address as users reach it, for links in e-mails sent by management commands.
+SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// or http://, not {SITE_URL!r}.")
 
 # Security headers. HTTPS settings are on by default outside DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,5 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from actionplans.demo import demo_plan_load
+from actionplans.demo_meetings import demo_meetings_load
 from agreements.demo import DEMO_PASSWORD, REAL_AGREEMENT, demo_users_load
 from agreements.models import Agreement
 
@@ -11,6 +13,24 @@ class Command(BaseCommand):
         if not Agreement.objects.filter(slug=REAL_AGREEMENT).exists():
             raise CommandError("Load the agreement first: manage.py load_agreement")
         users = demo_users_load()
+        result = demo_plan_load()
+        self.stdout.write("")
+        if result.plan.is_example:
+            self.stdout.write(
+                f"Demo action plan {result.plan.period} (example data): {result.actions} actions, "
+                f"{result.milestones} milestones, {result.updates} progress updates"
+                + ("." if result.created else " (already loaded, left as it was).")
+            )
+        else:
+            self.stdout.write(
+                f"The agreement already has an action plan {result.plan.period} that is not "
+                "example data; the demo plan was not added."
+            )
+        meetings = demo_meetings_load()
+        self.stdout.write(
+            f"Demo meetings 2025–2026 (example data): {meetings.meetings} meetings"
+            + ("." if meetings.created else " (already there, left as they were).")
+        )
         self.stdout.write("")
         self.stdout.write("Demo logins (example data), all with the password " + DEMO_PASSWORD)
         for demo, _created in users:

@@ -1,0 +1,194 @@
+"""Meetings as iCalendar (RFC 5545): an agreement's subscription feed and single-meeting files.
+
+The feed lives at a secret URL (``CalendarFeed.token``) because calendar programs cannot log in;
+whoever holds the URL sees the agreement's meetings, so coordinators can retire it with
+``feed_rotate``. Times are written with ``TZID=Europe/Oslo`` and a matching VTIMEZONE, so a
+meeting at 10:00 in Harstad stays at 10:00 on both sides of a change to or from summer time.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vDuration
+
+from agreements.models import Agreement, CalendarFeed, Meeting, new_calendar_token
+
+PRODID = "-//Tromsvekst-portalen//Møter//NB"
+UID_DOMAIN = "tromsvekst"
+# How often calendar programs should fetch the feed again (RFC 7986, and the older X- property
+# that Outlook reads).
+REFRESH_INTERVAL = datetime.timedelta(hours=6)
+
+ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
+
+STATUS = {
+    Meeting.Status.DRAFT: "TENTATIVE",
+    Meeting.Status.PLANNED: "CONFIRMED",
+    Meeting.Status.HELD: "CONFIRMED",
+    Meeting.Status.CANCELLED: "CANCELLED",
+}
+
+AbsoluteUrl = Callable[[str], str]
+
+
+def local_tz() -> datetime.tzinfo:
+    """Europe/Oslo (settings.TIME_ZONE): the zone every meeting time is written in."""
+    return timezone.get_default_timezone()
+
+
+def feed_meetings(agreement: Agreement):
+    """The meetings an agreement's feed shows: all but drafts, cancelled ones included."""
+    return (
+        Meeting.objects.filter(agreement=agreement)
+        .exclude(status=Meeting.Status.DRAFT)
+        .select_related("agreement", "inviting_party")
+        .order_by("start", "pk")
+    )
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    """Stable across changes, so calendar programs update the event instead of adding one."""
+    return f"meeting-{meeting.pk}@{UID_DOMAIN}"
+
+
+def meeting_event(meeting: Meeting, *, absolute_url: AbsoluteUrl, stamp: datetime.datetime):
+    """One VEVENT for ``meeting``; ``absolute_url`` turns a path into a full URL."""
+    tz = local_tz()
+    page = absolute_url(meeting.get_absolute_url())
+    summary = meeting.title
+    if meeting.status == Meeting.Status.CANCELLED:
+        summary = _("Avlyst: %(title)s") % {"title": meeting.title}
+    elif meeting.status == Meeting.Status.DRAFT:
+        summary = _("Utkast: %(title)s") % {"title": meeting.title}
+
+    lines = [
+        meeting.agreement.title,
+        meeting.get_kind_display(),
+        _("Inviterer: %(party)s") % {"party": meeting.inviting_party.name},
+    ]
+    if meeting.status == Meeting.Status.CANCELLED:
+        lines.append(_("Møtet er avlyst."))
+    if meeting.video_link:
+        lines.append(_("Lenke til digitalt møte: %(url)s") % {"url": meeting.video_link})
+    lines.append(_("Møteside: %(url)s") % {"url": page})
+
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("dtstamp", stamp.astimezone(datetime.UTC))
+    event.add("sequence", meeting.sequence)
+    event.add("dtstart", meeting.start.astimezone(tz))
+    event.add("dtend", meeting.end.astimezone(tz))
+    event.add("summary", summary)
+    event.add("description", "\n".join(lines))
+    location = meeting.place or meeting.video_link
+    if location:
+        event.add("location", location)
+    event.add("url", page)
+    event.add("status", STATUS[Meeting.Status(meeting.status)])
+    return event
+
+
+def build_calendar(
+    meetings: Iterable[Meeting],
+    *,
+    name: str,
+    absolute_url: AbsoluteUrl,
+    years: tuple[int, int] | None = None,
+) -> bytes:
+    """A VCALENDAR with one VEVENT per meeting and the VTIMEZONE they need, as bytes.
+
+    ``years`` is the first and last year the time-zone rules must cover (the agreement period);
+    the meetings' own years widen it.
+    """
+    tz = local_tz()
+    stamp = timezone.now()
+    meetings = list(meetings)
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    # vDuration explicitly: icalendar would write an unknown property's timedelta as "6:00:00".
+    calendar.add("refresh-interval", vDuration(REFRESH_INTERVAL), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
+    for meeting in meetings:
+        calendar.add_component(meeting_event(meeting, absolute_url=absolute_url, stamp=stamp))
+
+    known_years = [m.start.astimezone(tz).year for m in meetings]
+    known_years += [m.end.astimezone(tz).year for m in meetings]
+    if years:
+        known_years += list(years)
+    if not known_years:
+        known_years = [timezone.localdate().year]
+    calendar.add_missing_timezones(
+        first_date=datetime.date(min(known_years) - 1, 1, 1),
+        last_date=datetime.date(max(known_years) + 2, 1, 1),
+    )
+    return calendar.to_ical()
+
+
+def agreement_calendar(agreement: Agreement, *, absolute_url: AbsoluteUrl) -> bytes:
+    """The agreement's subscription feed."""
+    return build_calendar(
+        feed_meetings(agreement),
+        name=_("Møter: %(agreement)s") % {"agreement": agreement.short_title or agreement.title},
+        absolute_url=absolute_url,
+        years=(agreement.start_year, agreement.end_year),
+    )
+
+
+def meeting_calendar(meeting: Meeting, *, absolute_url: AbsoluteUrl) -> bytes:
+    """One meeting, to download and open in a calendar program."""
+    agreement = meeting.agreement
+    return build_calendar(
+        [meeting],
+        name=agreement.short_title or agreement.title,
+        absolute_url=absolute_url,
+    )
+
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
+
+
+def meeting_filename(meeting: Meeting) -> str:
+    """``varmote-2026-2026-05-05.ics``: the title in ASCII and the local date."""
+    from django.utils.text import slugify
+
+    day = meeting.start.astimezone(local_tz()).date().isoformat()
+    name = slugify(meeting.title.translate(_ASCII))[:60].strip("-") or "mote"
+    return f"{name}-{day}.ics"
+
+
+# --- The secret feed URL ------------------------------------------------------------------------
+
+
+def feed_for(agreement: Agreement) -> CalendarFeed:
+    """The agreement's feed, made on first need."""
+    feed, _created = CalendarFeed.objects.get_or_create(agreement=agreement)
+    return feed
+
+
+def feed_rotate(*, agreement: Agreement) -> CalendarFeed:
+    """Give the feed a new secret token: the old URL stops working at once."""
+    with transaction.atomic():
+        feed = feed_for(agreement)
+        feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+        feed.token = new_calendar_token()
+        feed.save(update_fields=["token", "rotated_at"])
+    return feed
+
+
+def feed_path(agreement: Agreement) -> str:
+    return reverse("agreements:calendar-feed", args=[feed_for(agreement).token])
+
+
+def feed_url(request, agreement: Agreement) -> str:
+    """The absolute feed URL to show to people who may read the agreement's meetings."""
+    return request.build_absolute_uri(feed_path(agreement))

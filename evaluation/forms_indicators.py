@@ -1,0 +1,156 @@
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement
+from evaluation import indicators
+from evaluation.models import Indicator
+
+YEAR_HELP = _("Et årstall, for eksempel 2025.")
+
+
+def add_input_class(form: forms.BaseForm) -> None:
+    """Designsystemet styles inputs, selects, textareas and checkboxes by the ds-input class."""
+    for field in form.fields.values():
+        field.widget.attrs.setdefault("class", "ds-input")
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = [
+            "long_term_effect",
+            "name",
+            "unit",
+            "source",
+            "municipalities",
+            "direction",
+            "baseline_year",
+            "baseline_value",
+            "target_value",
+            "target_year",
+        ]
+        labels = {
+            "long_term_effect": _("Langsiktig effekt"),
+            "name": _("Navn"),
+            "unit": _("Enhet"),
+            "source": _("Kilde"),
+            "municipalities": _("Kommuner"),
+            "direction": _("Retning"),
+            "baseline_year": _("Basisår"),
+            "baseline_value": _("Basisverdi"),
+            "target_value": _("Målverdi"),
+            "target_year": _("Målår"),
+        }
+        help_texts = {
+            "long_term_effect": _("Den langsiktige effekten i kapittel 6 som indikatoren måler."),
+            "name": _("For eksempel «Befolkning i Hålogalandsregionen»."),
+            "unit": _("For eksempel «personer», «prosent» eller «antall»."),
+            "municipalities": _(
+                "Kommunenummer, ett per linje eller skilt med komma, for eksempel 1806, 5503. "
+                "Ved import summeres verdiene for disse kommunene per år. La feltet stå tomt "
+                "hvis filene har én serie for hele regionen."
+            ),
+            "direction": _("Om en høyere eller lavere verdi betyr at det går i riktig retning."),
+            "baseline_year": YEAR_HELP,
+            "target_year": YEAR_HELP,
+        }
+        widgets = {
+            "municipalities": forms.Textarea(attrs={"rows": 3}),
+            "direction": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, agreement: Agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreement = agreement
+        effect = self.fields["long_term_effect"]
+        effect.queryset = agreement.long_term_effects.all()
+        effect.empty_label = _("Velg langsiktig effekt")
+        effect.error_messages["invalid_choice"] = _("Velg en av avtalens langsiktige effekter.")
+        year_range = _("Skriv et årstall mellom %(min)s og %(max)s.") % {
+            "min": indicators.YEAR_MIN,
+            "max": indicators.YEAR_MAX,
+        }
+        for name in ("baseline_year", "target_year"):
+            field = self.fields[name]
+            field.validators += [
+                MinValueValidator(indicators.YEAR_MIN, message=year_range),
+                MaxValueValidator(indicators.YEAR_MAX, message=year_range),
+            ]
+            field.error_messages["invalid"] = year_range
+            field.widget.attrs.update({"min": indicators.YEAR_MIN, "max": indicators.YEAR_MAX})
+        for name in ("baseline_value", "target_value"):
+            # A decimal comma is what Norwegian users type; Django's localized input takes it.
+            self.fields[name].localize = True
+            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+            self.fields[name].widget.is_localized = True
+            self.fields[name].error_messages["invalid"] = _(
+                "Skriv et tall, for eksempel 52 390 eller 3,5."
+            )
+        for field in self.fields.values():
+            field.error_messages["required"] = _("Fyll ut feltet.")
+        effect.error_messages["required"] = _("Velg hvilken langsiktig effekt indikatoren måler.")
+        add_input_class(self)
+
+    def clean_municipalities(self) -> str:
+        text = self.cleaned_data["municipalities"]
+        codes: list[str] = []
+        wrong: list[str] = []
+        for part in text.replace(",", "\n").replace(";", "\n").split():
+            code = indicators.normalise_municipality(part)
+            if code is None:
+                wrong.append(part)
+            elif code not in codes:
+                codes.append(code)
+        if wrong:
+            raise forms.ValidationError(
+                _("Dette er ikke kommunenummer (fire sifre): %(codes)s.")
+                % {"codes": ", ".join(f"«{w}»" for w in wrong[:10])}
+            )
+        return "\n".join(codes)
+
+    def clean(self):
+        data = super().clean()
+        pairs = (
+            ("baseline_year", "baseline_value", _("Fyll ut både basisår og basisverdi.")),
+            ("target_year", "target_value", _("Fyll ut både målår og målverdi.")),
+        )
+        for year, value, message in pairs:
+            if year not in data or value not in data:
+                continue  # already has an error
+            if (data[year] is None) != (data[value] is None):
+                self.add_error(year if data[year] is None else value, message)
+        baseline, target = data.get("baseline_year"), data.get("target_year")
+        if baseline and target and target < baseline:
+            self.add_error("target_year", _("Målåret kan ikke være før basisåret."))
+        return data
+
+    def save(self, commit: bool = True) -> Indicator:
+        self.instance.agreement = self.agreement
+        return super().save(commit=commit)
+
+
+class IndicatorImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fil (CSV eller JSON-stat 2)"),
+        help_text=_("Høyst 2 MB. CSV må være lagret som UTF-8."),
+        error_messages={
+            "required": _("Velg en fil å laste opp."),
+            "empty": _("Filen er tom."),
+            "invalid": _("Velg en fil å laste opp."),
+            "missing": _("Velg en fil å laste opp."),
+        },
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.json,.txt,text/csv,application/json", "class": "ds-input"}
+        ),
+    )
+    source_note = forms.CharField(
+        label=_("Kildenotat"),
+        required=False,
+        max_length=indicators.SOURCE_NOTE_MAX,
+        help_text=_(
+            "Valgfritt, for eksempel «SSB tabell 07459, hentet 3.3.2026». Står det ikke noe "
+            "her, brukes kolonnen «kilde» i CSV-filen eller kilden og tabellnummeret i "
+            "JSON-stat-filen."
+        ),
+    )

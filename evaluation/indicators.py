@@ -1,0 +1,877 @@
+"""Importing indicator values from a file: CSV, or JSON-stat 2 as SSB's PxWeb API returns it.
+
+Two steps, so that nothing is saved unless the whole file is valid:
+
+1. ``read_indicator_file`` checks the file (size, encoding, format, every row or cell) without
+   writing, and raises ``IndicatorFileError`` with every problem found, in Norwegian, by row
+   («Rad 4: …») for CSV and by dimension or cell («Verdien for 1806/2024 mangler») for JSON-stat.
+2. ``indicator_values_import`` writes one value per year in one transaction; a year that already
+   has a value gets the new one, and the summary says so.
+
+Municipalities. When the indicator lists municipality numbers, the file must say which
+municipality each number is for (the CSV column «kommune», or the JSON-stat region dimension);
+the values of the listed municipalities are summed per year to the region, and every listed
+municipality must have a value for every year in the file. Numbers for other municipalities are
+left out (the summary names them). An indicator without municipalities takes one series only.
+
+The formats:
+
+CSV
+    A header row with «år» and «verdi», optionally «kommune» (municipality number, «1806»,
+    «K-1806» or «1806 Narvik» as SSB's own CSV writes it) and «kilde» (a source note per row).
+    Separated by semicolons (what Excel writes for Norwegian settings), tabs or commas. Numbers
+    may use a decimal comma and spaces between thousands; with decimal commas, separate the
+    columns with semicolons.
+
+JSON-stat 2
+    ``{"version": "2.0", "class": "dataset", "id": [...], "size": [...], "dimension": {...},
+    "value": [...]}`` (https://json-stat.org/format/). The time dimension is the one
+    ``role.time`` names (SSB: «Tid»), the region dimension the one ``role.geo`` names (SSB:
+    «Region»), or the dimensions with those ids. Every other dimension (``ContentsCode``, and
+    «Kjonn», «Alder» if they were not eliminated) must hold one category only, so that the file
+    is one series per region. ``value`` may be an array (with ``null`` for missing numbers) or a
+    sparse object. Only yearly time codes («2024») are accepted.
+
+Hostile files: at most 2 MB and 10,000 rows; numbers are read as ``Decimal`` (never floats,
+never NaN or Infinity); any failure to read becomes a Norwegian message, never a server error.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.formats import number_format
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from evaluation.models import Indicator, IndicatorValue
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 10_000
+YEAR_MIN = 1900
+YEAR_MAX = 2100
+# IndicatorValue.value is DecimalField(max_digits=14, decimal_places=2).
+CENT = Decimal("0.01")
+VALUE_LIMIT = Decimal(10) ** 12
+SOURCE_NOTE_MAX = IndicatorValue._meta.get_field("source_note").max_length
+# SSB's symbols for a number that is not there (PxWeb's «status», and cells of its CSV files).
+MISSING_SYMBOLS = {".", "..", "...", ":", "-"}
+
+MUNICIPALITY_RE = re.compile(r"(?:K-)?(\d{4})(?:\s.*)?", re.IGNORECASE)
+NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+YEAR_RE = re.compile(r"\d{4}")
+
+# CSV headers (lower case) and the column each means.
+CSV_HEADERS = {
+    "år": "year",
+    "aar": "year",
+    "verdi": "value",
+    "kommune": "municipality",
+    "kommunenummer": "municipality",
+    "kommunenr": "municipality",
+    "kilde": "source",
+}
+CSV_COLUMN_NAMES = {"year": "år", "value": "verdi", "municipality": "kommune", "source": "kilde"}
+
+
+class IndicatorFileError(Exception):
+    """The file cannot be imported. ``errors`` holds every problem, in Norwegian."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("; ".join(errors))
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One number in the file: for a municipality (or the whole series) and a year."""
+
+    where: str  # how messages point at it: «Rad 4» or «1806/2024»
+    # The municipality number («1806»), another region's code («0», «F-55»), or None when the
+    # file has no region at all.
+    region: str | None
+    year: int
+    value: Decimal | None  # None: the cell is empty in a JSON-stat file
+    source: str = ""
+    status: str = ""  # the JSON-stat status symbol of an empty cell, if any
+
+
+@dataclass(frozen=True)
+class YearValue:
+    year: int
+    value: Decimal
+    source_note: str
+
+
+@dataclass
+class ParsedFile:
+    format: str  # "csv" or "json-stat"
+    values: list[YearValue]
+    municipalities_left_out: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportSummary:
+    created: list[int] = field(default_factory=list)
+    replaced: list[int] = field(default_factory=list)
+    municipalities_left_out: list[str] = field(default_factory=list)
+
+    @property
+    def years(self) -> list[int]:
+        return sorted(self.created + self.replaced)
+
+    def message(self) -> str:
+        years = self.years
+        text = ngettext(
+            "Importen er fullført: %(n)s verdi er lagret (%(years)s).",
+            "Importen er fullført: %(n)s verdier er lagret (%(years)s).",
+            len(years),
+        ) % {"n": len(years), "years": _year_list(years)}
+        if self.replaced:
+            text += " " + ngettext(
+                "Verdien for %(years)s fantes fra før og er erstattet.",
+                "Verdiene for %(years)s fantes fra før og er erstattet.",
+                len(self.replaced),
+            ) % {"years": _year_list(sorted(self.replaced))}
+        left_out = self.municipalities_left_out
+        if left_out:
+            codes = ", ".join(left_out[:10])
+            if len(left_out) > 10:
+                codes += " " + _("og %(n)s til") % {"n": len(left_out) - 10}
+            text += " " + _(
+                "Tall for regioner som ikke er med i indikatoren, er ikke tatt med: %(codes)s."
+            ) % {"codes": codes}
+        return text
+
+
+def _year_list(years: list[int]) -> str:
+    return str(get_text_list([str(year) for year in years], _("og")))
+
+
+def _codes(codes) -> str:
+    return ", ".join(codes)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+
+
+def normalise_municipality(text: str) -> str | None:
+    """«1806», «K-1806» or «1806 Narvik» → «1806»; None if it is no municipality number."""
+    match = MUNICIPALITY_RE.fullmatch(text.strip())
+    return match.group(1) if match else None
+
+
+def parse_number(text: str) -> Decimal:
+    """A number as people write it: «1 234,5», «-3.25», «1234». Raises ValueError otherwise."""
+    cleaned = text.strip().replace("\u2212", "-")
+    for space in (" ", "\u00a0", "\u202f", "\u2009"):
+        cleaned = cleaned.replace(space, "")
+    if "," in cleaned:
+        if "." in cleaned:
+            raise ValueError(text)
+        cleaned = cleaned.replace(",", ".")
+    if not NUMBER_RE.fullmatch(cleaned):
+        raise ValueError(text)
+    return Decimal(cleaned)
+
+
+def read_indicator_file(
+    *, indicator: Indicator, upload: UploadedFile, source_note: str = ""
+) -> ParsedFile:
+    """Every value in the file, checked and summed per year. Writes nothing.
+
+    ``source_note`` is used for the years whose rows have no «kilde» of their own.
+    Raises IndicatorFileError with every problem found.
+    """
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        raise IndicatorFileError([_too_large(upload.size)])
+    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise IndicatorFileError([_too_large(len(raw))])
+    if not raw.strip():
+        raise IndicatorFileError([_("Filen er tom.")])
+    if raw.startswith(b"PK\x03\x04"):
+        raise IndicatorFileError(
+            [
+                _(
+                    "Filen ser ut til å være en Excel-arbeidsbok. Lagre den som «CSV UTF-8 "
+                    "(kommadelt)» i Excel, eller hent tabellen som JSON-stat 2, og last opp "
+                    "den filen."
+                )
+            ]
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise IndicatorFileError(
+            [
+                _(
+                    "Filen er ikke lagret som UTF-8, så tegn som æ, ø og å kan ikke leses. "
+                    "Lagre den som «CSV UTF-8» i Excel (eller velg tegnkoding UTF-8) og prøv "
+                    "igjen."
+                )
+            ]
+        ) from None
+    if "\x00" in text:
+        raise IndicatorFileError([_("Filen er ikke en tekstfil. Last opp en CSV- eller JSON-fil.")])
+    default_source = source_note.strip()
+    if text.lstrip().startswith(("{", "[")):
+        observations, file_source = _jsonstat_observations(text)
+        file_format = "json-stat"
+    else:
+        observations = _csv_observations(text)
+        file_source = _("Importert fra «%(name)s»") % {"name": upload.name or "fil"}
+        file_format = "csv"
+    values, left_out = _per_year(
+        observations,
+        indicator=indicator,
+        file_format=file_format,
+        default_source=default_source or file_source,
+    )
+    return ParsedFile(format=file_format, values=values, municipalities_left_out=left_out)
+
+
+def _too_large(size: int) -> str:
+    return _("Filen er for stor (%(size)s MB). Den kan være høyst %(limit)s MB.") % {
+        "size": number_format(size / 1024 / 1024, 1),
+        "limit": MAX_UPLOAD_BYTES // 1024 // 1024,
+    }
+
+
+# CSV ----------------------------------------------------------------------------------------
+
+
+def _csv_observations(text: str) -> list[Observation]:
+    lines = text.splitlines()
+    header_line = next((line for line in lines if line.strip()), "")
+    if ";" in header_line:
+        delimiter = ";"
+    elif "\t" in header_line:
+        delimiter = "\t"
+    else:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    errors: list[str] = []
+    columns: dict[str, int] | None = None
+    width = 0
+    observations: list[Observation] = []
+    data_rows = 0
+    try:
+        for cells in reader:
+            row = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if columns is None:
+                columns = _csv_header(cells, row=row)
+                width = len(cells)
+                continue
+            data_rows += 1
+            if data_rows > MAX_ROWS:
+                errors.append(
+                    _("Filen har mer enn %(max)s rader. Del den opp, eller fjern tomme rader.")
+                    % {"max": MAX_ROWS}
+                )
+                break
+            observation = _csv_row(cells, row=row, columns=columns, width=width, errors=errors)
+            if observation is not None:
+                observations.append(observation)
+    except csv.Error:
+        errors.append(
+            _("Rad %(row)s: raden kan ikke leses som CSV. Sjekk anførselstegnene i raden.")
+            % {"row": reader.line_num}
+        )
+    if columns is None:
+        raise IndicatorFileError([_("Filen er tom.")])
+    if errors:
+        raise IndicatorFileError(errors)
+    if not observations:
+        raise IndicatorFileError([_("Filen har ingen rader under kolonneoverskriftene.")])
+    return observations
+
+
+def _csv_header(cells: list[str], *, row: int) -> dict[str, int]:
+    errors: list[str] = []
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = cell.strip().strip('"').strip().lower()
+        if not name:
+            continue
+        key = CSV_HEADERS.get(name)
+        if key is None:
+            errors.append(
+                _(
+                    "Rad %(row)s: kolonnen «%(name)s» er ukjent. Kolonnene kan hete «år», "
+                    "«verdi», «kommune» og «kilde»."
+                )
+                % {"row": row, "name": cell.strip()}
+            )
+        elif key in columns:
+            errors.append(
+                _("Rad %(row)s: kolonnen «%(name)s» står to ganger.")
+                % {"row": row, "name": CSV_COLUMN_NAMES[key]}
+            )
+        else:
+            columns[key] = index
+    for key in ("year", "value"):
+        if key not in columns:
+            errors.append(
+                _(
+                    "Rad %(row)s: kolonnen «%(name)s» mangler. Første rad må være "
+                    "kolonneoverskriftene, minst «år» og «verdi»."
+                )
+                % {"row": row, "name": CSV_COLUMN_NAMES[key]}
+            )
+    if errors:
+        raise IndicatorFileError(errors)
+    return columns
+
+
+def _csv_row(
+    cells: list[str], *, row: int, columns: dict[str, int], width: int, errors: list[str]
+) -> Observation | None:
+    if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+        errors.append(
+            _(
+                "Rad %(row)s: raden har %(n)s felt, men overskriftsraden har %(width)s. Bruker "
+                "du desimalkomma, må kolonnene skilles med semikolon."
+            )
+            % {"row": row, "n": len(cells), "width": width}
+        )
+        return None
+
+    def cell(key: str) -> str:
+        index = columns.get(key)
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index].strip()
+
+    failed = False
+    year_text = cell("year")
+    year = None
+    if not year_text:
+        errors.append(_("Rad %(row)s: år mangler.") % {"row": row})
+        failed = True
+    elif not YEAR_RE.fullmatch(year_text) or not YEAR_MIN <= int(year_text) <= YEAR_MAX:
+        errors.append(
+            _("Rad %(row)s: «%(text)s» i kolonnen «år» er ikke et årstall (for eksempel 2025).")
+            % {"row": row, "text": year_text}
+        )
+        failed = True
+    else:
+        year = int(year_text)
+
+    value_text = cell("value")
+    value = None
+    if not value_text:
+        errors.append(_("Rad %(row)s: verdi mangler.") % {"row": row})
+        failed = True
+    elif value_text in MISSING_SYMBOLS:
+        errors.append(
+            _(
+                "Rad %(row)s: «%(text)s» betyr at tallet mangler hos kilden. Fjern raden, eller "
+                "skriv inn et tall."
+            )
+            % {"row": row, "text": value_text}
+        )
+        failed = True
+    else:
+        try:
+            value = parse_number(value_text)
+        except (ValueError, InvalidOperation):
+            errors.append(
+                _("Rad %(row)s: «%(text)s» i kolonnen «verdi» er ikke et tall.")
+                % {"row": row, "text": value_text}
+            )
+            failed = True
+
+    municipality = None
+    if "municipality" in columns:
+        municipality_text = cell("municipality")
+        if not municipality_text:
+            errors.append(_("Rad %(row)s: kommunenummer mangler.") % {"row": row})
+            failed = True
+        else:
+            municipality = normalise_municipality(municipality_text)
+            if municipality is None:
+                errors.append(
+                    _(
+                        "Rad %(row)s: «%(text)s» i kolonnen «kommune» er ikke et kommunenummer "
+                        "(fire sifre, for eksempel 1806)."
+                    )
+                    % {"row": row, "text": municipality_text}
+                )
+                failed = True
+    if failed:
+        return None
+    return Observation(
+        where=_("Rad %(row)s") % {"row": row},
+        region=municipality,
+        year=year,
+        value=value,
+        source=cell("source"),
+    )
+
+
+# JSON-stat 2 --------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)
+
+
+def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise IndicatorFileError(
+            [
+                _("Filen er ikke gyldig JSON: feil på linje %(line)s, tegn %(column)s.")
+                % {"line": exc.lineno, "column": exc.colno}
+            ]
+        ) from None
+    except (ValueError, RecursionError):
+        # NaN/Infinity, a number too long to read, or nesting too deep.
+        raise IndicatorFileError(
+            [_("Filen er ikke gyldig JSON: den har tall eller nøsting som ikke kan leses.")]
+        ) from None
+    if not isinstance(data, dict):
+        raise IndicatorFileError(
+            [_("Filen er ikke et JSON-stat-datasett: den må være et JSON-objekt ({ … }).")]
+        )
+    if "dataset" in data and "version" not in data:
+        raise IndicatorFileError(
+            [
+                _(
+                    "Filen er i det gamle formatet JSON-stat 1. Velg «JSON-stat 2» "
+                    "(outputFormat=json-stat2) når du henter tabellen, og prøv igjen."
+                )
+            ]
+        )
+
+    errors: list[str] = []
+    version = data.get("version")
+    if version != "2.0":
+        errors.append(
+            _("Feltet «version» må være «2.0» (JSON-stat 2), men er %(value)s.")
+            % {"value": _shown(version)}
+        )
+    klass = data.get("class")
+    if klass != "dataset":
+        errors.append(
+            _("Feltet «class» må være «dataset», men er %(value)s.") % {"value": _shown(klass)}
+        )
+    ids = data.get("id")
+    sizes = data.get("size")
+    dimensions = data.get("dimension")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        errors.append(_("Feltet «id» mangler eller er ikke en liste med dimensjonsnavn."))
+        ids = None
+    if not isinstance(sizes, list) or not all(_is_count(s) for s in sizes):
+        errors.append(_("Feltet «size» mangler eller er ikke en liste med hele tall."))
+        sizes = None
+    if not isinstance(dimensions, dict):
+        errors.append(_("Feltet «dimension» mangler eller er ikke et objekt."))
+        dimensions = None
+    if "value" not in data:
+        errors.append(_("Feltet «value» mangler."))
+    if ids is not None and sizes is not None and len(ids) != len(sizes):
+        errors.append(
+            _("«id» har %(ids)s dimensjoner, men «size» har %(sizes)s tall.")
+            % {"ids": len(ids), "sizes": len(sizes)}
+        )
+    if errors or ids is None or sizes is None or dimensions is None:
+        raise IndicatorFileError(errors)
+    if len(set(ids)) != len(ids):
+        raise IndicatorFileError([_("«id» nevner samme dimensjon flere ganger.")])
+
+    # The categories of each dimension, in order.
+    categories: dict[str, list[str]] = {}
+    for dim_id, size in zip(ids, sizes, strict=True):
+        dimension = dimensions.get(dim_id)
+        if not isinstance(dimension, dict):
+            errors.append(_("Dimensjonen «%(dim)s» mangler i «dimension».") % {"dim": dim_id})
+            continue
+        codes = _category_codes(dimension)
+        if codes is None:
+            errors.append(
+                _("Dimensjonen «%(dim)s» har ingen gyldig liste over kategorier («category»).")
+                % {"dim": dim_id}
+            )
+            continue
+        if len(codes) != size:
+            errors.append(
+                _("Dimensjonen «%(dim)s» har %(n)s kategorier, men «size» sier %(size)s.")
+                % {"dim": dim_id, "n": len(codes), "size": size}
+            )
+            continue
+        categories[dim_id] = codes
+
+    role = data.get("role") if isinstance(data.get("role"), dict) else {}
+    time_dim = _role_dimension(role, "time", ids, fallback="Tid")
+    geo_dim = _role_dimension(role, "geo", ids, fallback="Region")
+    if time_dim is None:
+        errors.append(_("Dimensjonen «Tid» mangler. Filen må ha en tidsdimensjon med årstall."))
+    for dim_id in ids:
+        if dim_id in (time_dim, geo_dim) or dim_id not in categories:
+            continue
+        if len(categories[dim_id]) != 1:
+            errors.append(
+                _(
+                    "Dimensjonen «%(dim)s» har %(n)s kategorier (%(codes)s). Filen kan bare ha "
+                    "én kategori i andre dimensjoner enn region og tid; velg bare én når du "
+                    "henter tabellen."
+                )
+                % {
+                    "dim": dim_id,
+                    "n": len(categories[dim_id]),
+                    "codes": _codes(f"«{c}»" for c in categories[dim_id][:5])
+                    + (" …" if len(categories[dim_id]) > 5 else ""),
+                }
+            )
+    if time_dim in categories:
+        not_years = [code for code in categories[time_dim] if not _is_year(code)]
+        if not_years:
+            errors.append(
+                _(
+                    "Dimensjonen «%(dim)s» har tider som ikke er årstall (%(codes)s). Bare "
+                    "årlige tall kan importeres."
+                )
+                % {"dim": time_dim, "codes": _codes(f"«{c}»" for c in not_years[:5])}
+            )
+    if errors:
+        raise IndicatorFileError(errors)
+
+    total = math.prod(sizes)
+    values = _jsonstat_values(data.get("value"), total=total)
+    status = data.get("status")
+
+    strides = {}
+    stride = 1
+    for dim_id, size in reversed(list(zip(ids, sizes, strict=True))):
+        strides[dim_id] = stride
+        stride *= size
+    geo_list = categories[geo_dim] if geo_dim else [None]
+    observations = []
+    for geo_position, geo_code in enumerate(geo_list):
+        region = None if geo_code is None else normalise_municipality(geo_code) or geo_code
+        for time_position, time_code in enumerate(categories[time_dim]):
+            flat = time_position * strides[time_dim]
+            if geo_dim:
+                flat += geo_position * strides[geo_dim]
+            observations.append(
+                Observation(
+                    where=f"{geo_code}/{time_code}" if geo_code is not None else str(time_code),
+                    region=region,
+                    year=int(time_code),
+                    value=values[flat],
+                    status=_status_at(status, flat),
+                )
+            )
+    return observations, _jsonstat_source(data)
+
+
+def _shown(value) -> str:
+    if value is None:
+        return _("tomt")
+    text = str(value)
+    return f"«{text[:40]}»"
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100_000
+
+
+def _is_year(code: str) -> bool:
+    return bool(YEAR_RE.fullmatch(code)) and YEAR_MIN <= int(code) <= YEAR_MAX
+
+
+def _category_codes(dimension: dict) -> list[str] | None:
+    """The category codes of a dimension in their order, or None if they cannot be read."""
+    category = dimension.get("category")
+    if not isinstance(category, dict):
+        return None
+    index = category.get("index")
+    if index is None:
+        # JSON-stat allows leaving out «index» for a dimension with a single category.
+        label = category.get("label")
+        if isinstance(label, dict) and len(label) == 1:
+            return [str(next(iter(label)))]
+        return None
+    if isinstance(index, list):
+        codes = [str(code) for code in index]
+        return codes if len(set(codes)) == len(codes) else None
+    if isinstance(index, dict):
+        positions = list(index.values())
+        if sorted(p for p in positions if _is_count(p)) != list(range(len(index))):
+            return None
+        return [str(code) for code, _position in sorted(index.items(), key=lambda i: i[1])]
+    return None
+
+
+def _role_dimension(role: dict, name: str, ids: list[str], *, fallback: str) -> str | None:
+    named = role.get(name)
+    if isinstance(named, list):
+        for dim_id in named:
+            if dim_id in ids:
+                return dim_id
+    for dim_id in ids:
+        if dim_id.lower() == fallback.lower():
+            return dim_id
+    return None
+
+
+def _jsonstat_values(value, *, total: int) -> list[Decimal | None]:
+    errors: list[str] = []
+    if isinstance(value, list):
+        if len(value) != total:
+            raise IndicatorFileError(
+                [
+                    _(
+                        "Antall verdier (%(n)s) stemmer ikke med størrelsen på dimensjonene "
+                        "(«size» gir %(total)s)."
+                    )
+                    % {"n": len(value), "total": total}
+                ]
+            )
+        cells = list(enumerate(value))
+        result: list[Decimal | None] = [None] * total
+    elif isinstance(value, dict):
+        result = [None] * total
+        cells = []
+        for key, cell in value.items():
+            if not (key.isdigit() and int(key) < total):
+                errors.append(
+                    _("«value» har nøkkelen «%(key)s», som ikke er en plass i tabellen.")
+                    % {"key": key[:20]}
+                )
+                continue
+            cells.append((int(key), cell))
+    else:
+        raise IndicatorFileError([_("Feltet «value» må være en liste eller et objekt.")])
+    for position, cell in cells:
+        if cell is None:
+            continue
+        if isinstance(cell, bool) or not isinstance(cell, int | Decimal):
+            errors.append(
+                _("Verdi nr. %(n)s (%(value)s) er ikke et tall.")
+                % {"n": position + 1, "value": _shown(cell)}
+            )
+            continue
+        result[position] = Decimal(cell)
+        if len(errors) > 100:
+            break
+    if errors:
+        raise IndicatorFileError(errors)
+    return result
+
+
+def _status_at(status, position: int) -> str:
+    if isinstance(status, str):
+        return status
+    if isinstance(status, list) and position < len(status):
+        return str(status[position] or "")
+    if isinstance(status, dict):
+        return str(status.get(str(position)) or "")
+    return ""
+
+
+def _jsonstat_source(data: dict) -> str:
+    """«Statistisk sentralbyrå, tabell 07459 (oppdatert 20.02.2025)», from what the file says."""
+    source = data.get("source") if isinstance(data.get("source"), str) else ""
+    extension = data.get("extension") if isinstance(data.get("extension"), dict) else {}
+    px = extension.get("px") if isinstance(extension.get("px"), dict) else {}
+    table = px.get("tableid") if isinstance(px.get("tableid"), str) else ""
+    parts = [source.strip() or _("JSON-stat-fil")]
+    if table:
+        parts.append(_("tabell %(table)s") % {"table": table.strip()})
+    text = ", ".join(parts)
+    updated = data.get("updated")
+    if isinstance(updated, str):
+        try:
+            day = datetime.date.fromisoformat(updated[:10])
+        except ValueError:
+            day = None
+        if day:
+            text += " " + _("(oppdatert %(date)s)") % {"date": day.strftime("%d.%m.%Y")}
+    return text
+
+
+# Per year -----------------------------------------------------------------------------------
+
+
+def _per_year(
+    observations: list[Observation],
+    *,
+    indicator: Indicator,
+    file_format: str,
+    default_source: str,
+) -> tuple[list[YearValue], list[str]]:
+    """Sum the observations to one value per year, by the indicator's municipalities."""
+    listed = []
+    for code in indicator.municipality_codes:
+        municipality = normalise_municipality(code) or code
+        if municipality not in listed:
+            listed.append(municipality)
+    errors: list[str] = []
+    left_out: list[str] = []
+    in_file = sorted({o.region for o in observations if o.region is not None})
+
+    if listed:
+        if any(o.region is None for o in observations):
+            if file_format == "csv":
+                message = _(
+                    "Indikatoren gjelder kommunene %(codes)s. Filen må ha kolonnen «kommune» "
+                    "med kommunenummeret på hver rad, så summeres kommunene per år."
+                )
+            else:
+                message = _(
+                    "Dimensjonen «Region» mangler. Indikatoren gjelder kommunene %(codes)s, "
+                    "så filen må ha tall for hver av dem."
+                )
+            raise IndicatorFileError([message % {"codes": _codes(listed)}])
+        left_out = [code for code in in_file if code not in listed]
+        used = [o for o in observations if o.region in listed]
+        if not used:
+            raise IndicatorFileError(
+                [
+                    _(
+                        "Filen har ingen tall for kommunene indikatoren gjelder (%(codes)s). "
+                        "Kommunene i filen er %(found)s."
+                    )
+                    % {"codes": _codes(listed), "found": _codes(in_file[:20])}
+                ]
+            )
+    else:
+        if len(in_file) > 1:
+            raise IndicatorFileError(
+                [
+                    _(
+                        "Filen har tall for flere regioner eller kommuner (%(codes)s), men "
+                        "indikatoren har ingen kommuneliste. Legg inn kommunene i indikatoren, "
+                        "så summeres de per år, eller last opp én serie."
+                    )
+                    % {"codes": _codes(in_file[:20]) + (" …" if len(in_file) > 20 else "")}
+                ]
+            )
+        used = observations
+
+    by_year: dict[int, dict[str | None, Observation]] = defaultdict(dict)
+    for observation in used:
+        seen = by_year[observation.year].get(observation.region)
+        if seen is not None:
+            if observation.region is None:
+                message = _("%(where)s: år %(year)s står også i %(other)s.")
+            else:
+                message = _("%(where)s: kommune %(code)s og år %(year)s står også i %(other)s.")
+            errors.append(
+                message
+                % {
+                    "where": observation.where,
+                    "code": observation.region,
+                    "year": observation.year,
+                    "other": seen.where.lower() if file_format == "csv" else seen.where,
+                }
+            )
+            continue
+        by_year[observation.year][observation.region] = observation
+
+    if listed:
+        missing_everywhere = [
+            code for code in listed if not any(code in row for row in by_year.values())
+        ]
+        for code in missing_everywhere:
+            errors.append(
+                _("Kommune %(code)s mangler i filen; indikatoren summerer %(codes)s.")
+                % {"code": code, "codes": _codes(listed)}
+            )
+        for year in sorted(by_year):
+            for code in listed:
+                if code not in missing_everywhere and code not in by_year[year]:
+                    errors.append(
+                        _("Kommune %(code)s mangler for %(year)s.") % {"code": code, "year": year}
+                    )
+
+    result: list[YearValue] = []
+    for year in sorted(by_year):
+        row = by_year[year]
+        empty = [o for o in row.values() if o.value is None]
+        for observation in empty:
+            message = _("Verdien for %(where)s mangler.") % {"where": observation.where}
+            if observation.status:
+                message += " " + _("Kilden markerer den med «%(symbol)s».") % {
+                    "symbol": observation.status
+                }
+            errors.append(message)
+        if empty or (listed and len(row) != len(listed)):
+            continue
+        total = sum((o.value for o in row.values()), Decimal(0))
+        if abs(total) >= VALUE_LIMIT:
+            errors.append(
+                _("%(year)s: verdien er for stor til å lagres (høyst 12 sifre før komma).")
+                % {"year": year}
+            )
+            continue
+        result.append(
+            YearValue(
+                year=year,
+                value=total.quantize(CENT, rounding=ROUND_HALF_UP),
+                source_note=_source_note(row.values(), listed=listed, default=default_source),
+            )
+        )
+    if errors:
+        raise IndicatorFileError(errors)
+    return result, left_out
+
+
+def _source_note(observations, *, listed: list[str], default: str) -> str:
+    sources = []
+    for observation in observations:
+        if observation.source and observation.source not in sources:
+            sources.append(observation.source)
+    note = "; ".join(sources) if sources else default
+    if len(listed) > 1:
+        note += " " + _("(sum av %(codes)s)") % {"codes": _codes(listed)}
+    if len(note) > SOURCE_NOTE_MAX:
+        note = note[: SOURCE_NOTE_MAX - 1] + "…"
+    return note
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+
+
+@transaction.atomic
+def indicator_values_import(*, indicator: Indicator, parsed: ParsedFile) -> ImportSummary:
+    """Store one value per year; a year that has a value already gets the new one."""
+    # One import at a time per indicator (a row lock on PostgreSQL).
+    list(Indicator.objects.select_for_update().filter(pk=indicator.pk).values_list("pk"))
+    existing = {value.year: value for value in IndicatorValue.objects.filter(indicator=indicator)}
+    summary = ImportSummary(municipalities_left_out=list(parsed.municipalities_left_out))
+    for year_value in parsed.values:
+        stored = existing.get(year_value.year)
+        if stored is None:
+            IndicatorValue.objects.create(
+                indicator=indicator,
+                year=year_value.year,
+                value=year_value.value,
+                source_note=year_value.source_note,
+            )
+            summary.created.append(year_value.year)
+        else:
+            stored.value = year_value.value
+            stored.source_note = year_value.source_note
+            stored.save(update_fields=["value", "source_note"])
+            summary.replaced.append(year_value.year)
+    return summary
