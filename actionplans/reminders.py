@@ -219,6 +219,8 @@ def digest_mail(coordinator: Coordinator, items: list[DigestItem], today: dateti
         "name": coordinator.user.first_name or _label(coordinator.user),
         "agreement": agreement,
         "items": items,
+        # "New since the last reminder" only makes sense when some items are not new.
+        "mark_new": any(not item.is_new for item in items),
         "overdue_count": sum(1 for item in items if item.overdue),
         "stale_count": sum(1 for item in items if item.stale),
         "stale_days": STALE_AFTER.days,

@@ -71,7 +71,7 @@ class FeedbackForm(forms.Form):
                 "kort den ned og send igjen."
             ),
         },
-        widget=forms.Textarea(attrs={"rows": 10}),
+        widget=forms.Textarea(attrs={"rows": 10, "cols": False}),
     )
     rating = forms.TypedChoiceField(
         label=_("Hvor godt mener du samarbeidet i avtalen fungerer?"),

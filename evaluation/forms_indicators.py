@@ -15,6 +15,25 @@ def add_input_class(form: forms.BaseForm) -> None:
         field.widget.attrs.setdefault("class", "ds-input")
 
 
+class NumberField(forms.DecimalField):
+    """A number as Norwegians write it: «52 390», «3,5» (and «3.5»), shown with a decimal comma."""
+
+    default_error_messages = {"invalid": _("Skriv et tall, for eksempel 52 390 eller 3,5.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(localize=True, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            value = indicators.parse_number(str(value))
+        except (ValueError, ArithmeticError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return super().to_python(value)
+
+
 class IndicatorForm(forms.ModelForm):
     class Meta:
         model = Indicator
@@ -56,7 +75,7 @@ class IndicatorForm(forms.ModelForm):
             "target_year": YEAR_HELP,
         }
         widgets = {
-            "municipalities": forms.Textarea(attrs={"rows": 3}),
+            "municipalities": forms.Textarea(attrs={"rows": 3, "cols": False}),
             "direction": forms.RadioSelect,
         }
 
@@ -80,12 +99,13 @@ class IndicatorForm(forms.ModelForm):
             field.error_messages["invalid"] = year_range
             field.widget.attrs.update({"min": indicators.YEAR_MIN, "max": indicators.YEAR_MAX})
         for name in ("baseline_value", "target_value"):
-            # A decimal comma is what Norwegian users type; Django's localized input takes it.
-            self.fields[name].localize = True
-            self.fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
-            self.fields[name].widget.is_localized = True
-            self.fields[name].error_messages["invalid"] = _(
-                "Skriv et tall, for eksempel 52 390 eller 3,5."
+            field = self.fields[name]
+            self.fields[name] = NumberField(
+                label=field.label,
+                required=False,
+                max_digits=field.max_digits,
+                decimal_places=field.decimal_places,
+                help_text=field.help_text,
             )
         for field in self.fields.values():
             field.error_messages["required"] = _("Fyll ut feltet.")

@@ -107,7 +107,8 @@ def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
     ]
     ctx = {
         "agreement": agreement,
-        "groups": groups,
+        "groups": [group for group in groups if group["rows"]],
+        "effects_without": [group["effect"] for group in groups if not group["rows"]],
         "has_examples": any(row.indicator.is_example for g in groups for row in g["rows"]),
         "count": sum(len(g["rows"]) for g in groups),
         "can_edit": rules.can_edit_agreement(request.user, agreement),

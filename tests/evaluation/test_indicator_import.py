@@ -373,6 +373,10 @@ CSV_BROKEN = {
         "år,kommune,verdi\n2024,1806,1,5\n",
         "Rad 2: raden har 4 felt, men overskriftsraden har 3. Bruker du desimalkomma",
     ),
+    "unbalanced quote": (
+        'år;kommune;verdi\n2024;1806;"1\n',
+        "raden kan ikke leses som CSV. Sjekk anførselstegnene i raden.",
+    ),
     "only a header": ("år;kommune;verdi\n", "Filen har ingen rader under kolonneoverskriftene."),
 }
 
