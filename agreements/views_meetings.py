@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agreements import rules, selectors, services
+from agreements import calendar, rules, selectors, services
 from agreements.access import check_agreement_access, get_agreement_for_user
 from agreements.forms import (
     AgendaItemForm,
@@ -248,6 +248,7 @@ def meeting_schedule(request: HttpRequest, slug: str) -> HttpResponse:
         "selected": next(c for c in checks if c.year == year),
         "warnings": [c for c in checks if not c.complete],
         "can_edit": rules.can_edit_agreement(request.user, agreement),
+        "feed_url": calendar.feed_url(request, agreement),
     }
     return render(request, "agreements/meeting_schedule.html", ctx)
 

@@ -169,8 +169,12 @@ class IndicatorImportForm(forms.Form):
         required=False,
         max_length=indicators.SOURCE_NOTE_MAX,
         help_text=_(
-            "Valgfritt, for eksempel «SSB tabell 07459, hentet 3.3.2026». Står det ikke noe "
-            "her, brukes kolonnen «kilde» i CSV-filen eller kilden og tabellnummeret i "
-            "JSON-stat-filen."
+            "For eksempel «SSB tabell 07459, hentet 3.3.2026». Lagres med hver verdi. Står "
+            "det ikke noe her, brukes kolonnen «kilde» i CSV-filen, eller kilden og "
+            "tabellnummeret i JSON-stat-filen."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        add_input_class(self)

@@ -192,7 +192,8 @@ def read_indicator_file(
 ) -> ParsedFile:
     """Every value in the file, checked and summed per year. Writes nothing.
 
-    ``source_note`` is used for the years whose rows have no «kilde» of their own.
+    ``source_note`` (typed on the import page) is stored with every value; without it, the rows'
+    «kilde» (CSV) or the file's source and table number (JSON-stat) are.
     Raises IndicatorFileError with every problem found.
     """
     if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
@@ -226,7 +227,6 @@ def read_indicator_file(
         ) from None
     if "\x00" in text:
         raise IndicatorFileError([_("Filen er ikke en tekstfil. Last opp en CSV- eller JSON-fil.")])
-    default_source = source_note.strip()
     if text.lstrip().startswith(("{", "[")):
         observations, file_source = _jsonstat_observations(text)
         file_format = "json-stat"
@@ -238,7 +238,8 @@ def read_indicator_file(
         observations,
         indicator=indicator,
         file_format=file_format,
-        default_source=default_source or file_source,
+        file_source=file_source,
+        source_note=source_note.strip(),
     )
     return ParsedFile(format=file_format, values=values, municipalities_left_out=left_out)
 
@@ -716,7 +717,8 @@ def _per_year(
     *,
     indicator: Indicator,
     file_format: str,
-    default_source: str,
+    file_source: str,
+    source_note: str,
 ) -> tuple[list[YearValue], list[str]]:
     """Sum the observations to one value per year, by the indicator's municipalities."""
     listed = []
@@ -827,7 +829,9 @@ def _per_year(
             YearValue(
                 year=year,
                 value=total.quantize(CENT, rounding=ROUND_HALF_UP),
-                source_note=_source_note(row.values(), listed=listed, default=default_source),
+                source_note=_source_note(
+                    row.values(), listed=listed, given=source_note, file_source=file_source
+                ),
             )
         )
     if errors:
@@ -835,12 +839,13 @@ def _per_year(
     return result, left_out
 
 
-def _source_note(observations, *, listed: list[str], default: str) -> str:
+def _source_note(observations, *, listed: list[str], given: str, file_source: str) -> str:
+    """The note typed on the import page; else the rows' «kilde»; else what the file says."""
     sources = []
     for observation in observations:
         if observation.source and observation.source not in sources:
             sources.append(observation.source)
-    note = "; ".join(sources) if sources else default
+    note = given or "; ".join(sources) or file_source
     if len(listed) > 1:
         note += " " + _("(sum av %(codes)s)") % {"codes": _codes(listed)}
     if len(note) > SOURCE_NOTE_MAX:

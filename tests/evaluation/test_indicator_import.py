@@ -206,6 +206,15 @@ def test_single_series_comma_separated_with_a_utf8_bom(coordinator_client, singl
     assert stored(single) == {2024: (Decimal("12.50"), "SSB")}
 
 
+def test_a_note_typed_on_the_page_wins_over_the_files_own(coordinator_client, single):
+    content = "år;verdi;kilde\n2024;12;SSB\n"
+
+    response = upload(coordinator_client, single, content, source_note="Troms i tall")
+
+    assert response.status_code == 302
+    assert stored(single) == {2024: (Decimal("12.00"), "Troms i tall")}
+
+
 def test_single_series_from_json_stat_for_one_region(coordinator_client, single):
     data = sample()
     data["dimension"]["Region"]["category"] = {"index": {"0": 0}, "label": {"0": "Hele landet"}}
