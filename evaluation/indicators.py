@@ -59,6 +59,8 @@ from evaluation.models import Indicator, IndicatorValue
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
+# A 2 MB file cannot hold more numbers than this; a larger «size» is a sparse-cube trick.
+MAX_CELLS = 1_000_000
 YEAR_MIN = 1900
 YEAR_MAX = 2100
 # IndicatorValue.value is DecimalField(max_digits=14, decimal_places=2).
@@ -246,7 +248,8 @@ def read_indicator_file(
 
 def _too_large(size: int) -> str:
     return _("Filen er for stor (%(size)s MB). Den kan være høyst %(limit)s MB.") % {
-        "size": number_format(size / 1024 / 1024, 1),
+        # Rounded up, so that a file just over the limit does not read «2,0 MB».
+        "size": number_format(math.ceil(size * 10 / 1024 / 1024) / 10, 1),
         "limit": MAX_UPLOAD_BYTES // 1024 // 1024,
     }
 
@@ -555,6 +558,13 @@ def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
         raise IndicatorFileError(errors)
 
     total = math.prod(sizes)
+    if total > MAX_CELLS:
+        raise IndicatorFileError(
+            [
+                _("Tabellen har for mange celler (%(n)s). Hent bare det indikatoren trenger.")
+                % {"n": number_format(total, force_grouping=True)}
+            ]
+        )
     values = _jsonstat_values(data.get("value"), total=total)
     status = data.get("status")
 

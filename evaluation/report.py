@@ -9,7 +9,7 @@ heading says so.
 import datetime
 import math
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -36,6 +36,8 @@ def format_number(value) -> str:
     value = Decimal(value)
     exponent = value.normalize().as_tuple().exponent
     decimals = min(max(-exponent, 0), 2) if isinstance(exponent, int) else 0
+    # number_format cuts decimals off; round them first (3.666… is 3,67).
+    value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 

@@ -359,7 +359,7 @@ def test_list_query_count_does_not_grow(
         for n in range(30)
     )
     client = client_for(reader)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(list_url(evaluation))
     assert response.content.decode().count("Avsender ") == 30
 

@@ -438,7 +438,7 @@ FILE_BROKEN = {
     "only whitespace": (b"  \n \n", "Filen er tom."),
     "too large": (
         b"aar;verdi\n" + b"2024;1\n" * (indicators.MAX_UPLOAD_BYTES // 7 + 1),
-        "Filen er for stor (2,0 MB). Den kan være høyst 2 MB.",
+        "Filen er for stor (2,1 MB). Den kan være høyst 2 MB.",
     ),
 }
 
@@ -511,6 +511,27 @@ def test_hostile_files_get_a_message_never_a_server_error(coordinator_client, si
 
     assert response.status_code == 200
     assert NOT_SAVED in response.content.decode()
+    assert not single.values.exists()
+
+
+def test_a_huge_sparse_cube_is_refused_before_it_is_built(coordinator_client, single):
+    regions = [f"K-{n:05d}" for n in range(10_000)]
+    years = [str(year) for year in range(1900, 2101)]
+    data = {
+        "version": "2.0",
+        "class": "dataset",
+        "id": ["Region", "Tid"],
+        "size": [len(regions), len(years)],
+        "dimension": {
+            "Region": {"category": {"index": regions}},
+            "Tid": {"category": {"index": years}},
+        },
+        "value": {"0": 1},
+    }
+
+    response = upload_json(coordinator_client, single, data)
+
+    assert "Tabellen har for mange celler (2\xa0010\xa0000)." in response.content.decode()
     assert not single.values.exists()
 
 

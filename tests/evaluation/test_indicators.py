@@ -93,7 +93,7 @@ def test_list_query_count_does_not_grow_with_indicators(
         )
         IndicatorValue.objects.create(indicator=other, year=2025, value=n)
     client = client_for(reader)
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(7):
         response = client.get(list_url(indicator.agreement))
     assert response.content.decode().count("Indikator ") >= 5
 
