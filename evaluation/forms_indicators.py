@@ -75,7 +75,7 @@ class IndicatorForm(forms.ModelForm):
             "target_year": YEAR_HELP,
         }
         widgets = {
-            "municipalities": forms.Textarea(attrs={"rows": 3, "cols": False}),
+            "municipalities": forms.Textarea(attrs={"rows": 4, "cols": False}),
             "direction": forms.RadioSelect,
         }
 

@@ -132,7 +132,6 @@ def assert_no_axe_violations_without_javascript(browser, assert_no_axe_violation
                 lambda route: route.fulfill(body=html, content_type="text/html; charset=utf-8"),
             )
             twin.goto(url)
-            print("TWIN", url, twin.locator(".messages").count(), twin.evaluate("!!window.htmx"))
             assert_no_axe_violations(twin)
         finally:
             context.close()
