@@ -4,23 +4,18 @@ Anonymous users are sent to login; a logged-in user without a role in the agreem
 (so that other agreements' plans cannot even be discovered); a reader who tries to edit gets 403.
 """
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from actionplans.models import Action, ActionPlan, Milestone
-from agreements import rules
-from agreements.models import Agreement
-from tromsvekst.access import LoginNeeded
+from agreements.access import check_agreement_access
 
-
-def check_agreement_access(request: HttpRequest, agreement: Agreement, *, edit: bool) -> None:
-    if not request.user.is_authenticated:
-        raise LoginNeeded
-    if not rules.can_view_internal(request.user, agreement):
-        raise Http404
-    if edit and not rules.can_edit_agreement(request.user, agreement):
-        raise PermissionDenied
+__all__ = [
+    "check_agreement_access",
+    "get_action_for_user",
+    "get_milestone_for_user",
+    "get_plan_for_user",
+]
 
 
 def get_plan_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> ActionPlan:

@@ -1,7 +1,7 @@
 """Access checks for the agreement's internal pages (coordinators, meetings, follow-up tasks).
 
-The same rule as ``actionplans.access.check_agreement_access``, kept on this side because
-``agreements`` must not import ``actionplans``: anonymous users are sent to login, a logged-in
+The one rule for the internal pages of every app (``actionplans`` and ``evaluation`` import it
+from here): anonymous users are sent to login, a logged-in
 user without a role in the agreement gets 404 (so that other agreements' meetings cannot even be
 discovered), and a reader who tries to change something gets 403.
 """

@@ -32,10 +32,6 @@ class EvaluationCreateForm(forms.Form):
     year = forms.IntegerField(
         label=_("År"),
         required=False,
-        help_text=_(
-            "Står feltet tomt, brukes 2026 for midtveisevalueringen og 2028 for sluttevalueringen "
-            "(avtalens kapittel 6)."
-        ),
         error_messages={"invalid": _("Skriv et årstall, for eksempel 2026.")},
     )
     plans = forms.ModelMultipleChoiceField(
@@ -44,8 +40,8 @@ class EvaluationCreateForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=_(
-            "Velger du ingen, tas planene med som er avsluttet senest i evalueringsåret: "
-            "midtveisevalueringen 2026 vurderer handlingsplan 2025–2026."
+            "Velger du ingen, tas planene med som er avsluttet senest i evalueringsåret "
+            "(midtveisevalueringen vurderer den første handlingsplanen)."
         ),
         error_messages={
             "invalid_choice": _("Velg bare handlingsplaner i denne avtalen."),
@@ -60,11 +56,22 @@ class EvaluationCreateForm(forms.Form):
             "start_year"
         )
         self.fields["plans"].label_from_instance = _plan_label
+        self.fields["year"].help_text = _(
+            "Står feltet tomt, brukes %(mid_term)s for midtveisevalueringen og %(final)s for "
+            "sluttevalueringen (avtalens kapittel 6)."
+        ) % {
+            "mid_term": selectors.default_year(agreement, Evaluation.Kind.MID_TERM),
+            "final": selectors.default_year(agreement, Evaluation.Kind.FINAL),
+        }
         if not self.is_bound:
             done = set(
                 Evaluation.objects.filter(agreement=agreement).values_list("kind", flat=True)
             )
-            kind = Evaluation.Kind.FINAL if Evaluation.Kind.MID_TERM in done else "mid_term"
+            kind = (
+                Evaluation.Kind.FINAL
+                if Evaluation.Kind.MID_TERM in done
+                else Evaluation.Kind.MID_TERM
+            )
             year = selectors.default_year(agreement, kind)
             self.initial.update(
                 kind=kind,

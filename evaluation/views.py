@@ -116,13 +116,14 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = _get_evaluation_for_user(request, pk)
     agreement = evaluation.agreement
     can_edit = rules.can_edit_agreement(request.user, agreement) and not evaluation.is_final
+    can_finalise = not evaluation.is_final and rules.can_finalise_evaluation(
+        request.user, agreement
+    )
     ctx = report_context(evaluation, pdf=False) | {
         "can_edit": can_edit,
         "can_refresh": can_edit and evaluation.status == Evaluation.Status.DRAFT,
-        "can_finalise": (
-            not evaluation.is_final and rules.can_finalise_evaluation(request.user, agreement)
-        ),
-        "unrated": services.unrated_sub_goals(evaluation) if not evaluation.is_final else [],
+        "can_finalise": can_finalise,
+        "unrated": services.unrated_sub_goals(evaluation) if can_finalise else [],
     }
     return render(request, "evaluation/evaluation_detail.html", ctx)
 

@@ -116,11 +116,15 @@ def build_history(agreement: Agreement) -> SimpleNamespace:
     skills = make_action(plan, "1.2-1", "1.2", "Fagarbeiderløftet")
     ms = {
         "survey": make_milestone(housing, "Kartlegge boligbehovet", d(2025, 6, 30), "done", 100),
-        "strategy": make_milestone(housing, "Boligstrategi vedtatt", d(2025, 12, 31), "delayed", 40),
+        "strategy": make_milestone(
+            housing, "Boligstrategi vedtatt", d(2025, 12, 31), "delayed", 40
+        ),
         "seminar": make_milestone(housing, "Boligseminar", d(2026, 6, 30), "on_track", 50),
         "fair": make_milestone(housing, "Boligmesse", d(2025, 10, 1), "cancelled", 0),
         "school": make_milestone(skills, "Skoleprosjekt", d(2026, 12, 31)),
-        "network": make_milestone(skills, "Nettverk for fagarbeidere", d(2025, 9, 30), "at_risk", 20),
+        "network": make_milestone(
+            skills, "Nettverk for fagarbeidere", d(2025, 9, 30), "at_risk", 20
+        ),
     }
     next_plan = make_plan(agreement, 2027, 2028)
     next_action = make_action(next_plan, "1.1-9", "1.1", "Boligprogram")

@@ -90,7 +90,9 @@ def test_the_final_evaluation_defaults_to_2028_and_every_plan(
     assert list(evaluation.plans.order_by("start_year")) == [history.plan, history.next_plan]
 
 
-def test_creating_twice_for_the_same_year_is_refused(client_for, coordinator, agreement, evaluation):
+def test_creating_twice_for_the_same_year_is_refused(
+    client_for, coordinator, agreement, evaluation
+):
     response = client_for(coordinator).post(
         reverse("evaluation:evaluation-create", args=[agreement.slug]),
         {"kind": "mid_term", "year": "2026"},
@@ -208,7 +210,9 @@ def test_a_recommendation_is_linked_to_actions_of_the_next_plan(
     assert list(made.actions.all()) == [history.next_action]
 
 
-def test_the_form_offers_only_actions_of_the_next_plan(client_for, coordinator, evaluation, history):
+def test_the_form_offers_only_actions_of_the_next_plan(
+    client_for, coordinator, evaluation, history
+):
     response = client_for(coordinator).get(
         reverse("evaluation:recommendation-create", args=[evaluation.pk])
     )
@@ -432,3 +436,33 @@ def test_permissions(
     assert response.status_code in allowed, f"{method} {url} as {user}: {response.status_code}"
     if user == "anonymous" and allowed == LOGIN:
         assert response["Location"].startswith(reverse("login"))
+
+
+# --- The demo -----------------------------------------------------------------------------
+
+
+def test_the_demo_evaluation_is_a_marked_draft_and_loads_once(agreement, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from evaluation.demo import demo_evaluation_load
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=StringIO())  # the users and the example plan 2025–2026
+
+    first = demo_evaluation_load()
+    again = demo_evaluation_load()
+
+    evaluation = first.evaluation
+    assert (first.created, again.created) == (True, False)
+    assert again.evaluation == evaluation
+    assert (evaluation.kind, evaluation.year, evaluation.status) == ("mid_term", 2026, "draft")
+    assert evaluation.is_example
+    assert [plan.period for plan in evaluation.plans.all()] == ["2025–2026"]
+    narratives = list(evaluation.assessments.values_list("narrative", flat=True))
+    assert len(narratives) == 6
+    assert all(text.startswith("Eksempel: ") for text in narratives)
+    assert evaluation.assessments.filter(rating__isnull=True).count() == 0
+    assert evaluation.recommendations.count() == 2
+    assert Evaluation.objects.count() == 1

@@ -172,7 +172,9 @@ def test_the_next_plan_and_other_agreements_are_not_counted(
     make_milestone(elsewhere, "Annen avtale", history.plan.first_day, "done", 100)
 
     with frozen(oslo(2026, 3, 1, 12)):
-        final = new_evaluation(agreement, [history.plan, history.next_plan], kind="final", year=2028)
+        final = new_evaluation(
+            agreement, [history.plan, history.next_plan], kind="final", year=2028
+        )
 
     assert assessment(evaluation, "1.1").snapshot["total"] == 4
     assert assessment(final, "1.1").snapshot["total"] == 5
