@@ -57,9 +57,12 @@ def test_politician_logs_in_reads_the_agreement_and_logs_out(
 
     _log_in(page, "politiker", DEMO_PASSWORD)
 
+    # A politician appointed to one agreement lands on its dashboard, the front page after login.
+    expect(page).to_have_url(re.compile(r"/avtaler/halogaland/oversikt/$"))
+    expect(page.get_by_role("banner")).to_contain_text("Per Politiker (eksempel)")
+    page.get_by_role("navigation", name="Hovedmeny").get_by_role("link", name="Avtaler").click()
     expect(page).to_have_url(re.compile(r"/avtaler/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tromsvekstavtaler")
-    expect(page.get_by_role("banner")).to_contain_text("Per Politiker (eksempel)")
     # The politician reads only the agreement they are appointed to, not the Nord-Troms example.
     expect(page.locator(".agreement-card")).to_have_count(1)
     assert_no_axe_violations(page)
