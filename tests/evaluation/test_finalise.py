@@ -42,6 +42,16 @@ def evaluation(agreement, history):
     return evaluation
 
 
+@pytest.fixture
+def fast_pdf(monkeypatch):
+    """For tests about storing and serving, not about the PDF itself: a stand-in renderer."""
+
+    def render(evaluation):
+        return b"%PDF-1.7\n% stand-in for " + str(evaluation).encode() + b"\n%%EOF\n"
+
+    monkeypatch.setattr("evaluation.report.render_report_pdf", render)
+
+
 def finalise_url(evaluation) -> str:
     return reverse("evaluation:evaluation-finalise", args=[evaluation.pk])
 
@@ -122,6 +132,8 @@ def test_every_sub_goal_must_be_rated_first(client_for, coordinator, evaluation)
 def test_finalising_stores_the_pdf_once_with_its_checksum(
     request, client_for, evaluation, media, user
 ):
+    if user == "admin_user":  # the renderer is the same for both; render for real once
+        request.getfixturevalue("fast_pdf")
     person = request.getfixturevalue(user)
 
     response = finalise(client_for(person), evaluation)
@@ -160,7 +172,7 @@ def test_downloads_serve_exactly_the_stored_file_even_after_progress_is_logged(
         assert stored.read() == first.content
 
 
-def test_a_matching_etag_gets_304(client_for, coordinator, evaluation):
+def test_a_matching_etag_gets_304(fast_pdf, client_for, coordinator, evaluation):
     finalise(client_for(coordinator), evaluation)
     evaluation.refresh_from_db()
 
@@ -171,7 +183,7 @@ def test_a_matching_etag_gets_304(client_for, coordinator, evaluation):
     assert response.status_code == 304
 
 
-def test_a_changed_file_is_not_served(client_for, coordinator, evaluation, media):
+def test_a_changed_file_is_not_served(fast_pdf, client_for, coordinator, evaluation, media):
     finalise(client_for(coordinator), evaluation)
     evaluation.refresh_from_db()
     (media / evaluation.final_pdf.name).write_bytes(b"%PDF-1.7 changed")
@@ -182,7 +194,9 @@ def test_a_changed_file_is_not_served(client_for, coordinator, evaluation, media
     assert "stemmer ikke med kontrollsummen" in response.content.decode()
 
 
-def test_finalising_again_is_refused_and_keeps_the_file(client_for, admin_user, evaluation):
+def test_finalising_again_is_refused_and_keeps_the_file(
+    fast_pdf, client_for, admin_user, evaluation
+):
     client = client_for(admin_user)
     finalise(client, evaluation)
     evaluation.refresh_from_db()
@@ -195,7 +209,7 @@ def test_finalising_again_is_refused_and_keeps_the_file(client_for, admin_user, 
     assert "Evalueringen er endelig og kan ikke endres." in response.content.decode()
 
 
-def test_with_htmx_the_page_is_reloaded(client_for, coordinator, evaluation):
+def test_with_htmx_the_page_is_reloaded(fast_pdf, client_for, coordinator, evaluation):
     response = finalise(client_for(coordinator), evaluation, HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
