@@ -22,6 +22,7 @@ from agreements.models import (
     Meeting,
     Party,
 )
+from evaluation.models import Evaluation, Indicator
 
 # What each view is: "read" (GET only, for anyone with a role in the agreement), "edit"
 # (GET and POST, coordinators of the agreement and administrators), "post" (POST only, same people).
@@ -62,6 +63,14 @@ VIEWS = {
     "agreements:calendar-rotate": "post",
     "agreements:calendar-feed": "token",
     "agreements:meeting-ics": "read",
+    "evaluation:indicator-list": "read",
+    "evaluation:indicator-detail": "read",
+    "evaluation:indicator-create": "edit",
+    "evaluation:indicator-edit": "edit",
+    "evaluation:indicator-import": "edit",
+    "evaluation:feedback-list": "read",
+    "evaluation:feedback-toggle": "post",
+    "evaluation:feedback-form": "public",
 }
 # Views outside the apps' namespaces that are deliberately open or handled by Django itself.
 OUTSIDE = {"home", "login", "logout", "accessibility"}
@@ -117,6 +126,9 @@ EXPECTED = {
     # The calendar feed: the secret token is the permission (calendar apps cannot log in).
     ("token", "GET"): dict.fromkeys(USERS, OK),
     ("token", "POST"): {user: {405} for user in USERS},
+    # The open feedback form: anyone with the link (an empty POST shows the form with errors).
+    ("public", "GET"): dict.fromkeys(USERS, OK),
+    ("public", "POST"): dict.fromkeys(USERS, OK),
 }
 
 
@@ -188,7 +200,20 @@ def objects(private_agreement, coordinator):
         role=Coordinator.Role.COORDINATOR,
     )
     feed, _ = CalendarFeed.objects.get_or_create(agreement=private_agreement)
+    evaluation = Evaluation.objects.create(
+        agreement=private_agreement, kind=Evaluation.Kind.MID_TERM, year=2026, feedback_open=True
+    )
+    evaluation.plans.add(plan)
+    indicator = Indicator.objects.create(
+        agreement=private_agreement,
+        long_term_effect=private_agreement.long_term_effects.get(order=2),
+        name="Folketall",
+        unit="personer",
+        source="SSB tabell 07459",
+    )
     return {
+        "evaluation": evaluation,
+        "indicator": indicator,
         "agreement": private_agreement,
         "plan": plan,
         "action": action,
@@ -241,6 +266,14 @@ def _url(name: str, objects: dict) -> str:
         "agreements:calendar-rotate": [objects["agreement"].slug],
         "agreements:calendar-feed": [objects["feed"].token],
         "agreements:meeting-ics": [objects["meeting"].pk],
+        "evaluation:indicator-list": [objects["agreement"].slug],
+        "evaluation:indicator-detail": [objects["indicator"].pk],
+        "evaluation:indicator-create": [objects["agreement"].slug],
+        "evaluation:indicator-edit": [objects["indicator"].pk],
+        "evaluation:indicator-import": [objects["indicator"].pk],
+        "evaluation:feedback-list": [objects["evaluation"].pk],
+        "evaluation:feedback-toggle": [objects["evaluation"].pk],
+        "evaluation:feedback-form": [objects["evaluation"].feedback_token],
     }[name]
     return reverse(name, args=args)
 
