@@ -39,7 +39,7 @@ test: lint
 
 messages: $(VENV)/.installed-dev
 	DEBUG=True $(PY) manage.py makemessages --locale en --no-obsolete --no-location --ignore ".venv/*" --ignore "tests/*" --ignore "staticfiles/*" --ignore "var/*" --ignore "*/migrations/*"
-	DEBUG=True $(PY) manage.py compilemessages --locale en
+	DEBUG=True $(PY) manage.py compilemessages --locale en --ignore ".venv/*"
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts
