@@ -145,8 +145,11 @@ def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         etag = f'"{evaluation.final_pdf_sha256}"'
         if request.headers.get("If-None-Match") == etag:
             return HttpResponseNotModified(headers={"ETag": etag})
-        with evaluation.final_pdf.open("rb") as stored:
-            pdf = stored.read()
+        try:
+            with evaluation.final_pdf.open("rb") as stored:
+                pdf = stored.read()
+        except OSError:  # the stored file is gone: say so, like a damaged one
+            pdf = b""
         if hashlib.sha256(pdf).hexdigest() != evaluation.final_pdf_sha256:
             ctx = report_context(evaluation, pdf=False) | {
                 "pdf_error": _(
@@ -154,7 +157,8 @@ def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
                     "Kontakt administrator."
                 )
             }
-            return render(request, "evaluation/evaluation_detail.html", ctx, status=500)
+            # Not a crash: the archived file is unavailable until an administrator restores it.
+            return render(request, "evaluation/evaluation_detail.html", ctx, status=503)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["ETag"] = etag
         response["Repr-Digest"] = "sha-256=:" + _b64(evaluation.final_pdf_sha256) + ":"

@@ -22,7 +22,8 @@ from agreements.models import (
     Meeting,
     Party,
 )
-from evaluation.models import Evaluation, Indicator
+from evaluation.models import Evaluation, Indicator, Recommendation
+from evaluation.services import evaluation_create
 
 # What each view is: "read" (GET only, for anyone with a role in the agreement), "edit"
 # (GET and POST, coordinators of the agreement and administrators), "post" (POST only, same people).
@@ -71,6 +72,19 @@ VIEWS = {
     "evaluation:feedback-list": "read",
     "evaluation:feedback-toggle": "post",
     "evaluation:feedback-form": "public",
+    "evaluation:evaluation-list": "read",
+    "evaluation:evaluation-detail": "read",
+    "evaluation:evaluation-pdf": "read",
+    "evaluation:evaluation-create": "edit",
+    "evaluation:evaluation-edit": "edit",
+    "evaluation:assessment-edit": "edit",
+    "evaluation:recommendation-create": "edit",
+    "evaluation:recommendation-edit": "edit",
+    "evaluation:evaluation-refresh": "post",
+    "evaluation:recommendation-delete": "post",
+    # Finalising: county coordinators and administrators (``coordinator`` is a county one; a
+    # regional council's coordinator gets 403, tested in tests/evaluation/test_finalise.py).
+    "evaluation:evaluation-finalise": "post",
 }
 # Views outside the apps' namespaces that are deliberately open or handled by Django itself.
 OUTSIDE = {"home", "login", "logout", "accessibility"}
@@ -200,10 +214,14 @@ def objects(private_agreement, coordinator):
         role=Coordinator.Role.COORDINATOR,
     )
     feed, _ = CalendarFeed.objects.get_or_create(agreement=private_agreement)
-    evaluation = Evaluation.objects.create(
-        agreement=private_agreement, kind=Evaluation.Kind.MID_TERM, year=2026, feedback_open=True
+    evaluation = evaluation_create(
+        agreement=private_agreement, kind=Evaluation.Kind.MID_TERM, year=2026, plans=[plan]
     )
-    evaluation.plans.add(plan)
+    evaluation.feedback_open = True
+    evaluation.save(update_fields=["feedback_open"])
+    recommendation = Recommendation.objects.create(
+        evaluation=evaluation, text="Styrk boligarbeidet."
+    )
     indicator = Indicator.objects.create(
         agreement=private_agreement,
         long_term_effect=private_agreement.long_term_effects.get(order=2),
@@ -213,6 +231,8 @@ def objects(private_agreement, coordinator):
     )
     return {
         "evaluation": evaluation,
+        "assessment": evaluation.assessments.first(),
+        "recommendation": recommendation,
         "indicator": indicator,
         "agreement": private_agreement,
         "plan": plan,
@@ -274,6 +294,17 @@ def _url(name: str, objects: dict) -> str:
         "evaluation:feedback-list": [objects["evaluation"].pk],
         "evaluation:feedback-toggle": [objects["evaluation"].pk],
         "evaluation:feedback-form": [objects["evaluation"].feedback_token],
+        "evaluation:evaluation-list": [objects["agreement"].slug],
+        "evaluation:evaluation-detail": [objects["evaluation"].pk],
+        "evaluation:evaluation-pdf": [objects["evaluation"].pk],
+        "evaluation:evaluation-create": [objects["agreement"].slug],
+        "evaluation:evaluation-edit": [objects["evaluation"].pk],
+        "evaluation:assessment-edit": [objects["assessment"].pk],
+        "evaluation:recommendation-create": [objects["evaluation"].pk],
+        "evaluation:recommendation-edit": [objects["recommendation"].pk],
+        "evaluation:evaluation-refresh": [objects["evaluation"].pk],
+        "evaluation:recommendation-delete": [objects["recommendation"].pk],
+        "evaluation:evaluation-finalise": [objects["evaluation"].pk],
     }[name]
     return reverse(name, args=args)
 
@@ -284,7 +315,9 @@ CASES = [(name, method, user) for name in VIEWS for method in ("GET", "POST") fo
 @pytest.mark.parametrize(
     ("name", "method", "user"), CASES, ids=[f"{n}-{m}-{u}" for n, m, u in CASES]
 )
-def test_permission_matrix(request, client_for, objects, name, method, user):
+def test_permission_matrix(request, client_for, objects, name, method, user, monkeypatch):
+    # Who may fetch a PDF is what is tested here, not the PDF (tests/evaluation renders it).
+    monkeypatch.setattr("evaluation.report.render_report_pdf", lambda evaluation: b"%PDF-1.7 test")
     person = None if user == "anonymous" else request.getfixturevalue(user)
     client = client_for(person)
     url = _url(name, objects)

@@ -190,7 +190,20 @@ def test_a_changed_file_is_not_served(fast_pdf, client_for, coordinator, evaluat
 
     response = client_for(coordinator).get(pdf_url(evaluation))
 
-    assert response.status_code == 500
+    assert response.status_code == 503
+    assert "stemmer ikke med kontrollsummen" in response.content.decode()
+
+
+def test_a_missing_file_is_not_served_and_does_not_crash(
+    fast_pdf, client_for, coordinator, evaluation, media
+):
+    finalise(client_for(coordinator), evaluation)
+    evaluation.refresh_from_db()
+    (media / evaluation.final_pdf.name).unlink()
+
+    response = client_for(coordinator).get(pdf_url(evaluation))
+
+    assert response.status_code == 503
     assert "stemmer ikke med kontrollsummen" in response.content.decode()
 
 

@@ -4,10 +4,15 @@ from actionplans.demo import demo_plan_load
 from actionplans.demo_meetings import demo_meetings_load
 from agreements.demo import DEMO_PASSWORD, REAL_AGREEMENT, demo_users_load
 from agreements.models import Agreement
+from evaluation.demo import demo_evaluation_load
+from evaluation.demo_indicators import demo_indicators_load
 
 
 class Command(BaseCommand):
-    help = "Add the demo users, the example action plan and its history (all marked as example data). Safe to run again."
+    help = (
+        "Add the demo users, the example action plan and its history, meetings, an evaluation "
+        "and indicators (all marked as example data). Safe to run again."
+    )
 
     def handle(self, *args, **options):
         if not Agreement.objects.filter(slug=REAL_AGREEMENT).exists():
@@ -30,6 +35,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo meetings 2025–2026 (example data): {meetings.meetings} meetings"
             + ("." if meetings.created else " (already there, left as they were).")
+        )
+        evaluation = demo_evaluation_load()
+        indicators = demo_indicators_load()
+        self.stdout.write(
+            f"Demo evaluation (example data): {evaluation.evaluation}, "
+            f"{'created' if evaluation.created else 'already there'}; "
+            f"{indicators.indicators_created} indicators, {indicators.values_created} values and "
+            f"{indicators.feedback_created} feedback entries added."
         )
         self.stdout.write("")
         self.stdout.write("Demo logins (example data), all with the password " + DEMO_PASSWORD)
