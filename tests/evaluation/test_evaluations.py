@@ -449,14 +449,13 @@ def test_the_demo_evaluation_is_a_marked_draft_and_loads_once(agreement, setting
     from evaluation.demo import demo_evaluation_load
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=StringIO())  # the users and the example plan 2025–2026
-
-    first = demo_evaluation_load()
+    output = StringIO()
+    call_command("load_demo", stdout=output)  # users, plan 2025–2026, meetings, the evaluation
     again = demo_evaluation_load()
 
-    evaluation = first.evaluation
-    assert (first.created, again.created) == (True, False)
-    assert again.evaluation == evaluation
+    evaluation = again.evaluation
+    assert "Demo evaluation (example data): Midtveisevaluering 2026, created" in output.getvalue()
+    assert again.created is False
     assert (evaluation.kind, evaluation.year, evaluation.status) == ("mid_term", 2026, "draft")
     assert evaluation.is_example
     assert [plan.period for plan in evaluation.plans.all()] == ["2025–2026"]
