@@ -1,6 +1,7 @@
 """Settings for the Tromsvekst portal, read from environment variables (see README)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "agreements",
     "actionplans",
     "evaluation",
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tromsvekst.access.LoginNeededMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tromsvekst.urls"
@@ -100,6 +104,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a login while its username and address are locked out, before the password is
+    # even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES; a good login clears the count.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "tromsvekst.security.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tromsvekst.security.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+# How many reverse proxies sit in front of the portal and append to X-Forwarded-For (0: none);
+# the client's address for throttling is the entry that many places from the right.
+TRUSTED_PROXY_COUNT = envint(
+    "TRUSTED_PROXY_COUNT", "1" if envbool("BEHIND_PROXY", "False") else "0"
+)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -187,3 +212,14 @@ LOGGING = {
 
 # Where the agreement texts that ship with the portal live.
 FIXTURES_DIR = BASE_DIR / "fixtures"
+
+# Uploads (see tromsvekst/uploads.py). Django's limits: the fields other than files, how many
+# fields and files one request may hold, and the size above which a file goes to a temporary
+# file instead of memory. Each import's own limit is checked before its file is parsed, and the
+# refusal names it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+PLAN_IMPORT_MAX_BYTES = 5 * 1024 * 1024  # an action plan as .xlsx
+INDICATOR_IMPORT_MAX_BYTES = 2 * 1024 * 1024  # indicator values as CSV or JSON-stat 2
