@@ -7,7 +7,7 @@ PORT ?= 8000
 # `make run` is a local demo: DEBUG on, SQLite under var/ unless DATABASE_URL says otherwise.
 RUN_ENV := DEBUG=True
 
-.PHONY: run test setup demo lint messages clean
+.PHONY: run test setup demo lint messages clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed.")'
@@ -40,6 +40,10 @@ test: lint
 messages: $(VENV)/.installed-dev
 	DEBUG=True $(PY) manage.py makemessages --locale en --no-obsolete --no-location --ignore ".venv/*" --ignore "tests/*" --ignore "staticfiles/*" --ignore "var/*" --ignore "*/migrations/*"
 	DEBUG=True $(PY) manage.py compilemessages --locale en --ignore ".venv/*"
+
+# Build county- and national-scale data in PostgreSQL databases of their own and measure (docs/benchmarks.md).
+bench: $(VENV)/.installed-dev
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts

@@ -1,11 +1,11 @@
-from django import forms
 from django.contrib import admin
 
 from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate, SentReminder
 from actionplans.services import progress_log, progress_validate
+from tromsvekst.admin_forms import SafeIdsModelForm
 
 
-class CorrectionForm(forms.ModelForm):
+class CorrectionForm(SafeIdsModelForm):
     class Meta:
         model = ProgressUpdate
         fields = ["milestone", "status", "percent", "comment", "evidence_url"]

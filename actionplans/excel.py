@@ -27,12 +27,16 @@ The stored text itself is not changed (no literal apostrophe is added), so a tit
 ``=HYPERLINK("http://x")`` shows as exactly that text and imports back as exactly that text,
 with no escaping rule to undo and no risk of eating an apostrophe a user meant to write.
 
-Hostile files. The upload is limited to 5 MB and 5,000 rows; before openpyxl sees it, the zip
-directory is checked so that the unpacked size stays below 50 MB (a zip bomb is refused without
-being unpacked); it is read with ``read_only=True, data_only=True`` (streamed, formulas never
-evaluated, only their cached results read) and a fixed number of columns, so a file claiming
-a huge sheet size costs nothing. Any other failure to read becomes a Norwegian message, never a
-server error.
+Hostile files. The upload is limited to ``settings.PLAN_IMPORT_MAX_BYTES`` (5 MB; the view
+refuses a larger request body before it is parsed, see ``tromsvekst.uploads``) and 5,000 rows.
+Before openpyxl sees it, the file must be a zip whose ``[Content_Types].xml`` names a workbook
+(a PDF, an old .xls or a Word file renamed .xlsx is refused by its content), and the zip
+directory is checked so that the unpacked size stays below 50 MB in at most 1,000 members (a zip
+bomb is refused without being unpacked). openpyxl parses with defusedxml (a dependency), so a
+DTD or an entity (the «billion laughs») is refused, not expanded. The file is read with
+``read_only=True, data_only=True`` (streamed, formulas never evaluated, only their cached
+results read) and a fixed number of columns, so a file claiming a huge sheet size costs
+nothing. Any other failure to read becomes a Norwegian message, never a server error.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from defusedxml import DefusedXmlException
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -63,11 +69,11 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from actionplans.models import Action, ActionPlan, Milestone, Status
 from actionplans.services import ProgressConflict, progress_log
 from agreements.models import AgreementParty, Party, Strategy, SubGoal
+from tromsvekst import uploads
 
 logger = logging.getLogger(__name__)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000  # data rows, not counting the header row
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1000
@@ -475,19 +481,62 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _open_workbook(upload: UploadedFile):
-    """Check the upload and open it with openpyxl; PlanFileError if it is not a usable .xlsx."""
-    name = upload.name or ""
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise PlanFileError(
-            [
-                _("Filen er for stor (%(size)s MB). Den kan være høyst %(max)s MB.")
-                % {
-                    "size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ","),
-                    "max": MAX_UPLOAD_BYTES // 1024 // 1024,
-                }
-            ]
+def max_upload_bytes() -> int:
+    return settings.PLAN_IMPORT_MAX_BYTES
+
+
+# The main part of a workbook, as [Content_Types].xml names it: an .xlsx, an .xltx template, or
+# an .xlsm saved under the wrong name (its macros are never run: only cell values are read).
+WORKBOOK_CONTENT_TYPES = (
+    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+    b"application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
+    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+)
+MAX_CONTENT_TYPES_BYTES = 1024 * 1024
+
+
+def _not_xlsx_message(data: bytes) -> str:
+    """Why the bytes are not a workbook, as precisely as their first bytes tell."""
+    if data.startswith(b"%PDF"):
+        return _("Filen er en PDF, ikke en Excel-arbeidsbok. Last opp planen som .xlsx-fil.")
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return _(
+            "Filen er i det gamle Excel-formatet (.xls). Åpne den i Excel, lagre den som "
+            "«Excel-arbeidsbok (.xlsx)» og prøv igjen."
         )
+    return _(
+        "Filen er ikke en gyldig Excel-arbeidsbok (.xlsx), eller den er skadet. Åpne den i Excel, "
+        "lagre den som «Excel-arbeidsbok (.xlsx)» og prøv igjen."
+    )
+
+
+def _forbidden_xml(exc: BaseException) -> bool:
+    """True if the failure (or what caused it) is defusedxml refusing a DTD or an entity."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, DefusedXmlException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+FORBIDDEN_XML = gettext_lazy(
+    "Filen inneholder XML med egne definisjoner (DTD eller entiteter), som en Excel-arbeidsbok "
+    "aldri har. Den kan ikke importeres. Lagre planen på nytt i Excel og prøv igjen."
+)
+
+
+def _open_workbook(upload: UploadedFile):
+    """Check the upload and open it with openpyxl; PlanFileError if it is not a usable .xlsx.
+
+    Everything that costs is checked before openpyxl sees the file: its size, that it is a zip
+    whose [Content_Types].xml names a workbook, and what its members hold when unpacked (the
+    sizes in the zip directory bound what Python's zipfile will unpack: a member that unpacks to
+    more than its stated size fails its CRC check instead).
+    """
+    name = upload.name or ""
+    limit = max_upload_bytes()
     if not name.lower().endswith(".xlsx"):
         hint = ""
         if name.lower().endswith((".xls", ".csv", ".ods", ".xlsm", ".xlsb")):
@@ -499,46 +548,51 @@ def _open_workbook(upload: UploadedFile):
                 + hint
             ]
         )
-    upload.seek(0)
-    data = upload.read(MAX_UPLOAD_BYTES + 1)
+    try:
+        data = uploads.read_limited(upload, limit)
+    except uploads.FileTooLarge as exc:
+        raise PlanFileError([exc.message]) from None
     if not data:
         raise PlanFileError([_("Filen er tom.")])
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PlanFileError(
-            [
-                _("Filen er for stor. Den kan være høyst %(max)s MB.")
-                % {"max": MAX_UPLOAD_BYTES // 1024 // 1024}
-            ]
-        )
-    not_xlsx = _(
-        "Filen er ikke en gyldig Excel-arbeidsbok (.xlsx), eller den er skadet. Åpne den i Excel, "
-        "lagre den som «Excel-arbeidsbok (.xlsx)» og prøv igjen."
-    )
+    not_xlsx = _not_xlsx_message(data)
+    if not data.startswith(b"PK"):
+        raise PlanFileError([not_xlsx])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise PlanFileError([not_xlsx]) from None
-    names = {member.filename for member in members}
-    if "[Content_Types].xml" not in names:
-        raise PlanFileError([not_xlsx])
-    if (
-        len(members) > MAX_ZIP_MEMBERS
-        or sum(member.file_size for member in members) > MAX_UNPACKED_BYTES
-    ):
-        raise PlanFileError(
-            [
-                _(
-                    "Filen er for stor når den pakkes ut. Den kan ikke importeres. Lagre bare "
-                    "arket med handlingsplanen i en ny arbeidsbok og prøv igjen."
+            if (
+                len(members) > MAX_ZIP_MEMBERS
+                or sum(member.file_size for member in members) > MAX_UNPACKED_BYTES
+            ):
+                raise PlanFileError(
+                    [
+                        _(
+                            "Filen er for stor når den pakkes ut. Den kan ikke importeres. "
+                            "Lagre bare arket med handlingsplanen i en ny arbeidsbok og prøv "
+                            "igjen."
+                        )
+                    ]
                 )
-            ]
-        )
+            types = archive.getinfo("[Content_Types].xml")
+            if types.file_size > MAX_CONTENT_TYPES_BYTES:
+                raise PlanFileError([not_xlsx])
+            content_types = archive.read(types)
+    except PlanFileError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, EOFError):
+        raise PlanFileError([not_xlsx]) from None
+    except Exception:  # a damaged zip can fail in ways zipfile does not document
+        logger.info("Excel import: the zip could not be read", exc_info=True)
+        raise PlanFileError([not_xlsx]) from None
+    if not any(kind in content_types for kind in WORKBOOK_CONTENT_TYPES):
+        raise PlanFileError([not_xlsx])
+    if b"<!DOCTYPE" in content_types or b"<!ENTITY" in content_types:
+        raise PlanFileError([str(FORBIDDEN_XML)])
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
+    except Exception as exc:
         logger.info("Excel import: the file could not be opened", exc_info=True)
-        raise PlanFileError([not_xlsx]) from None
+        raise PlanFileError([str(FORBIDDEN_XML) if _forbidden_xml(exc) else not_xlsx]) from None
 
 
 def _read_sheet(upload: UploadedFile) -> list[tuple[int, tuple]]:
@@ -570,8 +624,10 @@ def _read_sheet(upload: UploadedFile) -> list[tuple[int, tuple]]:
             rows.append((row_number, values + (None,) * (len(COLUMNS) - len(values))))
     except PlanFileError:
         raise
-    except Exception:
+    except Exception as exc:
         logger.info("Excel import: the sheet could not be read", exc_info=True)
+        if _forbidden_xml(exc):
+            raise PlanFileError([str(FORBIDDEN_XML)]) from None
         raise PlanFileError(
             [
                 _(

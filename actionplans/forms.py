@@ -1,4 +1,7 @@
+import datetime
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -280,6 +283,15 @@ class MilestoneForm(forms.ModelForm):
         _add_input_class(self)
 
 
+def _fix_choices(field: forms.ModelChoiceField, objects=None) -> None:
+    """Read a select's options once, in one query: left as they are, they are read again each
+    time the template asks (a COUNT and a server-side cursor on PostgreSQL)."""
+    iterator = field.iterator(field)
+    choices = [("", field.empty_label)] if field.empty_label is not None else []
+    objects = field.queryset if objects is None else objects
+    field.choices = choices + [iterator.choice(obj) for obj in objects]
+
+
 class DashboardFilterForm(forms.Form):
     """The dashboard's choices, kept in the URL so a link can be shared; bad values are ignored."""
 
@@ -301,6 +313,11 @@ class DashboardFilterForm(forms.Form):
     since = forms.DateField(
         label=_("Endringer siden"),
         required=False,
+        # Year 1 or 9999 cannot be turned into a moment in UTC: such a date is ignored.
+        validators=[
+            MinValueValidator(datetime.date(1900, 1, 1)),
+            MaxValueValidator(datetime.date(2100, 12, 31)),
+        ],
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Tomt: siden forrige avholdte møte."),
     )
@@ -312,6 +329,9 @@ class DashboardFilterForm(forms.Form):
         self.fields["party"].queryset = agreement.parties.all()
         self.fields["focus_area"].queryset = agreement.focus_areas.all()
         self.fields["focus_area"].label_from_instance = lambda fa: f"{fa.number}. {fa.title}"
+        _fix_choices(self.fields["plan"], list(plans))  # the view has read them already
+        _fix_choices(self.fields["party"])
+        _fix_choices(self.fields["focus_area"])
 
     def value(self, name: str):
         """The cleaned value of a field, or None when it was missing or invalid."""

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from actionplans.models import CLOSED_STATUSES, Status, rollup_aggregates
+from actionplans.models import CLOSED_STATUSES, Status, local_today
 
 
 @dataclass
@@ -42,22 +42,88 @@ class Rollup:
         return [(s.value, s.label, self.counts.get(s.value, 0)) for s in Status]
 
 
+class _Tally:
+    """Adds milestones up into a Rollup, as ``rollup_aggregates`` does in SQL."""
+
+    def __init__(self):
+        self.total = self.overdue = 0
+        self.counts = dict.fromkeys(Status.values, 0)
+        self.percents: list[int] = []
+        self.last_update = None
+
+    def add(self, status: str, percent: int, due_date, last_update, today) -> None:
+        self.total += 1
+        self.counts[status] = self.counts.get(status, 0) + 1
+        if due_date < today and status not in CLOSED_STATUSES:
+            self.overdue += 1
+        if status != Status.CANCELLED:
+            self.percents.append(percent)
+        if last_update is not None and (self.last_update is None or last_update > self.last_update):
+            self.last_update = last_update
+
+    def rollup(self) -> Rollup:
+        average = sum(self.percents) / len(self.percents) if self.percents else None
+        return Rollup(
+            total=self.total,
+            counts=self.counts,
+            overdue=self.overdue,
+            avg_percent=average,
+            last_update=self.last_update,
+        )
+
+
 def plan_rollups(milestones) -> dict:
-    """Roll-ups of a milestone queryset: 4 queries whatever the number of milestones.
+    """Roll-ups of a milestone queryset for the plan, each focus area, sub-goal and action: one
+    query of a few columns per milestone, added up here (a plan has a few hundred milestones;
+    four GROUP BY queries with their COUNT(DISTINCT)s cost more to plan and run than that).
 
     Returns {"plan": Rollup, "focus_area": {id: Rollup}, "sub_goal": {id: Rollup},
     "action": {id: Rollup}}.
     """
-    milestones = milestones.order_by()
-    out = {"plan": Rollup.from_row(milestones.aggregate(**rollup_aggregates()))}
-    for key, path in (
-        ("focus_area", "action__sub_goal__focus_area_id"),
-        ("sub_goal", "action__sub_goal_id"),
-        ("action", "action_id"),
-    ):
-        rows = milestones.values(path).annotate(**rollup_aggregates())
-        out[key] = {row[path]: Rollup.from_row(row) for row in rows}
+    today = local_today()
+    rows = milestones.order_by().values_list(
+        "pk",
+        "status",
+        "percent",
+        "due_date",
+        "action__sub_goal__focus_area_id",
+        "action__sub_goal_id",
+        "action_id",
+        "last_update__created_at",
+    )
+    plan = _Tally()
+    groups = {"focus_area": {}, "sub_goal": {}, "action": {}}
+    seen = set()
+    for pk, status, percent, due_date, area, goal, action, last_update in rows:
+        if pk in seen:  # a filter across a many-to-many relation can repeat a milestone
+            continue
+        seen.add(pk)
+        figures = (status, percent, due_date, last_update, today)
+        plan.add(*figures)
+        for key, node in (("focus_area", area), ("sub_goal", goal), ("action", action)):
+            tally = groups[key].get(node)
+            if tally is None:
+                tally = groups[key][node] = _Tally()
+            tally.add(*figures)
+    out = {"plan": plan.rollup()}
+    for key, tallies in groups.items():
+        out[key] = {node: tally.rollup() for node, tally in tallies.items()}
     return out
+
+
+def row_rollups(milestones, milestone) -> dict:
+    """The roll-ups around one milestone: its plan, focus area, sub-goal and action.
+
+    Returns {"plan": Rollup, "focus_area": Rollup, "sub_goal": Rollup, "action": Rollup}.
+    """
+    rollups = plan_rollups(milestones)
+    action = milestone.action
+    return {
+        "plan": rollups["plan"],
+        "focus_area": rollups["focus_area"].get(action.sub_goal.focus_area_id, Rollup()),
+        "sub_goal": rollups["sub_goal"].get(action.sub_goal_id, Rollup()),
+        "action": rollups["action"].get(action.pk, Rollup()),
+    }
 
 
 @dataclass
@@ -186,18 +252,30 @@ def since_last_meeting(agreement, *, since=None, now=None):
     return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None
 
 
-def recent_updates(milestones, start):
-    """Progress updates on ``milestones`` since ``start``, newest first, grouped by delmål."""
+def recent_updates(milestones, start, *, limit: int | None = None) -> tuple[list, bool]:
+    """Progress updates on ``milestones`` since ``start``, grouped by delmål in the agreement's
+    order, newest first within each group.
+
+    With ``limit``, only the newest ``limit`` updates are taken (a busy plan logs hundreds between
+    two meetings); the second value says whether there were more.
+    """
     from actionplans.models import ProgressUpdate
 
     updates = (
         ProgressUpdate.objects.filter(milestone__in=milestones.order_by().values("pk"))
         .filter(created_at__gte=start)
-        .select_related("author", "milestone__action__sub_goal")
-        .order_by(
-            "milestone__action__sub_goal__focus_area__number",
-            "milestone__action__sub_goal__order",
-            "-created_at",
+        .select_related("author", "milestone__action__sub_goal__focus_area")
+        .order_by("-created_at", "-pk")
+    )
+    updates = list(updates if limit is None else updates[: limit + 1])
+    more = limit is not None and len(updates) > limit
+    if more:
+        updates = updates[:limit]
+    # A stable sort: newest first stays within each delmål.
+    updates.sort(
+        key=lambda u: (
+            u.milestone.action.sub_goal.focus_area.number,
+            u.milestone.action.sub_goal.order,
         )
     )
     groups: dict = {}
@@ -206,4 +284,4 @@ def recent_updates(milestones, start):
         groups.setdefault(sub_goal.pk, {"sub_goal": sub_goal, "updates": []})["updates"].append(
             update
         )
-    return list(groups.values())
+    return list(groups.values()), more

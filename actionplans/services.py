@@ -17,6 +17,9 @@ from actionplans.models import (
     local_today,
 )
 
+# The milestone's fields a progress update sets.
+UPDATED_BY_PROGRESS = ("status", "percent", "completed_on", "version", "last_update")
+
 
 class ProgressConflict(Exception):
     """Someone else logged progress after the form was opened."""
@@ -86,8 +89,11 @@ def progress_log(
     locked.completed_on = (locked.completed_on or local_today()) if status == Status.DONE else None
     locked.version += 1
     locked.last_update = update
-    locked.save(update_fields=["status", "percent", "completed_on", "version", "last_update"])
-    milestone.refresh_from_db()
+    locked.save(update_fields=UPDATED_BY_PROGRESS)
+    # The caller's milestone now shows what was saved; its other fields and the related rows it
+    # was read with (action, plan, agreement) stay as they were, so nothing is read again.
+    for name in UPDATED_BY_PROGRESS:
+        setattr(milestone, name, getattr(locked, name))
     return update
 
 

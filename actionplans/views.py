@@ -12,11 +12,12 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from actionplans.access import check_agreement_access, get_milestone_for_user, get_plan_for_user
 from actionplans.forms import PlanFilterForm, ProgressForm
 from actionplans.models import ActionPlan, Milestone, local_today
-from actionplans.selectors import Rollup, plan_rollups
+from actionplans.selectors import plan_rollups, row_rollups
 from actionplans.services import ProgressConflict
 from actionplans.services import progress_log as log_progress
 from agreements import rules
 from agreements.models import Agreement
+from tromsvekst.pagecache import render_kept
 
 
 @require_GET
@@ -83,25 +84,34 @@ def _plan_milestones(plan: ActionPlan):
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request, pk)
-    filters = PlanFilterForm(request.GET or None, agreement=plan.agreement)
-    all_milestones = _plan_milestones(plan)
-    milestones = filters.filter(all_milestones)
-    rollups = plan_rollups(milestones)
-    milestone_list = list(milestones)
-    ctx = {
-        "plan": plan,
-        "agreement": plan.agreement,
-        "filters": filters,
-        "tree": _plan_tree(milestone_list, rollups),
-        "back_url": request.get_full_path(),
-        "rollups": rollups,
-        "shown": len(milestone_list),
-        "total_in_plan": all_milestones.count() if filters.active else len(milestone_list),
-        "today": local_today(),
-        "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
-        "next_plan": plan.next_plans.first(),
-    }
-    return render(request, "actionplans/plan_detail.html", ctx)
+
+    def context() -> dict:
+        filters = PlanFilterForm(request.GET or None, agreement=plan.agreement)
+        all_milestones = _plan_milestones(plan)
+        milestones = filters.filter(all_milestones)
+        rollups = plan_rollups(milestones)
+        milestone_list = list(milestones)
+        return {
+            "plan": plan,
+            "agreement": plan.agreement,
+            "filters": filters,
+            "tree": _plan_tree(milestone_list, rollups),
+            "back_url": request.get_full_path(),
+            "rollups": rollups,
+            "shown": len(milestone_list),
+            "total_in_plan": all_milestones.count() if filters.active else len(milestone_list),
+            "today": local_today(),
+            "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
+            "next_plan": plan.next_plans.first(),
+        }
+
+    return render_kept(
+        request,
+        "actionplans/plan_detail.html",
+        name="plan",
+        agreement_pk=plan.agreement_id,
+        context=context,
+    )
 
 
 @require_GET
@@ -137,14 +147,7 @@ def _row_rollups(milestone: Milestone, back: str) -> tuple[dict, bool]:
     plan = milestone.action.plan
     query = QueryDict(urlsplit(back).query)
     filters = PlanFilterForm(query or None, agreement=plan.agreement)
-    rollups = plan_rollups(filters.filter(Milestone.objects.in_plan(plan)))
-    empty = Rollup()
-    return {
-        "plan": rollups["plan"],
-        "focus_area": rollups["focus_area"].get(milestone.action.sub_goal.focus_area_id, empty),
-        "sub_goal": rollups["sub_goal"].get(milestone.action.sub_goal_id, empty),
-        "action": rollups["action"].get(milestone.action_id, empty),
-    }, filters.active
+    return row_rollups(filters.filter(Milestone.objects.in_plan(plan)), milestone), filters.active
 
 
 def _row_context(request: HttpRequest, milestone: Milestone) -> dict:
@@ -181,8 +184,10 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
             except ProgressConflict as exc:
                 conflict = exc
                 milestone = get_milestone_for_user(request, pk, edit=True)
+                # The version whose updates the conflict shows, not a newer one saved since:
+                # saving again must not pass over an update the user was never shown.
                 form = ProgressForm(
-                    data={**request.POST.dict(), "version": milestone.version},
+                    data={**request.POST.dict(), "version": exc.milestone.version},
                 )
                 form.is_valid()
             else:
@@ -192,7 +197,6 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
                     "percent": update.percent,
                 }
                 if request.htmx:
-                    milestone = get_milestone_for_user(request, pk)
                     row_rollups, filters_active = _row_rollups(milestone, back)
                     ctx = _row_context(request, milestone) | {
                         "announcement": message,

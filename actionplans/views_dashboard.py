@@ -21,8 +21,12 @@ from actionplans.selectors import (
 )
 from agreements import rules
 from agreements.models import Agreement, FocusArea, FollowUpTask, Meeting, SubGoal
+from tromsvekst.pagecache import render_kept
 
 UPCOMING_DAYS = 90
+# "Siden forrige møte" lists at most this many updates, the newest: a plan with hundreds of
+# milestones logs hundreds of updates between two meetings.
+CHANGES_SHOWN = 50
 
 
 @require_GET
@@ -48,68 +52,83 @@ def _filtered(milestones, party, focus_area):
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_object_or_404(Agreement, slug=slug)
     check_agreement_access(request, agreement, edit=False)
-    today = local_today()
-    plans = ActionPlan.objects.filter(agreement=agreement).order_by("start_year")
-    plan_list = list(plans)
-    filters = DashboardFilterForm(request.GET or None, agreement=agreement, plans=plans)
-    plan = filters.value("plan") or current_plan(plan_list, today)
-    party, focus_area = filters.value("party"), filters.value("focus_area")
 
-    milestones = Milestone.objects.none()
-    if plan is not None:
-        milestones = _filtered(Milestone.objects.in_plan(plan), party, focus_area)
-    rollups = plan_rollups(milestones)
+    def context() -> dict:
+        today = local_today()
+        plans = ActionPlan.objects.filter(agreement=agreement).order_by("start_year")
+        plan_list = list(plans)
+        filters = DashboardFilterForm(request.GET or None, agreement=agreement, plans=plans)
+        plan = filters.value("plan") or current_plan(plan_list, today)
+        party, focus_area = filters.value("party"), filters.value("focus_area")
 
-    areas = FocusArea.objects.filter(agreement=agreement).prefetch_related(
-        Prefetch("sub_goals", queryset=SubGoal.objects.order_by("order", "code"))
+        milestones = Milestone.objects.none()
+        if plan is not None:
+            milestones = _filtered(Milestone.objects.in_plan(plan), party, focus_area)
+        rollups = plan_rollups(milestones)
+
+        areas = FocusArea.objects.filter(agreement=agreement).prefetch_related(
+            Prefetch("sub_goals", queryset=SubGoal.objects.order_by("order", "code"))
+        )
+        if focus_area is not None:
+            areas = areas.filter(pk=focus_area.pk)
+        since_start, last_meeting = since_last_meeting(agreement, since=filters.value("since"))
+        changes, more_changes = recent_updates(milestones, since_start, limit=CHANGES_SHOWN)
+        next_meeting = Meeting.objects.upcoming().filter(agreement=agreement).first()
+        upcoming = (
+            milestones.open()
+            .filter(
+                due_date__gte=today, due_date__lte=today + datetime.timedelta(days=UPCOMING_DAYS)
+            )
+            .select_related("action__sub_goal", "responsible__user")
+            .order_by("due_date", "pk")
+        )
+        open_tasks = (
+            FollowUpTask.objects.open()
+            .filter(decision__agenda_item__meeting__agreement=agreement)
+            .select_related("responsible", "decision__agenda_item__meeting")
+            .order_by("due_date", "pk")
+        )
+        ctx = {
+            "agreement": agreement,
+            "plan": plan,
+            "plans": plan_list,
+            "filters": filters,
+            "rollups": rollups,
+            "areas": [
+                {
+                    "focus_area": area,
+                    "rollup": rollups["focus_area"].get(area.pk),
+                    "sub_goals": [
+                        {"sub_goal": goal, "rollup": rollups["sub_goal"].get(goal.pk)}
+                        for goal in area.sub_goals.all()
+                    ],
+                }
+                for area in areas
+            ],
+            "since_start": since_start,
+            "last_meeting": last_meeting,
+            "changes": changes,
+            "more_changes": more_changes,
+            "changes_shown": CHANGES_SHOWN,
+            "next_meeting": next_meeting,
+            "upcoming": list(upcoming),
+            "upcoming_days": UPCOMING_DAYS,
+            "open_tasks": list(open_tasks),
+            "central_themes": agreement.central_themes.all(),
+            "long_term_effects": agreement.long_term_effects.all(),
+            "today": today,
+            "can_edit": rules.can_edit_agreement(request.user, agreement),
+            "share_query": request.GET.urlencode(),
+        }
+        return ctx
+
+    return render_kept(
+        request,
+        "actionplans/dashboard.html",
+        name="dashboard",
+        agreement_pk=agreement.pk,
+        context=context,
     )
-    if focus_area is not None:
-        areas = areas.filter(pk=focus_area.pk)
-    since_start, last_meeting = since_last_meeting(agreement, since=filters.value("since"))
-    next_meeting = Meeting.objects.upcoming().filter(agreement=agreement).first()
-    upcoming = (
-        milestones.open()
-        .filter(due_date__gte=today, due_date__lte=today + datetime.timedelta(days=UPCOMING_DAYS))
-        .select_related("action__sub_goal", "responsible__user")
-        .order_by("due_date", "pk")
-    )
-    open_tasks = (
-        FollowUpTask.objects.open()
-        .filter(decision__agenda_item__meeting__agreement=agreement)
-        .select_related("responsible", "decision__agenda_item__meeting")
-        .order_by("due_date", "pk")
-    )
-    ctx = {
-        "agreement": agreement,
-        "plan": plan,
-        "plans": plan_list,
-        "filters": filters,
-        "rollups": rollups,
-        "areas": [
-            {
-                "focus_area": area,
-                "rollup": rollups["focus_area"].get(area.pk),
-                "sub_goals": [
-                    {"sub_goal": goal, "rollup": rollups["sub_goal"].get(goal.pk)}
-                    for goal in area.sub_goals.all()
-                ],
-            }
-            for area in areas
-        ],
-        "since_start": since_start,
-        "last_meeting": last_meeting,
-        "changes": recent_updates(milestones, since_start),
-        "next_meeting": next_meeting,
-        "upcoming": list(upcoming),
-        "upcoming_days": UPCOMING_DAYS,
-        "open_tasks": list(open_tasks),
-        "central_themes": agreement.central_themes.all(),
-        "long_term_effects": agreement.long_term_effects.all(),
-        "today": today,
-        "can_edit": rules.can_edit_agreement(request.user, agreement),
-        "share_query": request.GET.urlencode(),
-    }
-    return render(request, "actionplans/dashboard.html", ctx)
 
 
 @require_GET

@@ -10,11 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from actionplans import excel
 from actionplans.access import get_plan_for_user
 from actionplans.models import Status
+from tromsvekst import uploads
 
 MAX_ERRORS_SHOWN = 100
 
@@ -22,7 +24,6 @@ MAX_ERRORS_SHOWN = 100
 class PlanImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Excel-fil (.xlsx)"),
-        help_text=gettext_lazy("Høyst 5 MB og 5000 rader. Planen leses fra det første arket."),
         error_messages={
             "required": gettext_lazy("Velg en fil å laste opp."),
             "empty": gettext_lazy("Filen er tom."),
@@ -33,6 +34,12 @@ class PlanImportForm(forms.Form):
             attrs={"accept": f".xlsx,{excel.XLSX_CONTENT_TYPE}", "class": "ds-input"}
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Høyst %(max)s MB og %(rows)s rader. Planen leses fra det første arket."
+        ) % {"max": uploads.megabytes(excel.max_upload_bytes()), "rows": excel.MAX_ROWS}
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -46,9 +53,23 @@ def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# The CSRF check is made by ``_plan_import`` (``csrf_protect``), after the size of the request
+# body is checked: the CSRF middleware would read (and spool to disk) the whole body first.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request, pk, edit=True)
+    if uploads.body_too_large(request, excel.max_upload_bytes()):
+        form = PlanImportForm(data={}, files={})
+        form.errors["file"] = form.error_class(
+            [uploads.too_large_message(excel.max_upload_bytes())]
+        )
+        return _render(request, plan, form, [], status=413)
+    return _plan_import(request, plan)
+
+
+@csrf_protect
+def _plan_import(request: HttpRequest, plan) -> HttpResponse:
     if request.method == "POST":
         form = PlanImportForm(request.POST, request.FILES)
     else:
@@ -63,6 +84,10 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, summary.message())
             return redirect(plan)
+    return _render(request, plan, form, errors)
+
+
+def _render(request, plan, form, errors: list[str], status: int = 200) -> HttpResponse:
     ctx = {
         "plan": plan,
         "agreement": plan.agreement,
@@ -75,4 +100,4 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
         "file_name": form.cleaned_data["file"].name if errors else "",
         "title": _("Importer handlingsplanen fra Excel"),
     }
-    return render(request, "actionplans/plan_import.html", ctx)
+    return render(request, "actionplans/plan_import.html", ctx, status=status)

@@ -19,11 +19,14 @@ from agreements.models import (
     Strategy,
     SubGoal,
 )
+from tromsvekst.admin_forms import SafeIdsModelForm
 
 
 class AgreementPartyInline(admin.TabularInline):
     model = AgreementParty
     extra = 0
+    # Ids that are no numbers get a message, not a server error (tromsvekst/admin_forms.py).
+    form = SafeIdsModelForm
     autocomplete_fields = ["party"]
 
 
@@ -61,6 +64,8 @@ class ProcessEventInline(admin.TabularInline):
 class CoordinatorInline(admin.TabularInline):
     model = Coordinator
     extra = 0
+    # Ids that are no numbers get a message, not a server error (tromsvekst/admin_forms.py).
+    form = SafeIdsModelForm
     autocomplete_fields = ["user", "party"]
 
 
@@ -174,6 +179,8 @@ class CoordinatorAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "party", "agreement", "title"]
     list_filter = ["role", "agreement", "party"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "title"]
+    # Ids that are no numbers get a message, not a server error (tromsvekst/admin_forms.py).
+    form = SafeIdsModelForm
     autocomplete_fields = ["user", "party"]
     list_select_related = ["user", "party", "agreement"]
 

@@ -7,6 +7,7 @@ meeting at 10:00 in Harstad stays at 10:00 on both sides of a change to or from 
 """
 
 import datetime
+import re
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -34,6 +35,14 @@ STATUS = {
 }
 
 AbsoluteUrl = Callable[[str], str]
+
+# RFC 5545 allows no control characters in a text value except the tab; line breaks are
+# escaped by icalendar. Anything else a user typed (a pasted escape code, say) is left out.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str) -> str:
+    return _CONTROL.sub("", value)
 
 
 def local_tz() -> datetime.tzinfo:
@@ -83,11 +92,11 @@ def meeting_event(meeting: Meeting, *, absolute_url: AbsoluteUrl, stamp: datetim
     event.add("sequence", meeting.sequence)
     event.add("dtstart", meeting.start.astimezone(tz))
     event.add("dtend", meeting.end.astimezone(tz))
-    event.add("summary", summary)
-    event.add("description", "\n".join(lines))
+    event.add("summary", _text(summary))
+    event.add("description", _text("\n".join(lines)))
     location = meeting.place or meeting.video_link
     if location:
-        event.add("location", location)
+        event.add("location", _text(location))
     event.add("url", page)
     event.add("status", STATUS[Meeting.Status(meeting.status)])
     return event
@@ -113,7 +122,7 @@ def build_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", _text(name))
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     # vDuration explicitly: icalendar would write an unknown property's timedelta as "6:00:00".
     calendar.add("refresh-interval", vDuration(REFRESH_INTERVAL), parameters={"VALUE": "DURATION"})

@@ -10,6 +10,7 @@ from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -223,6 +224,11 @@ def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime
     return moment
 
 
+MEETING_FIRST_DAY = datetime.date(1900, 1, 1)
+MEETING_LAST_DAY = datetime.date(2100, 12, 31)
+MEETING_DAY_RANGE = _("Skriv en dato mellom 1.1.1900 og 31.12.2100.")
+
+
 class MeetingForm(forms.Form):
     title = forms.CharField(
         label=_("Tittel"),
@@ -245,6 +251,12 @@ class MeetingForm(forms.Form):
     date = forms.DateField(
         label=_("Dato"),
         widget=DateInput,
+        # A date at the edge of the calendar (year 1 or 9999) cannot be turned into a moment
+        # in UTC, and no meeting is planned there.
+        validators=[
+            MinValueValidator(MEETING_FIRST_DAY, message=MEETING_DAY_RANGE),
+            MaxValueValidator(MEETING_LAST_DAY, message=MEETING_DAY_RANGE),
+        ],
         error_messages={
             "required": _("Skriv datoen for møtet."),
             "invalid": _("Skriv datoen som for eksempel 2026-03-30."),

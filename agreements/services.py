@@ -20,6 +20,7 @@ from agreements.models import (
     Strategy,
     SubGoal,
 )
+from audit import capture as audit
 
 FIXTURE_FORMAT = "tromsvekst-agreement/1"
 
@@ -347,6 +348,7 @@ def coordinator_appoint(
         raise ValidationError({"role": gettext("Velg en rolle.")}, code="invalid_choice")
     if user is None:
         user = _user_create(name=name, email=email)
+        audit.record_user_created(user, agreement_pk=agreement.pk)
     elif Coordinator.objects.filter(agreement=agreement, user=user).exists():
         raise _role_taken_error(agreement, user)
     try:

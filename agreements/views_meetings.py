@@ -30,6 +30,7 @@ from agreements.forms import (
     user_label,
 )
 from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, Meeting
+from tromsvekst.accounts import send_invitation
 
 
 def _data(request: HttpRequest):
@@ -134,6 +135,8 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
                     "party": appointment.party.name,
                 },
             )
+            if form.existing_user is None:
+                _invite(request, appointment)
             return redirect("agreements:coordinator-list", slug=agreement.slug)
     ctx = {
         "agreement": agreement,
@@ -143,6 +146,26 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
         "cancel_url": reverse("agreements:coordinator-list", args=[agreement.slug]),
     }
     return render(request, "agreements/coordinator_form.html", ctx)
+
+
+def _invite(request: HttpRequest, appointment: Coordinator) -> None:
+    """A new user gets a link to set their password; if the mail server is down, say so."""
+    user = appointment.user
+    if send_invitation(user, agreement=appointment.agreement, invited_by=request.user):
+        messages.info(
+            request,
+            _("%(email)s har fått en e-post med lenke for å velge passord.")
+            % {"email": user.email},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "E-posten til %(email)s kunne ikke sendes nå. Personen er lagt til og kan selv be "
+                "om en lenke med «Glemt passordet?» på innloggingssiden."
+            )
+            % {"email": user.email},
+        )
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import Agreement
 from evaluation import indicators
 from evaluation.models import Indicator
+from tromsvekst import uploads
 
 YEAR_HELP = _("Et årstall, for eksempel 2025.")
 
@@ -153,7 +154,6 @@ class IndicatorForm(forms.ModelForm):
 class IndicatorImportForm(forms.Form):
     file = forms.FileField(
         label=_("Fil (CSV eller JSON-stat 2)"),
-        help_text=_("Høyst 2 MB. CSV må være lagret som UTF-8."),
         error_messages={
             "required": _("Velg en fil å laste opp."),
             "empty": _("Filen er tom."),
@@ -177,4 +177,7 @@ class IndicatorImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("Høyst %(max)s MB. CSV må være lagret som UTF-8.") % {
+            "max": uploads.megabytes(indicators.max_upload_bytes())
+        }
         add_input_class(self)

@@ -32,8 +32,14 @@ JSON-stat 2
     is one series per region. ``value`` may be an array (with ``null`` for missing numbers) or a
     sparse object. Only yearly time codes («2024») are accepted.
 
-Hostile files: at most 2 MB and 10,000 rows; numbers are read as ``Decimal`` (never floats,
-never NaN or Infinity); any failure to read becomes a Norwegian message, never a server error.
+Hostile files: at most ``settings.INDICATOR_IMPORT_MAX_BYTES`` (2 MB; the view refuses a larger
+request body before it is parsed, see ``tromsvekst.uploads``) and 10,000 rows; text must be
+UTF-8 (a BOM is fine) without NUL; a PDF or a workbook is named as such. JSON is nested at most
+20 levels, and its text may hold no NUL or half a surrogate pair («\\ud800»), which a database
+cannot store nor a page show. Numbers are read as ``Decimal`` (never floats, never NaN or
+Infinity), and a JSON-stat value of 12 digits or more before the decimal point is refused before
+anything is summed (1e999999999 would overflow the sum). Any failure to read becomes a Norwegian
+message, never a server error.
 """
 
 from __future__ import annotations
@@ -48,17 +54,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.formats import number_format
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from evaluation.models import Indicator, IndicatorValue
+from tromsvekst import uploads
 
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
+# JSON-stat nests five levels deep (dimension → Region → category → index → code) and its
+# «extension» a few more; a 2 MB file holds at most about a million values.
+MAX_JSON_DEPTH = 20
+MAX_JSON_ITEMS = 2_000_000
 # A 2 MB file cannot hold more numbers than this; a larger «size» is a sparse-cube trick.
 MAX_CELLS = 1_000_000
 YEAR_MIN = 1900
@@ -189,6 +200,10 @@ def parse_number(text: str) -> Decimal:
     return Decimal(cleaned)
 
 
+def max_upload_bytes() -> int:
+    return settings.INDICATOR_IMPORT_MAX_BYTES
+
+
 def read_indicator_file(
     *, indicator: Indicator, upload: UploadedFile, source_note: str = ""
 ) -> ParsedFile:
@@ -198,14 +213,16 @@ def read_indicator_file(
     «kilde» (CSV) or the file's source and table number (JSON-stat) are.
     Raises IndicatorFileError with every problem found.
     """
-    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
-        raise IndicatorFileError([_too_large(upload.size)])
-    raw = upload.read(MAX_UPLOAD_BYTES + 1)
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise IndicatorFileError([_too_large(len(raw))])
+    try:
+        raw = uploads.read_limited(upload, max_upload_bytes())
+    except uploads.FileTooLarge as exc:
+        raise IndicatorFileError([exc.message]) from None
     if not raw.strip():
         raise IndicatorFileError([_("Filen er tom.")])
-    if raw.startswith(b"PK\x03\x04"):
+    if raw.startswith(b"%PDF"):
+        raise IndicatorFileError([_("Filen er en PDF. Last opp en CSV- eller JSON-fil.")])
+    # An .xlsx (a zip) or an old .xls (an OLE2 compound file).
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
         raise IndicatorFileError(
             [
                 _(
@@ -244,14 +261,6 @@ def read_indicator_file(
         source_note=source_note.strip(),
     )
     return ParsedFile(format=file_format, values=values, municipalities_left_out=left_out)
-
-
-def _too_large(size: int) -> str:
-    return _("Filen er for stor (%(size)s MB). Den kan være høyst %(limit)s MB.") % {
-        # Rounded up, so that a file just over the limit does not read «2,0 MB».
-        "size": number_format(math.ceil(size * 10 / 1024 / 1024) / 10, 1),
-        "limit": MAX_UPLOAD_BYTES // 1024 // 1024,
-    }
 
 
 # CSV ----------------------------------------------------------------------------------------
@@ -454,6 +463,7 @@ def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
         raise IndicatorFileError(
             [_("Filen er ikke et JSON-stat-datasett: den må være et JSON-objekt ({ … }).")]
         )
+    _check_json_shape(data)
     if "dataset" in data and "version" not in data:
         raise IndicatorFileError(
             [
@@ -593,6 +603,59 @@ def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
     return observations, _jsonstat_source(data)
 
 
+# Text a database cannot hold, nor a page show: NUL, and half of a UTF-16 surrogate pair, which
+# JSON can write as an escape («\\ud800») although it is no character.
+UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(text: str) -> bool:
+    return UNSTORABLE_RE.search(text) is not None
+
+
+def _check_json_shape(data: dict) -> None:
+    """Bounded nesting and size, and only text that can be stored and shown, before any of it is
+    read as JSON-stat. Walked without recursion, so the walk itself cannot run out of stack."""
+    stack: list[tuple[object, int]] = [(data, 1)]
+    items = 0
+    while stack:
+        value, depth = stack.pop()
+        items += 1
+        if items > MAX_JSON_ITEMS:
+            raise IndicatorFileError(
+                [
+                    _(
+                        "Filen har for mange verdier til å være et JSON-stat-datasett for én "
+                        "indikator."
+                    )
+                ]
+            )
+        if depth > MAX_JSON_DEPTH:
+            raise IndicatorFileError(
+                [
+                    _(
+                        "Filen er nøstet dypere enn %(max)s nivåer, og det har et "
+                        "JSON-stat-datasett aldri."
+                    )
+                    % {"max": MAX_JSON_DEPTH}
+                ]
+            )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _unstorable(key):
+                    raise IndicatorFileError([str(_UNSTORABLE_TEXT)])
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and _unstorable(value):
+            raise IndicatorFileError([str(_UNSTORABLE_TEXT)])
+
+
+_UNSTORABLE_TEXT = gettext_lazy(
+    "Filen har tekst med tegn som ikke kan lagres (tegnet NUL eller en ufullstendig "
+    "\\u-kode). Hent tabellen på nytt og prøv igjen."
+)
+
+
 def _shown(value) -> str:
     if value is None:
         return _("tomt")
@@ -680,7 +743,18 @@ def _jsonstat_values(value, *, total: int) -> list[Decimal | None]:
                 % {"n": position + 1, "value": _shown(cell)}
             )
             continue
-        result[position] = Decimal(cell)
+        number = Decimal(cell)
+        # A number such as 1e999999999 is read exactly, but summing it would overflow.
+        if not number.is_finite() or number.copy_abs() >= VALUE_LIMIT:
+            errors.append(
+                _(
+                    "Verdi nr. %(n)s (%(value)s) er for stor til å lagres (høyst 12 sifre før "
+                    "komma)."
+                )
+                % {"n": position + 1, "value": _shown(cell)}
+            )
+            continue
+        result[position] = number
         if len(errors) > 100:
             break
     if errors:

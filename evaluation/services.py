@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from actionplans.models import Action, ActionPlan
 from agreements import rules
-from agreements.models import Agreement
+from agreements.models import Agreement, SubGoal
+from audit import capture as audit
 from evaluation import selectors
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 
@@ -46,19 +47,29 @@ def _snapshot_take(evaluation: Evaluation) -> None:
     """One assessment per delmål of the agreement, its snapshot set to today's figures over the
     covered plans. Ratings and texts already written are kept."""
     figures = selectors.snapshot_figures(evaluation.agreement, evaluation.plans.all())
-    existing = {a.sub_goal_id: a for a in SubGoalAssessment.objects.filter(evaluation=evaluation)}
-    new, changed = [], []
+    existing = {
+        a.sub_goal_id: a
+        for a in SubGoalAssessment.objects.filter(evaluation=evaluation).select_related("sub_goal")
+    }
+    missing = SubGoal.objects.in_bulk([pk for pk in figures if pk not in existing])
+    new, changed, old_values = [], [], []
     for sub_goal_id, snapshot in figures.items():
         assessment = existing.get(sub_goal_id)
         if assessment is None:
             new.append(
-                SubGoalAssessment(evaluation=evaluation, sub_goal_id=sub_goal_id, snapshot=snapshot)
+                SubGoalAssessment(
+                    evaluation=evaluation, sub_goal=missing[sub_goal_id], snapshot=snapshot
+                )
             )
         else:
+            old_values.append((assessment, {"snapshot": assessment.snapshot}))
             assessment.snapshot = snapshot
             changed.append(assessment)
     SubGoalAssessment.objects.bulk_create(new)
     SubGoalAssessment.objects.bulk_update(changed, ["snapshot"])
+    # bulk_create and bulk_update send no signals: the audit log is written here.
+    audit.record_bulk_created(new)
+    audit.record_bulk_changed(old_values)
     evaluation.snapshot_taken_at = timezone.now()
     evaluation.save(update_fields=["snapshot_taken_at"])
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from actionplans.access import check_agreement_access
@@ -24,6 +25,7 @@ from agreements.models import Agreement
 from evaluation import indicators
 from evaluation.forms_indicators import IndicatorForm, IndicatorImportForm
 from evaluation.models import Indicator, IndicatorValue
+from tromsvekst import uploads
 
 MAX_ERRORS_SHOWN = 100
 
@@ -180,9 +182,23 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/indicator_form.html", ctx)
 
 
+# The CSRF check is made by ``_indicator_import`` (``csrf_protect``), after the size of the
+# request body is checked: the CSRF middleware would read (and spool to disk) the whole body first.
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def indicator_import(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = _get_indicator_for_user(request, pk, edit=True)
+    if uploads.body_too_large(request, indicators.max_upload_bytes()):
+        form = IndicatorImportForm(data={}, files={})
+        form.errors["file"] = form.error_class(
+            [uploads.too_large_message(indicators.max_upload_bytes())]
+        )
+        return _import_page(request, indicator, form, [], status=413)
+    return _indicator_import(request, indicator)
+
+
+@csrf_protect
+def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpResponse:
     if request.method == "POST":
         form = IndicatorImportForm(request.POST, request.FILES)
     else:
@@ -201,6 +217,12 @@ def indicator_import(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, summary.message())
             return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    return _import_page(request, indicator, form, errors)
+
+
+def _import_page(
+    request: HttpRequest, indicator: Indicator, form, errors: list[str], status: int = 200
+) -> HttpResponse:
     ctx = {
         "indicator": indicator,
         "agreement": indicator.agreement,
@@ -209,6 +231,6 @@ def indicator_import(request: HttpRequest, pk: int) -> HttpResponse:
         "errors_hidden": max(len(errors) - MAX_ERRORS_SHOWN, 0),
         "file_name": form.cleaned_data["file"].name if errors else "",
         "municipalities": indicator.municipality_codes,
-        "max_mb": indicators.MAX_UPLOAD_BYTES // 1024 // 1024,
+        "max_mb": uploads.megabytes(indicators.max_upload_bytes()),
     }
-    return render(request, "evaluation/indicator_import.html", ctx)
+    return render(request, "evaluation/indicator_import.html", ctx, status=status)

@@ -85,9 +85,23 @@ VIEWS = {
     # Finalising: county coordinators and administrators (``coordinator`` is a county one; a
     # regional council's coordinator gets 403, tested in tests/evaluation/test_finalise.py).
     "evaluation:evaluation-finalise": "post",
+    # The audit log: administrators only; it has no form that changes anything.
+    "audit:log": "admin",
 }
 # Views outside the apps' namespaces that are deliberately open or handled by Django itself.
-OUTSIDE = {"home", "login", "logout", "accessibility"}
+OUTSIDE = {
+    "home",
+    "login",
+    "logout",
+    "accessibility",
+    "health",
+    # Setting a password by e-mail: open to anyone, the token in the link is the permission
+    # (tests/security/test_password_links.py).
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
 
 USERS = ["anonymous", "reader", "coordinator", "outsider", "admin_user"]
 
@@ -143,6 +157,14 @@ EXPECTED = {
     # The open feedback form: anyone with the link (an empty POST shows the form with errors).
     ("public", "GET"): dict.fromkeys(USERS, OK),
     ("public", "POST"): dict.fromkeys(USERS, OK),
+    ("admin", "GET"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": {403},
+        "outsider": {403},
+        "admin_user": OK,
+    },
+    ("admin", "POST"): {user: {405} for user in USERS},
 }
 
 
@@ -305,6 +327,7 @@ def _url(name: str, objects: dict) -> str:
         "evaluation:evaluation-refresh": [objects["evaluation"].pk],
         "evaluation:recommendation-delete": [objects["recommendation"].pk],
         "evaluation:evaluation-finalise": [objects["evaluation"].pk],
+        "audit:log": [],
     }[name]
     return reverse(name, args=args)
 

@@ -15,7 +15,23 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
-SOURCES = ["manage.py", "tromsvekst", "agreements", "actionplans", "evaluation", "templates"]
+SOURCES = [
+    "manage.py",
+    "tromsvekst",
+    "agreements",
+    "actionplans",
+    "evaluation",
+    "audit",
+    "templates",
+]
+
+
+ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unquote(text: str) -> str:
+    """A .po string's content as the program sees it (\\n is a line break, and so on)."""
+    return re.sub(r"\\(.)", lambda m: ESCAPES.get(m.group(1), m.group(1)), text)
 
 
 def _entries(po_text: str) -> dict[str, str]:
@@ -31,9 +47,9 @@ def _entries(po_text: str) -> dict[str, str]:
             match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) "(.*)"$', line)
             if match:
                 current = match.group(1)
-                fields[current] = [match.group(2)]
+                fields[current] = [_unquote(match.group(2))]
             elif line.startswith('"') and current:
-                fields[current].append(line[1:-1])
+                fields[current].append(_unquote(line[1:-1]))
         if "msgid" not in fields:
             continue
         msgid = "".join(fields["msgid"])

@@ -14,9 +14,27 @@ urlpatterns = [
     path("", views_dashboard.home, name="home"),
     path("logg-inn/", views.LoginView.as_view(), name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("glemt-passord/", views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "glemt-passord/sendt/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "nytt-passord/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "nytt-passord/ferdig/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("helse/", views.health, name="health"),
     path("tilgjengelighetserklaering/", views.accessibility_statement, name="accessibility"),
     path("avtaler/", include("agreements.urls")),
     path("", include("actionplans.urls")),
     path("", include("evaluation.urls")),
+    path("revisjonslogg/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,4 +1,9 @@
+from functools import lru_cache
+
 from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from actionplans.models import Status
 
@@ -16,21 +21,42 @@ STATUS_ICONS = {
 OVERDUE_ICON = "M12 2L1 21h22L12 2zm-1 7h2v6h-2zm0 8h2v2h-2z"
 
 
-@register.inclusion_tag("actionplans/_status_badge.html")
-def status_badge(status: str) -> dict:
+# The badges and bars below depend only on their arguments and the language, and the plan page
+# shows hundreds of them: each is rendered once per process and then reused (not in DEBUG, so
+# that an edited template shows at once).
+
+
+@lru_cache(maxsize=4096)
+def _rendered(template_name: str, language: str | None, items: tuple) -> str:
+    return render_to_string(template_name, dict(items))
+
+
+def _render(template_name: str, **ctx) -> str:
+    items = tuple(sorted((key, str(value)) for key, value in ctx.items()))
+    if settings.DEBUG:
+        return render_to_string(template_name, dict(items))
+    return _rendered(template_name, get_language(), items)
+
+
+@register.simple_tag
+def status_badge(status: str) -> str:
     value = Status(status)
-    return {"value": value.value, "label": value.label, "icon": STATUS_ICONS[value]}
+    return _render(
+        "actionplans/_status_badge.html",
+        value=value.value,
+        label=value.label,
+        icon=STATUS_ICONS[value],
+    )
 
 
-@register.inclusion_tag("actionplans/_overdue_badge.html")
-def overdue_badge() -> dict:
-    return {"icon": OVERDUE_ICON}
+@register.simple_tag
+def overdue_badge() -> str:
+    return _render("actionplans/_overdue_badge.html", icon=OVERDUE_ICON)
 
 
-@register.inclusion_tag("actionplans/_percent_bar.html")
-def percent_bar(percent, label: str = "") -> dict:
-    value = round(percent or 0)
-    return {"percent": value, "label": label}
+@register.simple_tag
+def percent_bar(percent, label: str = "") -> str:
+    return _render("actionplans/_percent_bar.html", percent=round(percent or 0), label=label)
 
 
 @register.inclusion_tag("actionplans/_stacked_bar.html")

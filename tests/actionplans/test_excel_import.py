@@ -608,7 +608,7 @@ def test_missing_file_is_refused(client_for, coordinator, excel_plan):
 def test_file_over_5_mb_is_refused(client_for, coordinator, excel_plan):
     response = upload(client_for(coordinator), excel_plan, b"0" * (5 * 1024 * 1024 + 1))
 
-    assert_refused(response, "Filen er for stor (5,0 MB). Den kan være høyst 5 MB.")
+    assert_refused(response, "Filen er for stor (5,1 MB). Den kan være høyst 5 MB.")
 
 
 def test_zip_bomb_is_refused_without_unpacking(client_for, coordinator, excel_plan):

@@ -143,8 +143,8 @@ def test_plan_list_annotation_agrees_with_the_roll_up(plan, built):
     assert annotated.avg_percent == pytest.approx(45.0)
 
 
-def test_roll_ups_take_four_queries_whatever_the_size(plan, built, django_assert_num_queries):
-    with django_assert_num_queries(4):
+def test_roll_ups_take_one_query_whatever_the_size(plan, built, django_assert_num_queries):
+    with django_assert_num_queries(1):
         plan_rollups(Milestone.objects.in_plan(plan))
 
 

@@ -437,7 +437,7 @@ FILE_BROKEN = {
     "binary": (b"\x00\x01\x02abc", "Filen er ikke en tekstfil."),
     "only whitespace": (b"  \n \n", "Filen er tom."),
     "too large": (
-        b"aar;verdi\n" + b"2024;1\n" * (indicators.MAX_UPLOAD_BYTES // 7 + 1),
+        b"aar;verdi\n" + b"2024;1\n" * (2 * 1024 * 1024 // 7 + 1),
         "Filen er for stor (2,1 MB). Den kan være høyst 2 MB.",
     ),
 }

@@ -130,6 +130,10 @@ def test_the_login_page_and_errors_have_them_too(client_for):
     client = client_for(None)
     pages = {
         "login": client.get(reverse("login")),
+        "reset": client.get(reverse("password_reset")),
+        "reset sent": client.get(reverse("password_reset_done")),
+        "bad link": client.get(reverse("password_reset_confirm", args=["MQ", "feil"])),
+        "reset done": client.get(reverse("password_reset_complete")),
         "not found": client.get("/finnes-ikke/"),
     }
     assert pages["not found"].status_code == 404

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = _("Revisjonslogg")
+
+    def ready(self) -> None:
+        from audit import capture, context
+
+        capture.connect()
+        context.attribute_management_commands()

@@ -1,0 +1,190 @@
+"""Setting a password by e-mail: "Glemt passordet?" and the invitation a new person gets when a
+coordinator adds them to an agreement. Real e-mails through Django's mail framework (locmem in
+tests, a real SMTP connection to a closed port for "the mail server is down")."""
+
+import re
+import socket
+
+import pytest
+from django.contrib.auth.models import User
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from agreements.models import Coordinator, Party
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "nordlys-over-senja-2026"
+LINK = re.compile(r"https?://\S+/nytt-passord/\S+/")
+
+
+def link_in(message) -> str:
+    found = LINK.findall(message.body)
+    assert len(found) == 1, message.body
+    return found[0].split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def set_password(link: str, password: str = NEW_PASSWORD, again: str | None = None):
+    client = Client()
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    # Django moves the token into the session and redirects to .../set-password/.
+    target = form.redirect_chain[-1][0] if form.redirect_chain else link
+    return client, client.post(
+        target, {"new_password1": password, "new_password2": again or password}, follow=True
+    )
+
+
+def can_log_in(username: str, password: str) -> bool:
+    client = Client()
+    client.post(reverse("login"), {"username": username, "password": password})
+    return "_auth_user_id" in client.session
+
+
+def test_the_login_page_links_to_the_reset_page(client_for):
+    response = client_for(None).get(reverse("login"))
+    assert f'href="{reverse("password_reset")}"' in response.text
+
+
+def test_a_forgotten_password_is_reset_by_e_mail(reader, settings):
+    settings.SITE_URL = "https://tromsvekst.example.no"
+    reader.email = "per@halogaland.test"
+    reader.save()
+
+    response = Client().post(
+        reverse("password_reset"),
+        {"email": "PER@halogaland.test"},
+        headers={"host": "localhost"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["per@halogaland.test"]
+    assert message.subject == "Nytt passord til Tromsvekst-portalen"
+    assert reader.username in message.body
+    assert "https://tromsvekst.example.no/nytt-passord/" in message.body
+    assert "3 dager" in message.body
+
+    _, done = set_password(link_in(message))
+    assert "Passordet er lagret" in done.text
+    assert can_log_in(reader.username, NEW_PASSWORD)
+
+    # The link works once.
+    again = Client().get(link_in(message), follow=True)
+    assert "Lenken virker ikke lenger" in again.text
+
+
+def test_an_unknown_address_gets_the_same_answer_and_no_mail():
+    response = Client().post(reverse("password_reset"), {"email": "ingen@eksempel.no"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
+def test_a_bad_address_gets_a_norwegian_message():
+    response = Client().post(reverse("password_reset"), {"email": "ikke en adresse"})
+    assert response.status_code == 200
+    assert "Skriv en gyldig e-postadresse, som navn@eksempel.no." in response.text
+    assert mail.outbox == []
+
+
+def test_a_weak_password_is_refused_in_norwegian_and_nothing_changes(reader, password):
+    reader.email = "per@halogaland.test"
+    reader.save()
+    Client().post(reverse("password_reset"), {"email": reader.email})
+
+    _, short = set_password(link_in(mail.outbox[0]), "kort")
+    assert "Skjemaet er ikke lagret" in short.text
+    assert "minst 12 tegn" in short.text
+    _, different = set_password(link_in(mail.outbox[0]), NEW_PASSWORD, "noe-helt-annet-2026")
+    assert "De to passordene er ikke like." in different.text
+
+    assert can_log_in(reader.username, password)
+    assert not can_log_in(reader.username, NEW_PASSWORD)
+
+
+def test_an_inactive_user_gets_no_mail(reader):
+    reader.email = "per@halogaland.test"
+    reader.is_active = False
+    reader.save()
+    Client().post(reverse("password_reset"), {"email": reader.email})
+    assert mail.outbox == []
+
+
+def test_a_new_person_is_invited_and_sets_a_first_password(client_for, coordinator, agreement):
+    council = Party.objects.get(slug="halogalandsradet")
+    response = client_for(coordinator).post(
+        reverse("agreements:coordinator-create", args=[agreement.slug]),
+        {
+            "name": "Ola Nordmann",
+            "email": "ola@halogaland.test",
+            "party": council.pk,
+            "role": "reader",
+        },
+        follow=True,
+    )
+    assert "ola@halogaland.test har fått en e-post med lenke for å velge passord." in response.text
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["ola@halogaland.test"]
+    assert agreement.title in message.subject or (agreement.short_title or "") in message.subject
+    assert "Tone" in message.body  # who added them
+    user = User.objects.get(email="ola@halogaland.test")
+    assert not user.has_usable_password()
+
+    _, done = set_password(link_in(message))
+    assert "Passordet er lagret" in done.text
+    assert can_log_in(user.username, NEW_PASSWORD)
+
+
+def test_appointing_an_existing_user_sends_no_invitation(client_for, coordinator, agreement):
+    User.objects.create(username="kari.nordmann", email="kari@halogaland.test")
+    council = Party.objects.get(slug="halogalandsradet")
+    client_for(coordinator).post(
+        reverse("agreements:coordinator-create", args=[agreement.slug]),
+        {"user": "kari.nordmann", "party": council.pk, "role": "reader"},
+    )
+    assert Coordinator.objects.filter(user__username="kari.nordmann").exists()
+    assert mail.outbox == []
+
+
+@pytest.fixture
+def mail_server_down(settings):
+    """SMTP to a port on this machine where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 2
+    return port
+
+
+def test_with_the_mail_server_down_the_person_is_still_added_and_told(
+    client_for, coordinator, agreement, mail_server_down
+):
+    council = Party.objects.get(slug="halogalandsradet")
+    response = client_for(coordinator).post(
+        reverse("agreements:coordinator-create", args=[agreement.slug]),
+        {
+            "name": "Ola Nordmann",
+            "email": "ola@halogaland.test",
+            "party": council.pk,
+            "role": "reader",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Coordinator.objects.filter(user__email="ola@halogaland.test").exists()
+    assert "E-posten til ola@halogaland.test kunne ikke sendes nå." in response.text
+
+
+def test_with_the_mail_server_down_the_reset_page_still_answers(reader, mail_server_down):
+    reader.email = "per@halogaland.test"
+    reader.save()
+    response = Client().post(reverse("password_reset"), {"email": reader.email}, follow=True)
+    assert response.status_code == 200
+    assert "Sjekk e-posten din" in response.text

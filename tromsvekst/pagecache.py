@@ -1,0 +1,69 @@
+"""Pages that are read far more often than their data changes (the dashboard before a meeting,
+the action plan page), kept ready-rendered.
+
+A page is kept per user, address (path and query), language and day, under the agreement's change
+counter (audit/revisions.py): any audited change to the agreement's data makes new keys, so a
+kept page never shows data older than the last committed change. What changes with the clock
+alone (the next meeting once one has started) is at most PAGE_CACHE_SECONDS old. The CSRF token
+is not kept: the page is rendered with a placeholder, and each response gets the requester's
+token. Pages with a message waiting (after a save) are not kept, and the access check of the
+view runs before the kept page is looked up, every time.
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from actionplans.models import local_today
+from audit import revisions
+
+# Stands in for the CSRF token in a kept page; replaced by the requester's token on the way out.
+TOKEN_PLACEHOLDER = "csrf-token-placeholder-4c1d0b7e"  # noqa: S105 (not a secret)
+
+
+def _key(request: HttpRequest, name: str, agreement_pk: int) -> str:
+    parts = [
+        name,
+        request.get_full_path(),
+        str(request.user.pk),
+        translation.get_language() or "",
+        local_today().isoformat(),
+        ":".join(str(n) for n in revisions.current(agreement_pk)),
+        "htmx" if getattr(request, "htmx", False) else "page",
+    ]
+    return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _messages_waiting(request: HttpRequest) -> bool:
+    return len(messages.get_messages(request)) > 0
+
+
+def render_kept(
+    request: HttpRequest,
+    template: str,
+    *,
+    name: str,
+    agreement_pk: int,
+    context: Callable[[], dict],
+) -> HttpResponse:
+    """``render(request, template, context())``, or the same page kept from before."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    if not seconds or request.method != "GET" or _messages_waiting(request):
+        return render(request, template, context())
+    cache = caches["pages"]
+    key = _key(request, name, agreement_pk)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            template, context() | {"csrf_token": TOKEN_PLACEHOLDER}, request=request
+        )
+        cache.set(key, html, seconds)
+    return HttpResponse(html.replace(TOKEN_PLACEHOLDER, get_token(request)))
