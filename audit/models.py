@@ -98,3 +98,24 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement_pk}: {self.number}"
+
+
+class PasswordMail(models.Model):
+    """A password e-mail sent (a forgotten password or an invitation): how often one person gets
+    them is limited (tromsvekst/accounts.py), so the form cannot be used to flood a mailbox."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("bruker"),
+    )
+    sent_at = models.DateTimeField(_("sendt"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("sendt passordlenke")
+        verbose_name_plural = _("sendte passordlenker")
+        indexes = [models.Index(fields=["user", "-sent_at"], name="audit_password_mail_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.sent_at:%Y-%m-%d %H:%M}"

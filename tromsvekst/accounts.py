@@ -5,6 +5,7 @@ Both use Django's password-reset tokens: a link that works once, for a few days,
 when the password changes or the user logs in.
 """
 
+import datetime
 import logging
 import smtplib
 
@@ -15,11 +16,28 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import PasswordMail
+
 log = logging.getLogger(__name__)
+
+# At most this many password e-mails (forgotten password or invitation) to one person per hour;
+# further requests get the same answer on the page and no e-mail.
+MAILS_PER_HOUR = 3
+
+
+def _may_mail(user: User) -> bool:
+    since = timezone.now() - datetime.timedelta(hours=1)
+    if PasswordMail.objects.filter(user=user, sent_at__gte=since).count() < MAILS_PER_HOUR:
+        return True
+    log.warning(
+        "Password e-mail to user %s held back: %s in the last hour", user.pk, MAILS_PER_HOUR
+    )
+    return False
 
 
 def _style(form) -> None:
@@ -48,13 +66,18 @@ class PortalPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
 
-    def send_mail(self, *args, **kwargs):
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         # Whether the address has an account must not show on the page, so a mail server that is
-        # down is logged, not shown; the user can ask again.
+        # down is logged, not shown, and so is a person who has had enough mails this hour.
+        user = context["user"]
+        if not _may_mail(user):
+            return
         try:
-            super().send_mail(*args, **kwargs)
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
         except (smtplib.SMTPException, OSError):
             log.exception("Could not send the password e-mail")
+        else:
+            PasswordMail.objects.create(user=user)
 
 
 class PortalSetPasswordForm(SetPasswordForm):
@@ -100,4 +123,5 @@ def send_invitation(user: User, *, agreement, invited_by: User) -> bool:
     except (smtplib.SMTPException, OSError):
         log.exception("Could not send the invitation to user %s", user.pk)
         return False
+    PasswordMail.objects.create(user=user)
     return True

@@ -188,3 +188,29 @@ def test_with_the_mail_server_down_the_reset_page_still_answers(reader, mail_ser
     response = Client().post(reverse("password_reset"), {"email": reader.email}, follow=True)
     assert response.status_code == 200
     assert "Sjekk e-posten din" in response.text
+
+
+def test_one_person_gets_at_most_three_password_mails_an_hour(reader):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audit.models import PasswordMail
+    from tromsvekst.accounts import MAILS_PER_HOUR
+
+    reader.email = "per@halogaland.test"
+    reader.save()
+    answers = [
+        Client().post(reverse("password_reset"), {"email": reader.email})
+        for _ in range(MAILS_PER_HOUR + 2)
+    ]
+
+    # The page answers the same every time: it never tells whether a mail went out.
+    assert {(a.status_code, a["Location"]) for a in answers} == {
+        (302, reverse("password_reset_done"))
+    }
+    assert len(mail.outbox) == MAILS_PER_HOUR == 3
+
+    PasswordMail.objects.update(sent_at=timezone.now() - timedelta(minutes=61))
+    Client().post(reverse("password_reset"), {"email": reader.email})
+    assert len(mail.outbox) == MAILS_PER_HOUR + 1
