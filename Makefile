@@ -34,7 +34,13 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 
-test: lint
+# Reference checkers the suite runs (W3C Nu Html Checker, ical.js), from the npm registry.
+TOOLS := tests/tools/node_modules/.installed
+$(TOOLS): tests/tools/package.json tests/tools/package-lock.json
+	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: lint $(TOOLS)
 	$(VENV)/bin/pytest -n 2
 
 messages: $(VENV)/.installed-dev
