@@ -77,7 +77,7 @@ def test_get_with_htmx_gives_only_the_form_fragment(client_for, coordinator, ope
     assert "<html" not in body
     assert "<h1" not in body
     assert f'id="progress-form-{open_milestone.pk}"' in body
-    assert f'hx-target="#milepael-{open_milestone.pk}"' in body
+    assert f'data-hx-target="#milepael-{open_milestone.pk}"' in body
     assert "Lagre status" in body
     assert hidden_version(body) == 0
 
@@ -151,14 +151,14 @@ def test_post_with_htmx_returns_the_new_row_summary_and_announcement(
     assert "40\xa0%" in body
     assert "Tone Koordinator" in body
     # Out-of-band: the plan summary and the roll-ups of the row's surroundings.
-    assert re.search(r'<section id="plan-summary"[^>]*hx-swap-oob="true"', body)
+    assert re.search(r'<section id="plan-summary"[^>]*data-hx-swap-oob="true"', body)
     action = open_milestone.action
-    assert re.search(rf'id="rollup-action-{action.pk}" hx-swap-oob="true"', body)
-    assert re.search(rf'id="rollup-sg-{action.sub_goal_id}" hx-swap-oob="true"', body)
-    assert re.search(rf'id="rollup-fa-{action.sub_goal.focus_area_id}" hx-swap-oob="true"', body)
+    assert re.search(rf'id="rollup-action-{action.pk}" data-hx-swap-oob="true"', body)
+    assert re.search(rf'id="rollup-sg-{action.sub_goal_id}" data-hx-swap-oob="true"', body)
+    assert re.search(rf'id="rollup-fa-{action.sub_goal.focus_area_id}" data-hx-swap-oob="true"', body)
     # Screen-reader announcement into #live-status.
     assert re.search(
-        r'<div hx-swap-oob="innerHTML:#live-status">'
+        r'<div data-hx-swap-oob="innerHTML:#live-status">'
         r"Status for «Kartlegge boligbehovet i kommunene» er lagret: I rute, 40 %.</div>",
         body,
     )

@@ -213,8 +213,8 @@ def test_the_finalise_form_works_without_javascript_and_tells_when_it_is_working
 
     form = body[body.index('id="ferdigstill"') - 200 : body.index("</form>", body.index(url))]
     assert f'method="post" action="{url}"' in form
-    assert f'hx-post="{url}"' in form
-    assert 'hx-indicator="#ferdigstill-status"' in form
+    assert f'data-hx-post="{url}"' in form
+    assert 'data-hx-indicator="#ferdigstill-status"' in form
     assert 'role="status"' in form
     assert "Lager PDF" in form
     assert "Disse delmålene mangler vurdering:</strong> 1.2, 1.3, 2.1, 3.1, 4.1" in form
