@@ -44,12 +44,17 @@ def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
 class YearCheck:
     """How one year of the agreement period meets §5.1: one physical and one digital meeting.
 
-    Cancelled meetings do not count; drafts, planned and held meetings do.
+    Only meetings that are planned (confirmed) or held count (``COUNTED_STATUSES``). A draft
+    does not count until it is set to «Planlagt»; cancelled meetings never count. Drafts are
+    counted apart, so that «Planlegg året» does not make a second draft of a kind the year
+    already has a draft of (``unplanned``), and so that the warning can say a draft is waiting.
     """
 
     year: int
     physical: int = 0
     digital: int = 0
+    draft_physical: int = 0
+    draft_digital: int = 0
     meetings: list = field(default_factory=list)
 
     @property
@@ -63,6 +68,15 @@ class YearCheck:
         return missing
 
     @property
+    def unplanned(self) -> list[str]:
+        """The kinds the year has neither a counted meeting nor a draft of."""
+        drafts = {
+            Meeting.Kind.PHYSICAL: self.draft_physical,
+            Meeting.Kind.DIGITAL: self.draft_digital,
+        }
+        return [kind for kind in self.missing if not drafts[kind]]
+
+    @property
     def complete(self) -> bool:
         return not self.missing
 
@@ -71,12 +85,21 @@ class YearCheck:
         """What a coordinator reads when the year is incomplete; empty when it is complete."""
         params = {"year": self.year, "rule": RULE_5_1}
         if not self.physical and not self.digital:
-            return gettext("%(year)s mangler et fysisk og et digitalt møte (%(rule)s).") % params
-        if not self.physical:
-            return gettext("%(year)s mangler et fysisk møte (%(rule)s).") % params
-        if not self.digital:
-            return gettext("%(year)s mangler et digitalt møte (%(rule)s).") % params
-        return ""
+            text = gettext("%(year)s mangler et fysisk og et digitalt møte (%(rule)s).") % params
+        elif not self.physical:
+            text = gettext("%(year)s mangler et fysisk møte (%(rule)s).") % params
+        elif not self.digital:
+            text = gettext("%(year)s mangler et digitalt møte (%(rule)s).") % params
+        else:
+            return ""
+        if len(self.unplanned) < len(self.missing):
+            text += " " + gettext(
+                "Et utkast teller ikke før det er satt til «Planlagt» eller «Avholdt»."
+            )
+        return text
+
+
+COUNTED_STATUSES = (Meeting.Status.PLANNED, Meeting.Status.HELD)
 
 
 def meeting_year_checks(
@@ -98,12 +121,19 @@ def meeting_year_checks(
         if check is None:
             continue
         check.meetings.append(meeting)
-        if meeting.status == Meeting.Status.CANCELLED:
+        draft = meeting.status == Meeting.Status.DRAFT
+        if not draft and meeting.status not in COUNTED_STATUSES:
             continue
         if meeting.kind == Meeting.Kind.PHYSICAL:
-            check.physical += 1
+            if draft:
+                check.draft_physical += 1
+            else:
+                check.physical += 1
         elif meeting.kind == Meeting.Kind.DIGITAL:
-            check.digital += 1
+            if draft:
+                check.draft_digital += 1
+            else:
+                check.digital += 1
     return list(checks.values())
 
 

@@ -576,7 +576,7 @@ def meeting_plan_year(*, agreement: Agreement, year: int) -> list[Meeting]:
 
     A physical meeting on the first Tuesday of May, 10–14, and a digital one on the first Tuesday
     of October, 10–12 (Europe/Oslo), invited by the agreement's regional council (else its first
-    party). Kinds the year already has (not counting cancelled meetings) are left alone, so
+    party). Kinds the year already has a planned, held or draft meeting of are left alone, so
     planning a year twice makes nothing new.
     """
     if not agreement.start_year <= year <= agreement.end_year:
@@ -595,7 +595,7 @@ def meeting_plan_year(*, agreement: Agreement, year: int) -> list[Meeting]:
         Meeting.Kind.DIGITAL: gettext("Digitalt møte høsten %(year)s"),
     }
     created = []
-    for kind in check.missing:
+    for kind in check.unplanned:
         defaults = PLAN_YEAR_DEFAULTS[kind]
         day = _first_weekday(year, defaults["month"], TUESDAY)
         meeting = Meeting.objects.create(

@@ -297,7 +297,10 @@ def meeting_plan_year(request: HttpRequest, slug: str, year: int) -> HttpRespons
         else:
             messages.info(
                 request,
-                _("%(year)s har allerede både et fysisk og et digitalt møte. Ingenting ble laget.")
+                _(
+                    "%(year)s har allerede både et fysisk og et digitalt møte (planlagt, avholdt "
+                    "eller som utkast). Ingenting ble laget."
+                )
                 % {"year": year},
             )
     return redirect(reverse("agreements:meeting-schedule", args=[agreement.slug]) + f"?year={year}")

@@ -79,7 +79,7 @@ def test_an_empty_year_lacks_both(agreement):
     assert _check(agreement, 2026).warning == BOTH_MISSING
 
 
-@pytest.mark.parametrize("status", ["draft", "planned", "held"])
+@pytest.mark.parametrize("status", ["planned", "held"])
 def test_a_complete_year_has_no_warning(agreement, status):
     make_meeting(agreement, kind=Meeting.Kind.PHYSICAL, start=at(2026, 5, 5), status=status)
     make_meeting(agreement, kind=Meeting.Kind.DIGITAL, start=at(2026, 10, 6), status=status)
@@ -89,6 +89,33 @@ def test_a_complete_year_has_no_warning(agreement, status):
     assert check.complete
     assert check.warning == ""
     assert not _check(agreement, 2027).complete  # the other years are still empty
+
+
+def test_drafts_do_not_count_as_meetings(agreement):
+    # Issue 11, finding 10: a draft is not a meeting that has been agreed on or held.
+    make_meeting(agreement, kind=Meeting.Kind.PHYSICAL, start=at(2026, 5, 5), status="draft")
+    make_meeting(agreement, kind=Meeting.Kind.DIGITAL, start=at(2026, 10, 6), status="held")
+
+    check = _check(agreement, 2026)
+
+    assert not check.complete
+    assert check.missing == [Meeting.Kind.PHYSICAL]
+    assert check.unplanned == []
+    assert check.warning == (
+        PHYSICAL_MISSING + " Et utkast teller ikke før det er satt til «Planlagt» eller «Avholdt»."
+    )
+
+
+def test_a_draft_on_the_schedule_page_is_shown_as_missing(client_for, coordinator, agreement):
+    make_meeting(agreement, kind=Meeting.Kind.PHYSICAL, start=at(2026, 5, 5), status="draft")
+    make_meeting(agreement, kind=Meeting.Kind.DIGITAL, start=at(2026, 10, 6), status="draft")
+
+    page = text_of(client_for(coordinator).get(_schedule(agreement, 2026)))
+
+    assert BOTH_MISSING + " Et utkast teller ikke" in page
+    assert "Mangler (utkast finnes)" in page
+    # Both kinds have a draft already, so there is nothing for «Planlegg året» to make.
+    assert "Planlegg året 2026" not in page
 
 
 def test_the_year_is_the_norwegian_one(agreement):
@@ -217,7 +244,10 @@ def test_plan_year_makes_both_meetings_as_drafts(agreement):
     assert physical.end == at(2026, 5, 5, 14)
     assert digital.start == at(2026, 10, 6, 10)
     assert digital.start.astimezone(OSLO).weekday() == 1
-    assert _check(agreement, 2026).complete
+    # Drafts: the year still lacks its meetings until they are planned, but has nothing unplanned.
+    check = _check(agreement, 2026)
+    assert not check.complete
+    assert check.unplanned == []
 
 
 def test_plan_year_makes_only_what_is_missing_and_is_idempotent(agreement):
@@ -266,13 +296,14 @@ def test_plan_year_view_creates_the_drafts_and_redirects(client_for, coordinator
     assert Meeting.objects.filter(agreement=agreement, status="draft").count() == 2
     page = text_of(response)
     assert "Laget utkast for 2026: Fysisk møte våren 2026, Digitalt møte høsten 2026." in page
-    assert "2026 mangler" not in page
+    assert "Planlegg året 2026" not in page
 
     again = client_for(coordinator).post(url, follow=True)
 
     assert Meeting.objects.filter(agreement=agreement).count() == 2
-    assert "2026 har allerede både et fysisk og et digitalt møte. Ingenting ble laget." in text_of(
-        again
+    assert (
+        "2026 har allerede både et fysisk og et digitalt møte (planlagt, avholdt eller som utkast). Ingenting ble laget."
+        in text_of(again)
     )
 
 
