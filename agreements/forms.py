@@ -110,7 +110,8 @@ class CoordinatorChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.agreement = agreement
         self.fields["party"].queryset = agreement.parties.all()
-        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
+        self.fields["phone"].widget.input_type = "tel"  # one type attribute, not text and tel
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         _add_input_class(self)
 
 
