@@ -1,0 +1,215 @@
+"""Both PDFs as production makes them (issue 11, finding 1): ``DEBUG=False`` and static files
+collected by ``collectstatic`` into ``STATIC_ROOT`` with the manifest storage, whose names carry a
+content hash (``css/report-pdf.3f2a….css``, and the fonts that stylesheet points to).
+
+Before the fix the URL fetcher looked only for unhashed names, refused the stylesheet, and the
+evaluation report and the meeting brief came out unstyled in DejaVu Serif (17 pages instead of
+13); finalising froze that. Now each PDF must come out the same as in development: the same
+number of pages, only the portal's own fonts (checked with poppler's ``pdffonts``), and nothing
+refused or left unloaded in WeasyPrint's log. Finalising refuses to freeze a PDF whose stylesheet
+or fonts could not be loaded.
+
+The demo data (``manage.py load_demo``) is built once for the module in a transaction that is
+rolled back; each PDF is rendered once per configuration.
+"""
+
+import logging
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from agreements.models import Meeting
+from agreements.services import agreement_load, read_agreement_file
+from evaluation import services
+from evaluation.models import Evaluation
+from tests.conftest import AGREEMENT_FILE
+from tromsvekst import pdf as pdf_module
+from tromsvekst.pdf import PdfIncomplete
+
+from ._pdf_checks import HAS_POPPLER, foreign_fonts, pdffonts, reader_of
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not HAS_POPPLER, reason="poppler's pdffonts is not installed"),
+]
+
+MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def production_settings(static_root):
+    """The settings production runs with, as far as the PDFs are concerned."""
+    return override_settings(
+        DEBUG=False,
+        STATIC_ROOT=str(static_root),
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": MANIFEST},
+        },
+    )
+
+
+def _render_both(client: Client, evaluation: Evaluation, meeting: Meeting) -> dict:
+    """{name: (PDF bytes, WeasyPrint's log messages)} for the report and the brief."""
+    out = {}
+    for name, url in [
+        ("report", reverse("evaluation:evaluation-pdf", args=[evaluation.pk])),
+        ("brief", reverse("actionplans:meeting-brief-pdf", args=[meeting.pk])),
+    ]:
+        records = _Records()
+        weasyprint_log = logging.getLogger("weasyprint")
+        weasyprint_log.addHandler(records)
+        try:
+            response = client.get(url)
+        finally:
+            weasyprint_log.removeHandler(records)
+        assert response.status_code == 200, (name, response.content[:300])
+        assert response["Content-Type"] == "application/pdf"
+        out[name] = (response.content, records.messages)
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo data, kept for the module and rolled back afterwards: (evaluation, meeting)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        name = connection.settings_dict["NAME"]
+        assert "memory" in name or "test" in name, f"not a test database: {name}"
+        agreement_load(data=read_agreement_file(AGREEMENT_FILE))
+        with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+            call_command("load_demo", stdout=StringIO())
+        evaluation = Evaluation.objects.get(is_example=True, kind=Evaluation.Kind.MID_TERM)
+        # The meeting with the most to say: the last one held before the next planned one.
+        meeting = (
+            Meeting.objects.filter(agreement=evaluation.agreement, status=Meeting.Status.PLANNED)
+            .order_by("start")
+            .first()
+        )
+        assert meeting is not None
+        yield evaluation, meeting
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def admin_client(demo, django_db_blocker) -> Client:
+    client = Client()
+    with django_db_blocker.unblock():
+        client.force_login(User.objects.get(username="admin"))
+    return client
+
+
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory, django_db_blocker):
+    """STATIC_ROOT filled by ``collectstatic`` with the manifest storage, as in production."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    with production_settings(root):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    assert any(root.glob("css/report-pdf.*.css")), "collectstatic made no hashed stylesheet"
+    return root
+
+
+@pytest.fixture(scope="module")
+def development(demo, admin_client, django_db_blocker) -> dict:
+    with django_db_blocker.unblock():
+        return _render_both(admin_client, *demo)
+
+
+@pytest.fixture(scope="module")
+def production(demo, admin_client, static_root, django_db_blocker) -> dict:
+    with django_db_blocker.unblock(), production_settings(static_root):
+        return _render_both(admin_client, *demo)
+
+
+@pytest.mark.parametrize("name", ["report", "brief"])
+def test_only_the_portals_own_fonts_are_embedded_in_production(production, name):
+    pdf, _log = production[name]
+
+    assert foreign_fonts(pdf) == []
+    names = {font.name.split("+", 1)[-1] for font in pdffonts(pdf)}
+    assert {"Source-Sans-3,", "Source-Sans-3-Semi-Bold", "Source-Sans-3-Bold"} <= names, names
+
+
+@pytest.mark.parametrize("name", ["report", "brief"])
+def test_production_gives_the_same_pages_as_development(development, production, name):
+    dev_pdf, _ = development[name]
+    prod_pdf, _ = production[name]
+
+    assert len(reader_of(prod_pdf).pages) == len(reader_of(dev_pdf).pages)
+    assert foreign_fonts(dev_pdf) == []
+
+
+@pytest.mark.parametrize("name", ["report", "brief"])
+def test_nothing_is_refused_or_left_unloaded_in_production(production, name):
+    _pdf, log = production[name]
+
+    assert not [m for m in log if "Refusing" in m or "Failed to load" in m], log
+    assert not [m for m in log if "cannot be loaded" in m], log
+
+
+def test_static_file_finds_hashed_and_plain_names(static_root):
+    with production_settings(static_root):
+        from django.contrib.staticfiles.storage import staticfiles_storage
+
+        hashed = staticfiles_storage.url(
+            "vendor/fonts/source-sans-3/source-sans-3-latin-400-normal.woff2"
+        )
+        plain = "/static/css/report-pdf.css"
+        assert pdf_module.static_file("https://pdf.invalid" + hashed).is_file()
+        assert pdf_module.static_file(plain).is_file()
+        assert pdf_module.static_file("/static/css/nope.0123456789ab.css") is None
+        assert pdf_module.static_file("/static/../tromsvekst/settings.py") is None
+        assert pdf_module.static_file("https://example.com/x.png") is None
+
+
+# --- Finalising never freezes a broken PDF --------------------------------------------------
+
+
+def _without(fragment: str):
+    """A ``static_file`` that cannot find URLs containing ``fragment``."""
+    real = pdf_module.static_file
+
+    def lookup(url):
+        return None if fragment in url else real(url)
+
+    return lookup
+
+
+@pytest.mark.parametrize("fragment", ["report-pdf", "source-sans-3-latin-600"], ids=["css", "font"])
+def test_finalising_refuses_a_pdf_whose_stylesheet_or_font_failed(
+    agreement, coordinator, client_for, monkeypatch, fragment
+):
+    from tests.evaluation._evaluation_helpers import new_evaluation, rate_all
+
+    evaluation = new_evaluation(agreement, [], kind="final", year=2028)
+    rate_all(evaluation)
+    monkeypatch.setattr(pdf_module, "static_file", _without(fragment))
+
+    with pytest.raises(PdfIncomplete) as error:
+        services.evaluation_finalise(evaluation=evaluation, user=coordinator)
+
+    assert any(fragment in missing for missing in error.value.missing)
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.DRAFT
+    assert not evaluation.final_pdf
+
+    response = client_for(coordinator).post(
+        reverse("evaluation:evaluation-finalise", args=[evaluation.pk]),
+        {"confirm": "on"},
+        follow=True,
+    )
+    assert "PDF kan ikke lages på denne serveren akkurat nå" in response.content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.DRAFT
