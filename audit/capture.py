@@ -37,6 +37,8 @@ EXCLUDED_MODELS = {"actionplans.sentreminder"}
 SKIPPED_FIELDS = {
     "agreements.meeting": {"sequence"},
     "actionplans.milestone": {"version"},
+    # A copy of every covered milestone (their own changes are logged); thousands at county scale.
+    "evaluation.evaluation": {"milestone_snapshot"},
 }
 # Secrets: the log says that they changed, never what they are.
 SECRET_FIELDS = {

@@ -39,6 +39,12 @@ class Evaluation(models.Model):
     summary = models.TextField(_("sammendrag"), blank=True)
     conclusions = models.TextField(_("konklusjoner"), blank=True)
     snapshot_taken_at = models.DateTimeField(_("tall hentet"), null=True, blank=True)
+    # Every covered milestone as it stood at the snapshot (selectors.snapshot_milestones): the
+    # report's appendix, from the same read as the figures per delmål. None for a snapshot
+    # taken before the rows were kept.
+    milestone_snapshot = models.JSONField(
+        _("milepæler ved uttak"), null=True, blank=True, default=None, editable=False
+    )
     feedback_token = models.CharField(
         _("nøkkel for tilbakemeldingsskjema"),
         max_length=64,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from actionplans.models import Milestone
+from actionplans.models import local_today
 from actionplans.selectors import Rollup
 from agreements.models import FocusArea, LongTermEffect, Party
 from evaluation import selectors
@@ -291,9 +291,37 @@ class FeedbackGroup:
 
 
 @dataclass
+class AppendixRow:
+    """One milestone as the snapshot holds it (selectors.snapshot_milestones)."""
+
+    sub_goal_code: str
+    action_number: str
+    action_title: str
+    title: str
+    due_date: datetime.date | None
+    status: str
+    percent: int
+    overdue: bool
+
+    @classmethod
+    def from_snapshot(cls, row: dict) -> "AppendixRow":
+        due = row.get("due_date")
+        return cls(
+            sub_goal_code=row["sub_goal_code"],
+            action_number=row["action_number"],
+            action_title=row["action_title"],
+            title=row["title"],
+            due_date=datetime.date.fromisoformat(due) if due else None,
+            status=row["status"],
+            percent=row["percent"],
+            overdue=bool(row["overdue"]),
+        )
+
+
+@dataclass
 class PlanAppendix:
     plan: object
-    milestones: list[Milestone]
+    milestones: list[AppendixRow]
 
 
 @dataclass
@@ -313,6 +341,7 @@ class Report:
     recommendations: list
     appendix: list[PlanAppendix]
     appendix_as_of: datetime.date
+    appendix_is_snapshot: bool
     generated_at: datetime.datetime
     responsible: Party | None
 
@@ -405,26 +434,24 @@ def _feedback(evaluation: Evaluation, areas: list[FocusAreaSection]):
     return groups, FeedbackGroup(_("Alle tilbakemeldinger"), items)
 
 
-def _appendix(evaluation: Evaluation, plans: list) -> list[PlanAppendix]:
-    milestones = (
-        Milestone.objects.filter(action__plan__in=plans)
-        .select_related("action__sub_goal__focus_area", "action__plan")
-        .order_by(
-            "action__plan__start_year",
-            "action__sub_goal__focus_area__number",
-            "action__sub_goal__order",
-            "action__sub_goal__code",
-            "action__order",
-            "action__number",
-            "due_date",
-            "order",
-            "pk",
-        )
-    )
+def _appendix(
+    evaluation: Evaluation, plans: list, as_of: datetime.date | None
+) -> tuple[list[PlanAppendix], datetime.date, bool]:
+    """The appendix from the snapshot, as of its date: the same read as the figures per delmål.
+    An evaluation without milestone rows (a snapshot taken before they were kept) shows today's
+    status instead, and says so; finalising takes the snapshot again first.
+
+    Returns (the appendix per plan, its date, whether it is the snapshot).
+    """
+    rows = evaluation.milestone_snapshot
+    from_snapshot = rows is not None and as_of is not None
+    if not from_snapshot:
+        rows, as_of = selectors.snapshot_milestones(plans), local_today()
     by_plan = {plan.pk: PlanAppendix(plan, []) for plan in plans}
-    for milestone in milestones:
-        by_plan[milestone.action.plan_id].milestones.append(milestone)
-    return list(by_plan.values())
+    for row in rows:
+        if row["plan"] in by_plan:
+            by_plan[row["plan"]].milestones.append(AppendixRow.from_snapshot(row))
+    return list(by_plan.values()), as_of, from_snapshot
 
 
 def build_report(evaluation: Evaluation) -> Report:
@@ -434,6 +461,7 @@ def build_report(evaluation: Evaluation) -> Report:
     areas, as_of = _areas(evaluation)
     effects, indicator_count = _effects(evaluation)
     groups, all_feedback = _feedback(evaluation, areas)
+    appendix, appendix_as_of, appendix_is_snapshot = _appendix(evaluation, plans, as_of)
     title = f"{evaluation.get_kind_display()} {evaluation.year}"
     return Report(
         evaluation=evaluation,
@@ -449,8 +477,9 @@ def build_report(evaluation: Evaluation) -> Report:
         feedback_groups=groups,
         feedback_all=all_feedback,
         recommendations=selectors.recommendations_for_report(evaluation),
-        appendix=_appendix(evaluation, plans),
-        appendix_as_of=timezone.localdate(),
+        appendix=appendix,
+        appendix_as_of=appendix_as_of,
+        appendix_is_snapshot=appendix_is_snapshot,
         generated_at=timezone.localtime(),
         responsible=agreement.parties.filter(kind=Party.Kind.COUNTY).order_by("pk").first(),
     )

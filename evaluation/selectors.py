@@ -1,9 +1,13 @@
 """Reads that several evaluation views (and the report) share."""
 
-from django.db.models import Max, Prefetch, QuerySet
+import datetime
 
-from actionplans.models import Action, ActionPlan, Milestone, Status, local_today
-from actionplans.selectors import Rollup, plan_rollups
+from django.db.models import Max, Prefetch, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from actionplans.models import CLOSED_STATUSES, Action, ActionPlan, Milestone, Status, local_today
+from actionplans.selectors import Rollup
 from agreements.models import Agreement, SubGoal
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 
@@ -50,36 +54,146 @@ def next_plan_actions(evaluation: Evaluation) -> QuerySet[Action]:
     )
 
 
-def covered_milestones(evaluation: Evaluation) -> QuerySet[Milestone]:
-    return Milestone.objects.filter(action__plan__in=evaluation.plans.all())
-
-
 # --- Snapshot figures ---------------------------------------------------------------------
 
 
-def snapshot_figures(agreement: Agreement, plans) -> dict[int, dict]:
-    """Milestone figures per delmål over ``plans`` today, as stored in
+def snapshot_milestones(plans, today: datetime.date | None = None) -> list[dict]:
+    """Every milestone of ``plans`` as one row of plain values, in the report appendix's order:
+    what an evaluation freezes, so that its figures per delmål and its appendix come from the
+    same read of the data (``snapshot_figures`` adds these rows up).
+
+    "overdue" is as of ``today`` (Europe/Oslo), the snapshot date.
+    """
+    today = today or local_today()
+    rows = (
+        Milestone.objects.filter(action__plan__in=list(plans))
+        .order_by(*APPENDIX_ORDER)
+        .values_list(
+            "pk",
+            "action__plan_id",
+            "action__sub_goal_id",
+            "action__sub_goal__code",
+            "action__number",
+            "action__title",
+            "title",
+            "due_date",
+            "status",
+            "percent",
+        )
+    )
+    out = []
+    for pk, plan, goal, code, number, action, title, due, status, percent in rows:
+        out.append(
+            {
+                "id": pk,
+                "plan": plan,
+                "sub_goal": goal,
+                "sub_goal_code": code,
+                "action_number": number,
+                "action_title": action,
+                "title": title,
+                "due_date": due.isoformat() if due else None,
+                "status": status,
+                "percent": percent,
+                "overdue": due is not None and due < today and status not in CLOSED_STATUSES,
+            }
+        )
+    return out
+
+
+# The appendix's order: by plan, then as the plan page lists its actions and milestones.
+APPENDIX_ORDER = (
+    "action__plan__start_year",
+    "action__sub_goal__focus_area__number",
+    "action__sub_goal__order",
+    "action__sub_goal__code",
+    "action__order",
+    "action__number",
+    "due_date",
+    "order",
+    "pk",
+)
+# What a milestone row says about the data; "overdue" follows from it and the date.
+_ROW_DATA = (
+    "id",
+    "plan",
+    "sub_goal",
+    "action_number",
+    "action_title",
+    "title",
+    "due_date",
+    "status",
+    "percent",
+)
+
+
+def snapshot_figures(
+    agreement: Agreement, plans, rows: list[dict], as_of: datetime.date
+) -> dict[int, dict]:
+    """Milestone figures per delmål, added up from the snapshot's ``rows``, as stored in
     ``SubGoalAssessment.snapshot``.
 
     {sub_goal_id: {"as_of", "plans", "total", "counts", "overdue", "avg_percent"}} for every
-    delmål of the agreement (zeros where it has no milestones). "Overdue" is as of today in
-    Europe/Oslo, the snapshot date.
+    delmål of the agreement (zeros where it has no milestones).
     """
-    plans = sorted(plans, key=lambda p: p.start_year)
-    rollups = plan_rollups(Milestone.objects.filter(action__plan__in=plans))["sub_goal"]
-    as_of = local_today().isoformat()
-    periods = [plan.period for plan in plans]
+    periods = [plan.period for plan in sorted(plans, key=lambda p: p.start_year)]
+    tallies: dict[int, dict] = {}
+    for row in rows:
+        tally = tallies.setdefault(
+            row["sub_goal"],
+            {"total": 0, "counts": dict.fromkeys(Status.values, 0), "overdue": 0, "percents": []},
+        )
+        tally["total"] += 1
+        tally["counts"][row["status"]] += 1
+        tally["overdue"] += bool(row["overdue"])
+        if row["status"] != Status.CANCELLED:
+            tally["percents"].append(row["percent"])
     out = {}
     for sub_goal_id in SubGoal.objects.filter(agreement=agreement).values_list("pk", flat=True):
-        rollup = rollups.get(sub_goal_id) or Rollup(counts=dict.fromkeys(Status.values, 0))
+        tally = tallies.get(sub_goal_id)
+        percents = tally["percents"] if tally else []
         out[sub_goal_id] = {
-            "as_of": as_of,
+            "as_of": as_of.isoformat(),
             "plans": periods,
-            "total": rollup.total,
-            "counts": {value: rollup.counts.get(value, 0) for value in Status.values},
-            "overdue": rollup.overdue,
-            "avg_percent": None if rollup.avg_percent is None else round(rollup.avg_percent, 2),
+            "total": tally["total"] if tally else 0,
+            "counts": tally["counts"] if tally else dict.fromkeys(Status.values, 0),
+            "overdue": tally["overdue"] if tally else 0,
+            "avg_percent": round(sum(percents) / len(percents), 2) if percents else None,
         }
+    return out
+
+
+def snapshot_changes(evaluation: Evaluation) -> list[str]:
+    """What has changed in the covered plans since the evaluation's snapshot, in a few
+    Norwegian phrases; empty when the snapshot still matches the data.
+
+    An evaluation whose snapshot has no milestone rows (taken before they were kept) counts as
+    changed: its appendix could not come from the same snapshot.
+    """
+    stored = evaluation.milestone_snapshot
+    live = snapshot_milestones(evaluation.plans.all())
+    if stored is None:
+        return [_("uttaket er fra før milepælene ble lagret sammen med tallene")]
+    before = {row["id"]: tuple(row.get(k) for k in _ROW_DATA) for row in stored}
+    after = {row["id"]: tuple(row.get(k) for k in _ROW_DATA) for row in live}
+    added = len(after.keys() - before.keys())
+    removed = len(before.keys() - after.keys())
+    changed = sum(1 for pk in after.keys() & before.keys() if after[pk] != before[pk])
+    out = []
+    if added or removed:
+        out.append(
+            _("%(before)s milepæler ved uttaket, %(after)s nå")
+            % {"before": len(before), "after": len(after)}
+        )
+    if changed:
+        out.append(
+            ngettext(
+                "%(n)s milepæl har fått ny status, prosent, frist eller tittel",
+                "%(n)s milepæler har fått ny status, prosent, frist eller tittel",
+                changed,
+            )
+            % {"n": changed}
+        )
     return out
 
 

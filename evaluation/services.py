@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from actionplans.models import Action, ActionPlan
+from actionplans.models import Action, ActionPlan, local_today
 from agreements import rules
 from agreements.models import Agreement, SubGoal
 from audit import capture as audit
@@ -45,8 +45,13 @@ def _lock(evaluation: Evaluation) -> Evaluation:
 
 def _snapshot_take(evaluation: Evaluation) -> None:
     """One assessment per delmål of the agreement, its snapshot set to today's figures over the
-    covered plans. Ratings and texts already written are kept."""
-    figures = selectors.snapshot_figures(evaluation.agreement, evaluation.plans.all())
+    covered plans, and every covered milestone kept as it stands (the appendix): both from one
+    read of the milestones, so the report cannot contradict itself. Ratings and texts already
+    written are kept."""
+    plans = list(evaluation.plans.all())
+    today = local_today()
+    rows = selectors.snapshot_milestones(plans, today)
+    figures = selectors.snapshot_figures(evaluation.agreement, plans, rows, today)
     existing = {
         a.sub_goal_id: a
         for a in SubGoalAssessment.objects.filter(evaluation=evaluation).select_related("sub_goal")
@@ -71,7 +76,8 @@ def _snapshot_take(evaluation: Evaluation) -> None:
     audit.record_bulk_created(new)
     audit.record_bulk_changed(old_values)
     evaluation.snapshot_taken_at = timezone.now()
-    evaluation.save(update_fields=["snapshot_taken_at"])
+    evaluation.milestone_snapshot = rows
+    evaluation.save(update_fields=["snapshot_taken_at", "milestone_snapshot"])
 
 
 @transaction.atomic
@@ -190,12 +196,32 @@ def unrated_sub_goals(evaluation: Evaluation) -> list[str]:
     )
 
 
-def evaluation_finalise(*, evaluation: Evaluation, user: User) -> Evaluation:
+class SnapshotOutOfDate(ValidationError):
+    """The plans have changed since the evaluation's figures were taken."""
+
+    def __init__(self, changes: list[str]):
+        self.changes = changes
+        super().__init__(
+            _(
+                "Tallene i rapporten er ikke lenger de samme som i handlingsplanen (%(changes)s). "
+                "Velg «Hent tallene på nytt» før du ferdigstiller, eller hent dem på nytt mens "
+                "evalueringen er et utkast og se over vurderingene."
+            )
+            % {"changes": "; ".join(changes)}
+        )
+
+
+def evaluation_finalise(
+    *, evaluation: Evaluation, user: User, refresh_snapshot: bool = False
+) -> Evaluation:
     """Make the evaluation final, render its report to PDF/A once and store it with its SHA-256.
 
     Refused if the user may not finalise (county coordinators and administrators may), if the
-    evaluation is already final, or if a delmål has no rating. Downloads of a final evaluation
-    serve the stored file, so the archived report never changes.
+    evaluation is already final, if a delmål has no rating, or if the plans have changed since
+    the snapshot (``SnapshotOutOfDate``) unless ``refresh_snapshot`` asks to take the figures
+    again first, in the same transaction: every number in the frozen report comes from one
+    snapshot. Downloads of a final evaluation serve the stored file, so the archived report never
+    changes.
     """
     from evaluation.report import render_report_pdf
 
@@ -214,6 +240,11 @@ def evaluation_finalise(*, evaluation: Evaluation, user: User) -> Evaluation:
                     )
                     % {"codes": ", ".join(missing)}
                 )
+            changes = selectors.snapshot_changes(locked)
+            if changes and not refresh_snapshot:
+                raise SnapshotOutOfDate(changes)
+            if changes:
+                _snapshot_take(locked)
             locked.status = Evaluation.Status.FINAL
             locked.finalised_at = timezone.now()
             locked.finalised_by = user

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from actionplans.access import check_agreement_access
 from agreements import rules
 from agreements.models import Agreement
-from evaluation import selectors, services
+from evaluation import report, selectors, services
 from evaluation.forms import (
     AssessmentForm,
     EvaluationCreateForm,
@@ -30,6 +30,7 @@ from evaluation.forms import (
 )
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 from evaluation.report import report_context
+from tromsvekst import pagecache
 from tromsvekst.pdf import PdfUnavailable
 
 # --- Access helpers: each returns the object or raises (login, 404, 403) ------------------
@@ -124,6 +125,7 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_refresh": can_edit and evaluation.status == Evaluation.Status.DRAFT,
         "can_finalise": can_finalise,
         "unrated": services.unrated_sub_goals(evaluation) if can_finalise else [],
+        "snapshot_changes": selectors.snapshot_changes(evaluation) if can_finalise else [],
     }
     return render(request, "evaluation/evaluation_detail.html", ctx)
 
@@ -164,10 +166,13 @@ def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         response["Repr-Digest"] = "sha-256=:" + _b64(evaluation.final_pdf_sha256) + ":"
         response["Cache-Control"] = "private, no-cache"
     else:
-        from evaluation.report import render_report_pdf
-
         try:
-            pdf = render_report_pdf(evaluation)
+            pdf = pagecache.keep_document(
+                name="evaluation-pdf",
+                key=(evaluation.pk,),
+                agreement_pk=evaluation.agreement_id,
+                produce=lambda: report.render_report_pdf(evaluation),
+            )
         except PdfUnavailable:
             ctx = report_context(evaluation, pdf=False) | {
                 "pdf_error": _("PDF kan ikke lages på denne serveren akkurat nå.")
@@ -378,7 +383,11 @@ def evaluation_finalise(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _after_finalise(request, redirect(evaluation.get_absolute_url() + "#ferdigstill"))
     try:
-        services.evaluation_finalise(evaluation=evaluation, user=request.user)
+        services.evaluation_finalise(
+            evaluation=evaluation,
+            user=request.user,
+            refresh_snapshot=request.POST.get("refresh_snapshot") == "1",
+        )
     except services.EvaluationLocked:
         return _after_finalise(request, _locked(request, evaluation))
     except ValidationError as exc:

@@ -67,3 +67,31 @@ def render_kept(
         )
         cache.set(key, html, seconds)
     return HttpResponse(html.replace(TOKEN_PLACEHOLDER, get_token(request)))
+
+
+def keep_document(
+    *, name: str, key: tuple, agreement_pk: int, produce: Callable[[], bytes]
+) -> bytes:
+    """``produce()``, or the same bytes kept from before: for documents that are slow to make
+    (the draft evaluation PDF takes seconds) and read many times between changes.
+
+    Kept per ``name`` and ``key`` under the agreement's change counter and the day (as pages
+    are), whoever asks: the document must not depend on who reads it. Off when
+    PAGE_CACHE_SECONDS is 0.
+    """
+    if not settings.PAGE_CACHE_SECONDS:
+        return produce()
+    parts = [
+        name,
+        *map(str, key),
+        translation.get_language() or "",
+        local_today().isoformat(),
+        ":".join(str(n) for n in revisions.current(agreement_pk)),
+    ]
+    cache = caches["documents"]
+    cache_key = "doc:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    document = cache.get(cache_key)
+    if document is None:
+        document = produce()
+        cache.set(cache_key, document, None)
+    return document

@@ -206,6 +206,13 @@ CACHES = {
         "TIMEOUT": PAGE_CACHE_SECONDS or None,
         "OPTIONS": {"MAX_ENTRIES": envint("PAGE_CACHE_ENTRIES", "200")},
     },
+    # Slow documents (the draft evaluation PDF), kept until the data changes: pagecache.py.
+    "documents": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "documents",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": envint("DOCUMENT_CACHE_ENTRIES", "20")},
+    },
 }
 
 CONTENT_SECURITY_POLICY = {

@@ -1,4 +1,5 @@
-"""What every file upload shares: its size limit, checked before anything is parsed.
+"""What every file upload shares: its size limit, checked before anything is parsed, and the
+bounds on what an importer may spend reading it (error excerpts, an error limit, a time budget).
 
 An import has its own limit in the settings (``PLAN_IMPORT_MAX_BYTES``,
 ``INDICATOR_IMPORT_MAX_BYTES``). It is checked twice:
@@ -18,6 +19,7 @@ files, ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` and ``DATA_UPLOAD_MAX_NUMBER_FILES``; a
 from __future__ import annotations
 
 import math
+import time
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
@@ -78,3 +80,104 @@ def read_limited(upload: UploadedFile, limit: int) -> bytes:
     if len(data) > limit:
         raise FileTooLarge(too_large_message(limit))
     return data
+
+
+# --------------------------------------------------------------------------------------------
+# What an importer says about a bad file, and how long it may take to read it.
+#
+# The rule for every importer (the plan's Excel import, the indicator CSV and JSON-stat import):
+# an upload's memory and time are bounded by the limits below, never by what the file holds.
+#
+# - An error message quotes at most ``EXCERPT_CHARS`` characters of what the file says
+#   (``excerpt``): one shared string of 100 KB referenced from every cell must not become
+#   thousands of 100 KB messages.
+# - At most ``MAX_ERRORS`` messages are collected (``ImportErrors``); when they are reached the
+#   importer stops reading and says that there may be more.
+# - Reading a file has a wall-clock budget (``ParseBudget``, ``PARSE_SECONDS``), checked as the
+#   importer goes; a file that takes longer is refused with a Norwegian message.
+
+EXCERPT_CHARS = 80
+MAX_ERRORS = 100
+PARSE_SECONDS = 10.0
+
+
+def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
+    """At most ``limit`` characters of ``value`` as text, cut with «…»; for quoting in messages."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = str(value)
+        except ValueError:  # an int too long to write out (Python's limit of 4,300 digits)
+            return "…"
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+class ImportErrors:
+    """An import's error messages: the first ``limit`` are kept, then ``full`` tells the
+    importer to stop reading. ``truncated`` says whether any message was left out."""
+
+    def __init__(self, limit: int = MAX_ERRORS):
+        self.limit = limit
+        self.messages: list[str] = []
+        self.truncated = False
+
+    def add(self, message: str) -> None:
+        if len(self.messages) < self.limit:
+            self.messages.append(str(message))
+        else:
+            self.truncated = True
+
+    def extend(self, messages) -> None:
+        for message in messages:
+            self.add(message)
+
+    @property
+    def full(self) -> bool:
+        return len(self.messages) >= self.limit
+
+    def __bool__(self) -> bool:
+        return bool(self.messages)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def __iter__(self):
+        return iter(self.messages)
+
+
+def more_errors_message() -> str:
+    return _(
+        "Bare de første %(n)s feilene er vist, og resten av filen er ikke lest. Rett disse og "
+        "last opp filen på nytt."
+    ) % {"n": MAX_ERRORS}
+
+
+class ParseTooSlow(Exception):
+    """Reading the file took longer than its budget. ``message`` says so in Norwegian."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class ParseBudget:
+    """A deadline for reading one upload: ``check()`` raises ParseTooSlow once it has passed.
+
+    Cheap enough to call for every row (one clock read)."""
+
+    def __init__(self, seconds: float | None = None):
+        self.seconds = PARSE_SECONDS if seconds is None else seconds
+        self.deadline = time.monotonic() + self.seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ParseTooSlow(
+                _(
+                    "Filen tok for lang tid å lese (mer enn %(seconds)s sekunder), så den kan "
+                    "ikke importeres. Lagre den på nytt, eller del den opp i mindre filer."
+                )
+                % {"seconds": number_format(self.seconds, 0)}
+            )

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import FocusArea, LongTermEffect
+from evaluation import services
 from evaluation.models import Evaluation, Feedback, Indicator, IndicatorValue, Recommendation
 from evaluation.report import format_number, indicator_chart, nice_ticks
 
@@ -179,19 +180,32 @@ def test_recommendations_show_where_they_went_in_the_next_plan(client_for, reade
     assert "Flere møter. Ikke koblet til tiltak ennå." in part
 
 
-def test_the_appendix_lists_every_milestone_in_its_current_state(
+def _appendix_rows(body: str) -> list[str]:
+    part = section(body, "vedlegg")
+    return [text(row) for row in re.findall(r"<tr>(.*?)</tr>", part.split("<tbody>")[1], re.S)]
+
+
+def test_the_appendix_lists_every_milestone_as_it_stood_at_the_snapshot(
     client_for, coordinator, reader, evaluation, history
 ):
+    """Issue 11, finding 7: the appendix and the figures per delmål come from one snapshot, so
+    progress logged afterwards moves neither until the figures are taken again."""
+    before = _appendix_rows(page(client_for(reader), evaluation))
     log(history.ms["seminar"], coordinator, "done", 100)
 
-    part = section(page(client_for(reader), evaluation), "vedlegg")
-    rows = re.findall(r"<tr>(.*?)</tr>", part.split("<tbody>")[1], re.S)
+    body = page(client_for(reader), evaluation)
+    rows = _appendix_rows(body)
 
-    assert "nåværende status" in part
+    assert "slik de sto ved uttaket" in section(body, "vedlegg")
     assert len(rows) == 6  # plan 2025–2026 only, not the next plan
-    seminar = text(next(row for row in rows if "Boligseminar" in row))
+    assert rows == before
+    assert "Neste plan" not in section(body, "vedlegg")
+
+    services.snapshot_refresh(evaluation=evaluation)
+    seminar = next(
+        row for row in _appendix_rows(page(client_for(reader), evaluation)) if "Boligseminar" in row
+    )
     assert seminar == "1.1 1.1-1 Felles boligstrategi Boligseminar 30.06.2026 Fullført 100 %"
-    assert "Neste plan" not in part
 
 
 def test_coordinators_get_edit_links_and_readers_do_not(
