@@ -11,6 +11,12 @@ serves it, in any configuration: by the staticfiles finders (development, ``DEBU
 in names (``css/report-pdf.3f2a….css``, and the fonts the collected stylesheet points to) taken
 off again when only the source file can be found.
 
+WeasyPrint tags every inline ``<svg>`` and ``<img>`` as a ``/Figure``, and PDF/A and PDF/UA want
+a text alternative (``/Alt``) on each; it takes an svg's own ``<title>`` or an img's ``alt``.
+``describe_figures`` gives every svg without a ``<title>`` one before rendering: its
+``aria-label``, or, for an icon or bar hidden from screen readers on the page
+(``aria-hidden="true"``, decoration beside its text), the text it stands beside.
+
 A PDF whose stylesheet, fonts or images could not be loaded is never returned: WeasyPrint would
 quietly fall back to its default style and a system font, and a finalised report would freeze that
 for good. ``render_pdf`` raises ``PdfIncomplete`` instead (a ``PdfUnavailable``, so callers that
@@ -125,6 +131,51 @@ class _FailureLog(logging.Handler):
             self.messages.append(message)
 
 
+SVG = "{http://www.w3.org/2000/svg}"
+_ALT_MAX = 300
+
+
+def _text_outside_svg(element) -> str:
+    """The text of ``element`` without the text inside svg elements (chart labels)."""
+    parts = [element.text or ""] if not str(element.tag).startswith(SVG) else []
+    for child in element:
+        if not str(child.tag).startswith(SVG):
+            parts.append(_text_outside_svg(child))
+        parts.append(child.tail or "")
+    return " ".join(" ".join(parts).split())
+
+
+def describe_figures(root) -> list:
+    """Give every ``<svg>`` under ``root`` (an ElementTree element) without a ``<title>`` child
+    one, so that WeasyPrint writes it as the ``/Alt`` of the svg's ``/Figure``: its
+    ``aria-label``, else (for an ``aria-hidden`` svg) the text of the nearest ancestor that has
+    text outside svg. Returns the svgs it could not describe (the caller logs them)."""
+    from xml.etree.ElementTree import Element
+
+    parents = {child: parent for parent in root.iter() for child in parent}
+    undescribed = []
+    for svg in [element for element in root.iter() if element.tag == SVG + "svg"]:
+        title = svg.find(SVG + "title")
+        if title is not None and (title.text or "").strip():
+            continue
+        alt = (svg.get("aria-label") or "").strip()
+        if not alt and svg.get("aria-hidden") == "true":
+            ancestor = parents.get(svg)
+            while ancestor is not None and not alt:
+                alt = _text_outside_svg(ancestor)
+                ancestor = parents.get(ancestor)
+        if not alt:
+            undescribed.append(svg)
+            continue
+        if len(alt) > _ALT_MAX:
+            alt = alt[: _ALT_MAX - 1].rsplit(" ", 1)[0] + "…"
+        if title is None:
+            title = Element(SVG + "title")
+            svg.insert(0, title)
+        title.text = alt
+    return undescribed
+
+
 def _fetcher(missing: list[str]):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -160,6 +211,8 @@ def render_pdf(template: str, context: dict, **options) -> bytes:
     weasy_logger.addHandler(failures)
     try:
         document = HTML(string=html, base_url=base_url(), url_fetcher=_fetcher(missing))
+        for svg in describe_figures(document.etree_element):
+            logger.warning("PDF %s: an svg without a text alternative (%s)", template, svg.attrib)
         pdf = document.write_pdf(**(DEFAULT_OPTIONS | options))
     finally:
         weasy_logger.removeHandler(failures)

@@ -13,6 +13,7 @@ import io
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 from pypdf import PdfReader
@@ -63,7 +64,10 @@ def foreign_fonts(pdf: bytes) -> list[PdfFont]:
 def qpdf_check(pdf: bytes) -> str:
     """``qpdf --check``'s report; raises ``CalledProcessError`` (exit 2) on errors. Exit 3 is
     "warnings only", which counts as a failure here too."""
-    result = subprocess.run(["qpdf", "--check", "-"], input=pdf, capture_output=True)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as file:  # qpdf does not read stdin
+        file.write(pdf)
+        file.flush()
+        result = subprocess.run(["qpdf", "--check", file.name], capture_output=True)
     report = (result.stdout + result.stderr).decode()
     assert result.returncode == 0, report
     return report
