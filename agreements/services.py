@@ -677,8 +677,39 @@ def agenda_item_save(
     return item
 
 
+def decision_refusal(*, meeting: Meeting, now: datetime.datetime | None = None) -> str:
+    """Why no new decision may be recorded on ``meeting`` (in Norwegian), or "" if it may.
+
+    A decision is made in a meeting, so it can be recorded only once the meeting has taken
+    place: not on a draft or a cancelled meeting, and not before the meeting starts. A meeting
+    marked «Avholdt» counts as held whatever its date says.
+    """
+    if meeting.status == Meeting.Status.DRAFT:
+        return gettext(
+            "Møtet er bare et utkast. Vedtak kan registreres når møtet er planlagt og holdt."
+        )
+    if meeting.status == Meeting.Status.CANCELLED:
+        return gettext("Møtet er avlyst, så det kan ikke registreres vedtak i det.")
+    if meeting.status != Meeting.Status.HELD and meeting.start > (now or timezone.now()):
+        when = timezone.localtime(meeting.start, selectors.local_tz())
+        return gettext(
+            "Møtet har ikke funnet sted ennå (det starter %(date)s kl. %(time)s). "
+            "Vedtak kan registreres fra møtet har startet."
+        ) % {"date": f"{when.day}.{when.month}.{when.year}", "time": f"{when:%H:%M}"}
+    return ""
+
+
 @transaction.atomic
-def decision_create(*, agenda_item: AgendaItem, text: str) -> Decision:
+def decision_create(
+    *, agenda_item: AgendaItem, text: str, now: datetime.datetime | None = None
+) -> Decision:
+    """Record a decision made on ``agenda_item``; ValidationError if its meeting has not taken
+    place (``decision_refusal``). The meeting row is locked (on PostgreSQL) so that a change of
+    its status or time cannot slip in between the check and the save."""
+    meeting = Meeting.objects.select_for_update().get(pk=agenda_item.meeting_id)
+    refusal = decision_refusal(meeting=meeting, now=now)
+    if refusal:
+        raise ValidationError(refusal, code="meeting_not_held")
     return Decision.objects.create(agenda_item=agenda_item, text=text)
 
 
@@ -695,6 +726,17 @@ def follow_up_task_create(
     return FollowUpTask.objects.create(
         decision=decision, title=title, responsible=responsible, due_date=due_date
     )
+
+
+@transaction.atomic
+def decision_update(*, decision: Decision, text: str) -> Decision:
+    """Change the text of a decision (a correction to match the minutes). The audit log keeps
+    the earlier text, who changed it and when."""
+    locked = Decision.objects.select_for_update().get(pk=decision.pk)
+    if locked.text != text:
+        locked.text = text
+        locked.save(update_fields=["text"])
+    return locked
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ urlpatterns = [
     path("moter/<int:pk>/saker/ny/", views_meetings.agenda_item_create, name="agenda-item-create"),
     path("saker/<int:pk>/endre/", views_meetings.agenda_item_edit, name="agenda-item-edit"),
     path("saker/<int:pk>/vedtak/nytt/", views_meetings.decision_create, name="decision-create"),
+    path("vedtak/<int:pk>/endre/", views_meetings.decision_edit, name="decision-edit"),
     path("vedtak/<int:pk>/oppgaver/ny/", views_meetings.task_create, name="task-create"),
     path("oppgaver/<int:pk>/utfort/", views_meetings.task_toggle, name="task-toggle"),
     # Calendar.

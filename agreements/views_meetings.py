@@ -337,6 +337,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "participants": meeting.participants.order_by("first_name", "last_name", "username"),
         "agenda": selectors.meeting_agenda(meeting),
+        "decision_refusal": services.decision_refusal(meeting=meeting),
         "open_tasks": selectors.open_follow_up_tasks(agreement),
         "today": timezone.localdate(timezone=selectors.local_tz()),
         "can_edit": rules.can_edit_agreement(request.user, agreement),
@@ -433,21 +434,62 @@ def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new decision on an agenda item, once its meeting has taken place.
+
+    Before that (a draft, a cancelled meeting, or one that has not started) the page says why
+    and shows no form; a POST is refused with 409 and saves nothing.
+    """
     item = _get_agenda_item_for_user(request, pk, edit=True)
+    refusal = services.decision_refusal(meeting=item.meeting)
     form = DecisionForm(_data(request))
-    if request.method == "POST" and form.is_valid():
-        services.decision_create(agenda_item=item, text=form.cleaned_data["text"])
-        messages.success(
-            request, _("Vedtaket i sak %(number)s er lagret.") % {"number": item.number}
-        )
-        return redirect(_item_anchor(item))
+    status = 200
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            services.decision_create(agenda_item=item, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            # The meeting was changed while the form was open.
+            refusal = " ".join(exc.messages)
+        else:
+            messages.success(
+                request, _("Vedtaket i sak %(number)s er lagret.") % {"number": item.number}
+            )
+            return redirect(_item_anchor(item))
+    if request.method == "POST" and refusal:
+        status = 409
     ctx = {
         "agreement": item.meeting.agreement,
         "meeting": item.meeting,
         "agenda_item": item,
+        "decision": None,
+        "refusal": refusal,
         "form": form,
         "form_action": reverse("agreements:decision-create", args=[item.pk]),
         "cancel_url": _item_anchor(item),
+    }
+    return render(request, "agreements/decision_form.html", ctx, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct the text of a decision; the audit log keeps the earlier text."""
+    decision = _get_decision_for_user(request, pk, edit=True)
+    item = decision.agenda_item
+    form = DecisionForm(_data(request), initial={"text": decision.text})
+    if request.method == "POST" and form.is_valid():
+        services.decision_update(decision=decision, text=form.cleaned_data["text"])
+        messages.success(
+            request, _("Vedtaket i sak %(number)s er endret.") % {"number": item.number}
+        )
+        return redirect(item.meeting.get_absolute_url() + f"#vedtak-{decision.pk}")
+    ctx = {
+        "agreement": item.meeting.agreement,
+        "meeting": item.meeting,
+        "agenda_item": item,
+        "decision": decision,
+        "refusal": "",
+        "form": form,
+        "form_action": reverse("agreements:decision-edit", args=[decision.pk]),
+        "cancel_url": item.meeting.get_absolute_url() + f"#vedtak-{decision.pk}",
     }
     return render(request, "agreements/decision_form.html", ctx)
 

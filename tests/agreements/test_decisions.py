@@ -4,11 +4,14 @@ open tasks on meeting pages."""
 import datetime
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from agreements.models import Decision, FollowUpTask
-from agreements.services import follow_up_task_set_done
+from agreements.models import Decision, FollowUpTask, Meeting
+from agreements.services import decision_create, decision_refusal, follow_up_task_set_done
+from audit.models import AuditEntry
 from tests.agreements._meeting_helpers import (
     assert_redirects_to_login,
     at,
@@ -70,6 +73,146 @@ def test_decision_create_access(client_for, item, reader, outsider):
     assert client_for(reader).post(url, data).status_code == 403
     assert client_for(reader).put(url).status_code == 405
     assert not Decision.objects.exists()
+
+
+# --- decisions only on meetings that have taken place (issue 11, finding 10) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "start", "message"),
+    [
+        (
+            "draft",
+            at(2026, 5, 5),
+            "Møtet er bare et utkast. Vedtak kan registreres når møtet er planlagt og holdt.",
+        ),
+        ("cancelled", at(2026, 5, 5), "Møtet er avlyst, så det kan ikke registreres vedtak i det."),
+        (
+            "planned",
+            at(2026, 6, 2, 10),
+            "Møtet har ikke funnet sted ennå (det starter 2.6.2026 kl. 10:00). "
+            "Vedtak kan registreres fra møtet har startet.",
+        ),
+    ],
+)
+def test_no_decision_on_a_meeting_that_has_not_taken_place(
+    client_for, coordinator, agreement, status, start, message
+):
+    now = at(2026, 6, 1, 12)
+    meeting = make_meeting(agreement, status=status, start=start)
+    item = make_item(meeting)
+    url = reverse("agreements:decision-create", args=[item.pk])
+    client = client_for(coordinator)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: now)
+        page = client.get(url)
+        response = client.post(url, {"text": "Rådet støtter utvidelsen."})
+        detail = text_of(client.get(meeting.get_absolute_url()))
+
+    assert page.status_code == 200
+    assert message in text_of(page)
+    assert 'name="text"' not in page.content.decode()  # no form to fill in
+    assert response.status_code == 409
+    assert message in text_of(response)
+    assert not Decision.objects.exists()
+    # The meeting page says why instead of offering «Nytt vedtak».
+    assert message in detail
+    assert reverse("agreements:decision-create", args=[item.pk]) not in detail
+    with pytest.raises(ValidationError) as refused:
+        decision_create(agenda_item=item, text="Vedtak", now=now)
+    assert refused.value.messages == [message]
+
+
+def test_decisions_once_the_meeting_has_started_or_is_marked_held(agreement):
+    started = make_meeting(agreement, status="planned", start=at(2026, 6, 1, 10))
+    held_early = make_meeting(agreement, status="held", start=at(2026, 6, 3, 10))
+    now = at(2026, 6, 1, 10, 30)
+
+    assert decision_refusal(meeting=started, now=now) == ""
+    assert decision_refusal(meeting=held_early, now=now) == ""
+    assert decision_create(agenda_item=make_item(started), text="Vedtatt.", now=now).pk
+
+
+def test_decision_create_is_refused_when_the_meeting_is_made_a_draft_meanwhile(
+    client_for, coordinator, item
+):
+    url = reverse("agreements:decision-create", args=[item.pk])
+    client = client_for(coordinator)
+    assert client.get(url).status_code == 200
+    Meeting.objects.filter(pk=item.meeting_id).update(status=Meeting.Status.DRAFT)
+
+    response = client.post(url, {"text": "Vedtak"})
+
+    assert response.status_code == 409
+    assert not Decision.objects.exists()
+
+
+# --- editing a decision -------------------------------------------------------------------------
+
+
+def test_edit_decision_is_saved_and_audited(client_for, coordinator, decision):
+    url = reverse("agreements:decision-edit", args=[decision.pk])
+    client = client_for(coordinator)
+
+    page = client.get(url)
+    response = client.post(
+        url, {"text": "Rådet støtter utvidelsen, med forbehold om finansiering."}
+    )
+
+    assert "Endre vedtak i sak 1" in text_of(page)
+    assert "Rådet støtter utvidelsen." in page.content.decode()  # the current text to start from
+    assert response.status_code == 302
+    assert (
+        response.url == decision.agenda_item.meeting.get_absolute_url() + f"#vedtak-{decision.pk}"
+    )
+    decision.refresh_from_db()
+    assert decision.text == "Rådet støtter utvidelsen, med forbehold om finansiering."
+    entry = AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Decision),
+        object_id=decision.pk,
+        action=AuditEntry.Action.CHANGED,
+    ).get()
+    assert entry.username == coordinator.get_username()
+    assert entry.changes["text"] == {
+        "før": "Rådet støtter utvidelsen.",
+        "etter": "Rådet støtter utvidelsen, med forbehold om finansiering.",
+    }
+
+
+def test_edit_decision_needs_text_and_changes_nothing(client_for, coordinator, decision):
+    response = client_for(coordinator).post(
+        reverse("agreements:decision-edit", args=[decision.pk]), {"text": "  "}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["text"] == ["Skriv vedtaket."]
+    decision.refresh_from_db()
+    assert decision.text == "Rådet støtter utvidelsen."
+
+
+def test_edit_decision_link_is_shown_to_coordinators_only(
+    client_for, coordinator, reader, decision
+):
+    url = reverse("agreements:decision-edit", args=[decision.pk])
+    meeting_url = decision.agenda_item.meeting.get_absolute_url()
+
+    assert f'href="{url}"' in client_for(coordinator).get(meeting_url).content.decode()
+    assert f'href="{url}"' not in client_for(reader).get(meeting_url).content.decode()
+
+
+def test_decision_edit_access(client_for, decision, reader, outsider, admin_user):
+    url = reverse("agreements:decision-edit", args=[decision.pk])
+    data = {"text": "Endret"}
+
+    assert_redirects_to_login(client_for(None).post(url, data), url)
+    assert client_for(outsider).get(url).status_code == 404
+    assert client_for(outsider).post(url, data).status_code == 404
+    assert client_for(reader).get(url).status_code == 403
+    assert client_for(reader).post(url, data).status_code == 403
+    assert client_for(admin_user).put(url).status_code == 405
+    decision.refresh_from_db()
+    assert decision.text == "Rådet støtter utvidelsen."
 
 
 def test_decision_is_shown_on_the_meeting(client_for, reader, meeting, decision):

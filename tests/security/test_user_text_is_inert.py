@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django import forms
@@ -338,13 +339,17 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
         keys={"title": "agenda-title", "description": "agenda-description"},
     )
     item = AgendaItem.objects.get(meeting=meeting)
-    w.post(
-        tone,
-        reverse("agreements:decision-create", args=[item.pk]),
-        {"text": w.text("decision-text")},
-        form="DecisionForm",
-        keys={"text": "decision-text"},
-    )
+    # A decision can be recorded only once the meeting has started: as if it were after the
+    # meeting (10 December 2026, 12:00), while the rest of the test sees it ahead.
+    after_the_meeting = datetime.datetime(2026, 12, 10, 12, tzinfo=datetime.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=after_the_meeting):
+        w.post(
+            tone,
+            reverse("agreements:decision-create", args=[item.pk]),
+            {"text": w.text("decision-text")},
+            form="DecisionForm",
+            keys={"text": "decision-text"},
+        )
     decision = Decision.objects.get(agenda_item=item)
     w.post(
         tone,
