@@ -1,29 +1,14 @@
 """The permission table of the design notes, as a matrix: every view × every kind of user × GET/POST.
 
 The list of views is read from the URL configuration, so a new view without a row here fails
-``test_every_view_is_in_the_matrix``.
+``test_every_view_is_in_the_matrix``. The records and each view's URL arguments are in
+tests/helpers/urls.py (shared with the HTML validity walk): a new view needs its entry there too.
 """
 
-import datetime
-
 import pytest
-from django.contrib.auth.models import User
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
+from django.urls import reverse
 
-from actionplans.models import Action, ActionPlan, Milestone
-from actionplans.services import progress_log
-from agreements.models import (
-    AgendaItem,
-    CalendarFeed,
-    Coordinator,
-    Decision,
-    FollowUpTask,
-    Meeting,
-    Party,
-)
-from evaluation.models import Evaluation, Indicator, Recommendation
-from evaluation.services import evaluation_create
+from tests.helpers.urls import build_objects, url_for, view_names
 
 # What each view is: "read" (GET only, for anyone with a role in the agreement), "edit"
 # (GET and POST, coordinators of the agreement and administrators), "post" (POST only, same people).
@@ -33,6 +18,8 @@ VIEWS = {
     "actionplans:plan-list": "read",
     "actionplans:plan-detail": "read",
     "actionplans:plan-export": "read",
+    # Mine milepæler: every signed-in person, their own milestones only.
+    "actionplans:my-milestones": "list",
     "actionplans:milestone-detail": "read",
     "actionplans:progress-log": "edit",
     "actionplans:action-create": "edit",
@@ -41,7 +28,8 @@ VIEWS = {
     "actionplans:milestone-edit": "edit",
     "actionplans:milestone-delete": "edit",
     "actionplans:plan-import": "edit",
-    "actionplans:plan-carry-over": "post",
+    # A confirmation page (GET) and its button (POST).
+    "actionplans:plan-carry-over": "edit",
     "actionplans:dashboard": "read",
     "actionplans:meeting-brief": "read",
     "actionplans:meeting-brief-pdf": "read",
@@ -51,6 +39,10 @@ VIEWS = {
     "agreements:coordinator-create": "edit",
     "agreements:coordinator-edit": "edit",
     "agreements:coordinator-delete": "edit",
+    # The answer to an invitation: the signed link is the permission (an empty POST shows the
+    # page again); withdrawing one: coordinators (tests/security/test_invitations.py).
+    "agreements:invitation": "public",
+    "agreements:invitation-withdraw": "post",
     "agreements:meeting-schedule": "read",
     "agreements:meeting-plan-year": "post",
     "agreements:meeting-create": "edit",
@@ -59,6 +51,7 @@ VIEWS = {
     "agreements:agenda-item-create": "edit",
     "agreements:agenda-item-edit": "edit",
     "agreements:decision-create": "edit",
+    "agreements:decision-edit": "edit",
     "agreements:task-create": "edit",
     "agreements:task-toggle": "post",
     "agreements:calendar-rotate": "post",
@@ -168,22 +161,8 @@ EXPECTED = {
 }
 
 
-def _names(resolver=None, namespace: str = "") -> set[str]:
-    resolver = resolver or get_resolver()
-    names = set()
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            if pattern.namespace == "admin":
-                continue
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            names |= _names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(f"{namespace}{pattern.name}")
-    return names
-
-
 def test_every_view_is_in_the_matrix():
-    missing = _names() - set(VIEWS) - OUTSIDE
+    missing = view_names() - set(VIEWS) - OUTSIDE
     assert not missing, f"Views with no row in the permission matrix: {sorted(missing)}"
 
 
@@ -197,139 +176,8 @@ def private_agreement(agreement):
 
 @pytest.fixture
 def objects(private_agreement, coordinator):
-    plan = ActionPlan.objects.create(agreement=private_agreement, start_year=2025, end_year=2026)
-    sub_goal = private_agreement.sub_goals.get(code="1.1")
-    action = Action.objects.create(
-        plan=plan, number="1.1-1", title="Boligsamarbeid", sub_goal=sub_goal
-    )
-    action.strategies.set(sub_goal.strategies.all()[:1])
-    logged = Milestone.objects.create(
-        action=action, title="Kartlegging", due_date=datetime.date(2025, 12, 1)
-    )
-    progress_log(milestone=logged, user=coordinator, status="on_track", percent=20, seen_version=0)
-    fresh = Milestone.objects.create(
-        action=action, title="Ny milepæl", due_date=datetime.date(2026, 6, 1)
-    )
-    council = Party.objects.get(slug="halogalandsradet")
-    start = timezone.make_aware(datetime.datetime(2026, 5, 4, 10, 0))
-    meeting = Meeting.objects.create(
-        agreement=private_agreement,
-        title="Vårmøte",
-        kind=Meeting.Kind.PHYSICAL,
-        start=start,
-        end=start + datetime.timedelta(hours=3),
-        place="Harstad",
-        inviting_party=council,
-    )
-    item = AgendaItem.objects.create(meeting=meeting, number=1, title="Status", sub_goal=sub_goal)
-    decision = Decision.objects.create(agenda_item=item, text="Tatt til orientering.")
-    task = FollowUpTask.objects.create(
-        decision=decision,
-        title="Sende referat",
-        responsible=coordinator,
-        due_date=datetime.date(2026, 6, 1),
-    )
-    colleague = Coordinator.objects.create(
-        agreement=private_agreement,
-        user=User.objects.create_user("kari.koordinator", first_name="Kari"),
-        party=council,
-        role=Coordinator.Role.COORDINATOR,
-    )
-    feed, _ = CalendarFeed.objects.get_or_create(agreement=private_agreement)
-    evaluation = evaluation_create(
-        agreement=private_agreement, kind=Evaluation.Kind.MID_TERM, year=2026, plans=[plan]
-    )
-    evaluation.feedback_open = True
-    evaluation.save(update_fields=["feedback_open"])
-    recommendation = Recommendation.objects.create(
-        evaluation=evaluation, text="Styrk boligarbeidet."
-    )
-    indicator = Indicator.objects.create(
-        agreement=private_agreement,
-        long_term_effect=private_agreement.long_term_effects.get(order=2),
-        name="Folketall",
-        unit="personer",
-        source="SSB tabell 07459",
-    )
-    return {
-        "evaluation": evaluation,
-        "assessment": evaluation.assessments.first(),
-        "recommendation": recommendation,
-        "indicator": indicator,
-        "agreement": private_agreement,
-        "plan": plan,
-        "action": action,
-        "logged": logged,
-        "fresh": fresh,
-        "meeting": meeting,
-        "item": item,
-        "decision": decision,
-        "task": task,
-        "appointment": colleague,
-        "feed": feed,
-    }
-
-
-def _url(name: str, objects: dict) -> str:
-    args = {
-        "agreements:agreement-list": [],
-        "agreements:agreement-detail": [objects["agreement"].slug],
-        "actionplans:plan-list": [objects["agreement"].slug],
-        "actionplans:plan-detail": [objects["plan"].pk],
-        "actionplans:plan-export": [objects["plan"].pk],
-        "actionplans:plan-import": [objects["plan"].pk],
-        "actionplans:plan-carry-over": [objects["plan"].pk],
-        "actionplans:action-create": [objects["plan"].pk],
-        "actionplans:action-edit": [objects["action"].pk],
-        "actionplans:milestone-create": [objects["action"].pk],
-        "actionplans:milestone-detail": [objects["logged"].pk],
-        "actionplans:milestone-edit": [objects["logged"].pk],
-        "actionplans:milestone-delete": [objects["fresh"].pk],
-        "actionplans:progress-log": [objects["logged"].pk],
-        "actionplans:dashboard": [objects["agreement"].slug],
-        "actionplans:meeting-brief": [objects["meeting"].pk],
-        "actionplans:meeting-brief-pdf": [objects["meeting"].pk],
-        "actionplans:public-progress": [objects["agreement"].slug],
-        "actionplans:public-progress-toggle": [objects["agreement"].slug],
-        "agreements:coordinator-list": [objects["agreement"].slug],
-        "agreements:coordinator-create": [objects["agreement"].slug],
-        "agreements:coordinator-edit": [objects["appointment"].pk],
-        "agreements:coordinator-delete": [objects["appointment"].pk],
-        "agreements:meeting-schedule": [objects["agreement"].slug],
-        "agreements:meeting-plan-year": [objects["agreement"].slug, 2026],
-        "agreements:meeting-create": [objects["agreement"].slug],
-        "agreements:meeting-detail": [objects["meeting"].pk],
-        "agreements:meeting-edit": [objects["meeting"].pk],
-        "agreements:agenda-item-create": [objects["meeting"].pk],
-        "agreements:agenda-item-edit": [objects["item"].pk],
-        "agreements:decision-create": [objects["item"].pk],
-        "agreements:task-create": [objects["decision"].pk],
-        "agreements:task-toggle": [objects["task"].pk],
-        "agreements:calendar-rotate": [objects["agreement"].slug],
-        "agreements:calendar-feed": [objects["feed"].token],
-        "agreements:meeting-ics": [objects["meeting"].pk],
-        "evaluation:indicator-list": [objects["agreement"].slug],
-        "evaluation:indicator-detail": [objects["indicator"].pk],
-        "evaluation:indicator-create": [objects["agreement"].slug],
-        "evaluation:indicator-edit": [objects["indicator"].pk],
-        "evaluation:indicator-import": [objects["indicator"].pk],
-        "evaluation:feedback-list": [objects["evaluation"].pk],
-        "evaluation:feedback-toggle": [objects["evaluation"].pk],
-        "evaluation:feedback-form": [objects["evaluation"].feedback_token],
-        "evaluation:evaluation-list": [objects["agreement"].slug],
-        "evaluation:evaluation-detail": [objects["evaluation"].pk],
-        "evaluation:evaluation-pdf": [objects["evaluation"].pk],
-        "evaluation:evaluation-create": [objects["agreement"].slug],
-        "evaluation:evaluation-edit": [objects["evaluation"].pk],
-        "evaluation:assessment-edit": [objects["assessment"].pk],
-        "evaluation:recommendation-create": [objects["evaluation"].pk],
-        "evaluation:recommendation-edit": [objects["recommendation"].pk],
-        "evaluation:evaluation-refresh": [objects["evaluation"].pk],
-        "evaluation:recommendation-delete": [objects["recommendation"].pk],
-        "evaluation:evaluation-finalise": [objects["evaluation"].pk],
-        "audit:log": [],
-    }[name]
-    return reverse(name, args=args)
+    """One record of each kind, in the private agreement (tests/helpers/urls.py)."""
+    return build_objects(private_agreement, coordinator)
 
 
 CASES = [(name, method, user) for name in VIEWS for method in ("GET", "POST") for user in USERS]
@@ -343,7 +191,7 @@ def test_permission_matrix(request, client_for, objects, name, method, user, mon
     monkeypatch.setattr("evaluation.report.render_report_pdf", lambda evaluation: b"%PDF-1.7 test")
     person = None if user == "anonymous" else request.getfixturevalue(user)
     client = client_for(person)
-    url = _url(name, objects)
+    url = url_for(name, objects)
     response = client.get(url) if method == "GET" else client.post(url, {})
     allowed = EXPECTED[(VIEWS[name], method)][user]
     assert response.status_code in allowed, (
