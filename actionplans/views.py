@@ -7,7 +7,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import reswap, retarget, trigger_client_event
+from django_htmx.http import (
+    HttpResponseClientRedirect,
+    reswap,
+    retarget,
+    trigger_client_event,
+)
 
 from actionplans.access import check_agreement_access, get_milestone_for_user, get_plan_for_user
 from actionplans.forms import PlanFilterForm, ProgressForm
@@ -163,9 +168,17 @@ def _row_context(request: HttpRequest, milestone: Milestone) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
-    """Log progress on a milestone: inline on the plan page (htmx) or as its own page."""
+    """Log progress on a milestone: inline on the plan page (htmx) or as its own page.
+
+    The plan page's row editor posts with htmx into the row (``#milepael-<pk>``); the page of
+    its own (the reminder e-mail's link, "Logg fremdrift" on the milestone page) posts with htmx
+    into its own form (``#progress-form-<pk>``) and, once saved, is sent to ``next`` with the
+    success message, as it is without JavaScript.
+    """
     milestone = get_milestone_for_user(request, pk, edit=True)
     back = _safe_back(request, milestone)
+    # htmx names the element it will swap; only the row editor aims outside its own form.
+    inline = bool(request.htmx) and request.htmx.target != f"progress-form-{milestone.pk}"
     conflict = None
     if request.method == "POST":
         form = ProgressForm(request.POST)
@@ -196,7 +209,7 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
                     "status": update.get_status_display(),
                     "percent": update.percent,
                 }
-                if request.htmx:
+                if inline:
                     row_rollups, filters_active = _row_rollups(milestone, back)
                     ctx = _row_context(request, milestone) | {
                         "announcement": message,
@@ -209,6 +222,8 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     return trigger_client_event(response, "progress-saved", {"milestone": pk})
                 messages.success(request, message)
+                if request.htmx:
+                    return HttpResponseClientRedirect(back)
                 return redirect(back)
     else:
         form = ProgressForm(
@@ -224,10 +239,11 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
         "next": back,
         "back_url": back,
         "form_action": reverse("actionplans:progress-log", args=[milestone.pk]),
+        "inline": inline,
     }
     if request.htmx:
         response = render(request, "actionplans/progress_form.html#progress-form", ctx)
-        if request.method == "POST":
+        if request.method == "POST" and inline:
             # Errors and conflicts go back into the row's editor, not over the row.
             response = reswap(retarget(response, f"#milepael-{milestone.pk}-skjema"), "innerHTML")
         return response
