@@ -368,6 +368,66 @@ class ProgressUpdate(models.Model):
         return Status(self.previous_status).label if self.previous_status else ""
 
 
+class MilestoneDueDateChange(models.Model):
+    """Fristendring: a milestone's due date moved from one date to another, by whom, when and
+    why. Append-only like ProgressUpdate: written only by services.milestone_due_date_change,
+    never changed or deleted, so a moved deadline always leaves a trace."""
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Skjema")
+        EXCEL = "excel", _("Excel-import")
+
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.CASCADE,
+        related_name="due_date_changes",
+        verbose_name=_("milepæl"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="due_date_changes",
+        verbose_name=_("endret av"),
+    )
+    created_at = models.DateTimeField(_("tidspunkt"), default=timezone.now, db_index=True)
+    # None when a milestone carried over without a deadline gets its first one in the new plan.
+    old_due_date = models.DateField(_("gammel frist"), null=True, blank=True)
+    new_due_date = models.DateField(_("ny frist"))
+    reason = models.TextField(_("begrunnelse"), blank=True)
+    was_overdue = models.BooleanField(
+        _("var forfalt"),
+        default=False,
+        help_text=_("Den gamle fristen hadde passert uten at milepælen var fullført eller avlyst."),
+    )
+    source = models.CharField(
+        _("endret i"), max_length=10, choices=Source.choices, default=Source.FORM
+    )
+
+    class Meta:
+        verbose_name = _("fristendring")
+        verbose_name_plural = _("fristendringer")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["milestone", "-created_at"], name="duechange_milestone_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone}: {self.old_due_date} → {self.new_due_date}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError(_("En fristendring kan ikke endres."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("En fristendring kan ikke slettes."))
+
+    @property
+    def later(self) -> bool:
+        """The deadline was moved to a later date (postponed)."""
+        return self.old_due_date is not None and self.new_due_date > self.old_due_date
+
+
 def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> dict:
     """Aggregates for milestone roll-ups, relative to the milestone table by ``prefix``.
 
