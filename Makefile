@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in e-mails (invitations, password links, reminders) point at the address `make run`
+# serves on, unless SITE_URL is given (`make run PORT=8123`, or SITE_URL=https://… in the env).
+SITE_URL ?= http://$(HOST):$(PORT)
 # `make run` is a local demo: DEBUG on, SQLite under var/ unless DATABASE_URL says otherwise.
-RUN_ENV := DEBUG=True
+RUN_ENV := DEBUG=True SITE_URL=$(SITE_URL)
 
 .PHONY: run test setup demo lint messages clean bench
 

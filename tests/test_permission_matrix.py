@@ -199,3 +199,7 @@ def test_permission_matrix(request, client_for, objects, name, method, user, mon
     )
     if user == "anonymous" and allowed == LOGIN:
         assert response["Location"].startswith(reverse("login"))
+    if user != "anonymous":
+        # Nothing a signed-in person is shown may be kept by a browser or a proxy.
+        cache = response.get("Cache-Control", "")
+        assert "private" in cache and "no-store" in cache, f"{method} {url} as {user}: {cache!r}"

@@ -3,6 +3,7 @@
 A malformed value stops start-up with a clear message instead of being guessed at.
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -43,6 +44,18 @@ def envlist(name: str, default: str = "") -> list[str]:
     if any(not item for item in items):
         raise ImproperlyConfigured(f"{name} has an empty item: {value!r}.")
     return items
+
+
+def envjson(name: str, default: str = "{}") -> dict:
+    """A JSON object (``{"bucket_name": "tromsvekst"}``); anything else is refused."""
+    value = os.environ.get(name, default)
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {value!r}.") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {value!r}.")
+    return parsed
 
 
 def database_from_url(url: str, base_dir: Path) -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tromsvekst.env import database_from_url, envbool, envint, envlist, envstr
+from tromsvekst.env import database_from_url, envbool, envint, envjson, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every response to a signed-in person.
+    "tromsvekst.middleware.PrivatePagesMiddleware",
     # Records the request's user as the author of every change to the domain data (audit log).
     "audit.context.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -155,7 +157,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Stored files (the frozen PDFs of final reports): on disk under MEDIA_ROOT, unless
+    # MEDIA_STORAGE names another Django storage backend (shared or object storage, README).
+    "default": {
+        "BACKEND": envstr("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": envjson("MEDIA_STORAGE_OPTIONS", "{}"),
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if envbool("STATIC_MANIFEST", "False" if DEBUG else "True")
@@ -189,7 +196,10 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0")
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(HTTPS))
-SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(HTTPS))
+# Preloading is a one-way commitment for the whole domain (and its subdomains): opt in only.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+# `check --deploy` asks for preloading (security.W021); leaving it off is this choice.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if envbool("BEHIND_PROXY", "False"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True

@@ -10,6 +10,9 @@ admin.site.site_header = _("Tromsvekst-portalen – administrasjon")
 admin.site.site_title = _("Tromsvekst-portalen")
 admin.site.index_title = _("Administrasjon")
 
+# A database outage answers 503 with Retry-After; any other unexpected error the 500 page.
+handler500 = "tromsvekst.views.server_error"
+
 urlpatterns = [
     path("", views_dashboard.home, name="home"),
     path("logg-inn/", views.LoginView.as_view(), name="login"),
@@ -31,6 +34,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("helse/", views.health, name="health"),
+    path("helse/klar/", views.readiness, name="readiness"),
     path("tilgjengelighetserklaering/", views.accessibility_statement, name="accessibility"),
     path("avtaler/", include("agreements.urls")),
     path("", include("actionplans.urls")),

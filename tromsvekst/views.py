@@ -1,19 +1,59 @@
+import sys
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
 from tromsvekst.accounts import PortalPasswordResetForm, PortalSetPasswordForm
+from tromsvekst.middleware import RETRY_AFTER_SECONDS, database_unavailable
 
 
-@require_GET
+@require_safe
 @never_cache
 def health(request: HttpRequest) -> HttpResponse:
-    """For a load balancer or a monitor: the portal's processes answer. Touches no database."""
+    """Liveness, for a monitor: the portal's processes answer. Touches no database, so a
+    database outage does not make a process manager restart healthy app servers."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+@never_cache
+def readiness(request: HttpRequest) -> HttpResponse:
+    """Readiness, for a load balancer: «ok» when this server can reach its database, else 503
+    with ``Retry-After`` (take the server out of rotation until it answers «ok» again)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        response = HttpResponse(
+            _("Databasen svarer ikke."), status=503, content_type="text/plain; charset=utf-8"
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """``handler500``: the Norwegian 500 page, or the 503 page with ``Retry-After`` when the
+    exception being handled means the database cannot be reached (an outage that passes).
+
+    Both pages are rendered without the request, so they touch no database."""
+    if database_unavailable(sys.exc_info()[1]):
+        html = loader.get_template("503.html").render({"retry_after": RETRY_AFTER_SECONDS})
+        response = HttpResponse(html, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        add_never_cache_headers(response)
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())
 
 
 def accessibility_statement(request: HttpRequest) -> HttpResponse:
