@@ -8,14 +8,12 @@ import datetime
 
 from django import forms
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from agreements import selectors, services
+from agreements import rules, selectors, services
 from agreements.models import (
     AgendaItem,
     Agreement,
@@ -87,6 +85,9 @@ def _central_theme_label(theme: CentralTheme) -> str:
 
 
 class CoordinatorChangeForm(forms.Form):
+    """Change a role: what ``actor`` may choose is ``rules.may_appoint`` (the parties they may
+    appoint for; their own role and party are shown but cannot be changed)."""
+
     party = forms.ModelChoiceField(
         label=_("Avtalepart"),
         queryset=None,
@@ -106,109 +107,66 @@ class CoordinatorChangeForm(forms.Form):
     title = forms.CharField(label=_("Stilling"), max_length=200, required=False)
     phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
 
-    def __init__(self, *args, agreement: Agreement, **kwargs):
+    def __init__(self, *args, agreement: Agreement, actor, target=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.agreement = agreement
-        self.fields["party"].queryset = agreement.parties.all()
-        self.fields["phone"].widget.input_type = "tel"  # one type attribute, not text and tel
-        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
+        self.agreement, self.actor, self.target = agreement, actor, target
+        self.is_self = target is not None and target.pk == actor.pk
+        parties = agreement.parties.all()
+        if self.is_self:
+            # Disabled fields keep their initial value whatever is posted.
+            for name in ("party", "role"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Du kan ikke endre din egen rolle eller part. Be en annen koordinator eller "
+                    "en administrator om det."
+                )
+        else:
+            parties = parties.filter(pk__in=rules.appointable_party_ids(actor, agreement))
+        self.fields["party"].queryset = parties
+        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
         _add_input_class(self)
-
-
-class CoordinatorCreateForm(CoordinatorChangeForm):
-    """Appoint an existing user (by user name or e-mail) or a new one (name and e-mail)."""
-
-    user = forms.CharField(
-        label=_("Eksisterende bruker"),
-        required=False,
-        max_length=254,
-        help_text=_("Brukernavn eller e-postadresse til en som allerede har en bruker."),
-    )
-    name = forms.CharField(label=_("Navn"), required=False, max_length=300)
-    email = forms.EmailField(
-        label=_("E-postadresse"),
-        required=False,
-        error_messages={"invalid": _("Skriv en gyldig e-postadresse, som navn@eksempel.no.")},
-    )
-
-    field_order = ["user", "name", "email", "party", "role", "title", "phone"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["name"].widget.attrs["autocomplete"] = "off"
-        self.fields["email"].widget.attrs["autocomplete"] = "off"
-        self.existing_user = None
 
     def clean(self):
         data = super().clean()
-        lookup = (data.get("user") or "").strip()
-        new_user = bool(data.get("name") or data.get("email") or self.errors.get("email"))
-        if lookup and new_user:
-            raise ValidationError(
-                _(
-                    "Fyll ut enten «Eksisterende bruker» eller navn og e-post for en ny bruker, "
-                    "ikke begge."
-                )
+        if data.get("party") is not None and data.get("role"):
+            services.check_appointment(
+                by=self.actor,
+                agreement=self.agreement,
+                party=data["party"],
+                role=data["role"],
+                target=self.target,
             )
-        if not lookup and not new_user:
-            self.add_error(
-                "user",
-                _(
-                    "Skriv brukernavnet eller e-postadressen til en eksisterende bruker, "
-                    "eller fyll ut navn og e-post for en ny bruker."
-                ),
-            )
-            return data
-        if lookup:
-            self.existing_user = self._find_user(lookup)
-            if self.existing_user is not None:
-                exists = Coordinator.objects.filter(
-                    agreement=self.agreement, user=self.existing_user
-                ).first()
-                if exists:
-                    self.add_error(
-                        "user",
-                        _(
-                            "%(name)s har allerede en rolle i denne avtalen (%(role)s). "
-                            "Endre den rollen i stedet for å legge til personen på nytt."
-                        )
-                        % {
-                            "name": user_label(self.existing_user),
-                            "role": exists.get_role_display().lower(),
-                        },
-                    )
-        else:
-            if not data.get("name"):
-                self.add_error("name", _("Skriv navnet til den nye brukeren."))
-            if not data.get("email") and "email" not in self.errors:
-                self.add_error("email", _("Skriv e-postadressen til den nye brukeren."))
         return data
 
-    def _find_user(self, lookup: str):
-        users = list(
-            get_user_model()
-            .objects.filter(Q(username__iexact=lookup) | Q(email__iexact=lookup), is_active=True)
-            .order_by("pk")[:2]
-        )
-        exact = [u for u in users if u.username.lower() == lookup.lower()]
-        if exact:
-            return exact[0]
-        if not users:
-            self.add_error(
-                "user",
-                _(
-                    "Fant ingen bruker med dette brukernavnet eller denne e-postadressen. "
-                    "Fyll ut navn og e-post nedenfor for å lage en ny bruker."
-                ),
-            )
-            return None
-        if len(users) > 1:
-            self.add_error(
-                "user",
-                _("Flere brukere har denne e-postadressen. Skriv brukernavnet i stedet."),
-            )
-            return None
-        return users[0]
+
+class InvitationForm(CoordinatorChangeForm):
+    """Invite a person by name and e-mail address ("Legg til person"; agreements.invitations).
+
+    Nothing is looked up about the address: the answer is the same whether or not it has an
+    account in the portal.
+    """
+
+    name = forms.CharField(
+        label=_("Navn"),
+        max_length=300,
+        error_messages={"required": _("Skriv navnet til personen.")},
+    )
+    email = forms.EmailField(
+        label=_("E-postadresse"),
+        max_length=254,
+        error_messages={
+            "required": _("Skriv e-postadressen til personen."),
+            "invalid": _("Skriv en gyldig e-postadresse, som navn@eksempel.no."),
+            "max_length": _("E-postadressen kan ha høyst 254 tegn."),
+        },
+    )
+
+    field_order = ["name", "email", "party", "role", "title", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, target=None, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "off"
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
 
 
 # --- Meetings -----------------------------------------------------------------------------------

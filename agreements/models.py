@@ -604,3 +604,50 @@ class FollowUpTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Invitation(models.Model):
+    """An invitation by e-mail to a role in an agreement, waiting for the person to answer.
+
+    A coordinator invites by name and e-mail address; whether the address has an account is not
+    looked up then, so the coordinator learns nothing about accounts outside the agreement. The
+    person gets a signed link (agreements.services.invitation_token) and accepts (then the role
+    is made, for their existing account or a new one) or declines (then nothing is left).
+    """
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("avtale")
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("avtalepart")
+    )
+    role = models.CharField(_("rolle"), max_length=20, choices=Coordinator.Role.choices)
+    name = models.CharField(_("navn"), max_length=300)
+    email = models.EmailField(_("e-postadresse"), max_length=254)
+    title = models.CharField(_("stilling"), max_length=200, blank=True)
+    phone = models.CharField(_("telefon"), max_length=40, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invitert av"),
+    )
+    created_at = models.DateTimeField(_("invitert"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitasjon")
+        verbose_name_plural = _("invitasjoner")
+        ordering = ["agreement", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("email"),
+                "agreement",
+                name="one_invitation_per_address_and_agreement",
+                violation_error_message=_("Adressen er allerede invitert til denne avtalen."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> ({self.get_role_display()}, {self.party})"

@@ -15,14 +15,26 @@ def is_admin(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def _role(user: AnyUser, agreement: Agreement) -> str | None:
+def _appointment(user: AnyUser, agreement: Agreement) -> tuple[str, int, str] | None:
+    """The user's (role, party pk, party kind) in the agreement, or None. One query per user
+    object, kept on it for the rest of the request."""
     if not user.is_authenticated or not user.is_active:
         return None
-    roles = getattr(user, "_agreement_roles", None)
-    if roles is None:
-        roles = dict(Coordinator.objects.filter(user=user).values_list("agreement_id", "role"))
-        user._agreement_roles = roles
-    return roles.get(agreement.pk)
+    appointments = getattr(user, "_agreement_appointments", None)
+    if appointments is None:
+        appointments = {
+            agreement_id: (role, party_id, kind)
+            for agreement_id, role, party_id, kind in Coordinator.objects.filter(
+                user=user
+            ).values_list("agreement_id", "role", "party_id", "party__kind")
+        }
+        user._agreement_appointments = appointments
+    return appointments.get(agreement.pk)
+
+
+def _role(user: AnyUser, agreement: Agreement) -> str | None:
+    appointment = _appointment(user, agreement)
+    return appointment[0] if appointment else None
 
 
 def can_view_agreement(user: AnyUser, agreement: Agreement) -> bool:
@@ -63,3 +75,93 @@ def visible_agreements(user: AnyUser):
     from django.db.models import Q
 
     return Agreement.objects.filter(Q(is_public=True) | Q(coordinators__user=user)).distinct()
+
+
+# --- Who may appoint whom ------------------------------------------------------------------------
+# The one rule for giving, changing and taking away roles in an agreement. The coordinators' forms
+# offer only what it allows, their views and the services (agreements.services.coordinator_*)
+# refuse what it forbids; tests/security/test_appointment_rule.py checks it for every pair of roles.
+
+
+def _is_county_coordinator(user: AnyUser, agreement: Agreement) -> bool:
+    appointment = _appointment(user, agreement)
+    return bool(
+        appointment
+        and appointment[0] == Coordinator.Role.COORDINATOR
+        and appointment[2] == Party.Kind.COUNTY
+    )
+
+
+def appointable_party_ids(actor: AnyUser, agreement: Agreement) -> set[int]:
+    """The parties of ``agreement`` (pks) for which ``actor`` may appoint people.
+
+    Administrators and the county's coordinators: every party of the agreement. A coordinator of
+    any other party (a regional council): their own party only, so that they can never give
+    anyone, themself included, the county's rights (finalising evaluations). Readers, outsiders
+    and anonymous visitors: none.
+    """
+    if is_admin(actor) or _is_county_coordinator(actor, agreement):
+        return set(agreement.parties.values_list("pk", flat=True))
+    appointment = _appointment(actor, agreement)
+    if appointment and appointment[0] == Coordinator.Role.COORDINATOR:
+        return {appointment[1]}
+    return set()
+
+
+def may_appoint(actor: AnyUser, agreement: Agreement, *, party, role: str, target) -> bool:
+    """May ``actor`` give ``target`` the role ``role`` for ``party`` in ``agreement``?
+
+    ``target`` is the user whose role is given or changed, or None for a person who has no role
+    in the agreement yet (an invitation by e-mail). The rule:
+
+    - nobody changes their own role or party, administrators included (saving one's own
+      appointment unchanged, e.g. a new phone number, is allowed);
+    - the party must be one ``actor`` may appoint for (``appointable_party_ids``), and so must
+      the party ``target`` has now: a regional council's coordinator cannot move or demote the
+      county's people;
+    - the role must be coordinator or reader.
+    """
+    if party is None or role not in Coordinator.Role.values:
+        return False
+    allowed = appointable_party_ids(actor, agreement)
+    if not allowed:
+        return False
+    current = None
+    if target is not None:
+        current = (
+            Coordinator.objects.filter(agreement=agreement, user=target)
+            .values_list("role", "party_id")
+            .first()
+        )
+    party_id = getattr(party, "pk", party)
+    if target is not None and target.pk == actor.pk:
+        return current is not None and current == (role, party_id)
+    if current is not None and current[1] not in allowed:
+        return False
+    return party_id in allowed
+
+
+def may_change(
+    actor: AnyUser, appointment: Coordinator, *, allowed: set[int] | None = None
+) -> bool:
+    """May ``actor`` open ``appointment`` for changes: their own (title and phone; role and party
+    stay), or one of a party they may appoint for. ``allowed``: ``appointable_party_ids``, when
+    the caller has it already (a list of people)."""
+    if not can_edit_agreement(actor, appointment.agreement):
+        return False
+    if appointment.user_id == actor.pk:
+        return True
+    if allowed is None:
+        allowed = appointable_party_ids(actor, appointment.agreement)
+    return appointment.party_id in allowed
+
+
+def may_remove(
+    actor: AnyUser, appointment: Coordinator, *, allowed: set[int] | None = None
+) -> bool:
+    """May ``actor`` take away ``appointment`` (a role in an agreement)?
+
+    Anyone who may edit the agreement may leave it (the services keep its last coordinator);
+    someone else's role only if ``actor`` may appoint for its party.
+    """
+    return may_change(actor, appointment, allowed=allowed)

@@ -292,8 +292,35 @@ def _role_taken_error(agreement: Agreement, user) -> ValidationError:
     )
 
 
+def check_appointment(*, by, agreement: Agreement, party, role: str, target) -> None:
+    """The one rule of who may appoint whom (``rules.may_appoint``), as a Norwegian refusal.
+
+    ``by`` None is the system (management commands, loading data), which the rule does not bind.
+    """
+    if by is None or rules.may_appoint(by, agreement, party=party, role=role, target=target):
+        return
+    if target is not None and target.pk == by.pk:
+        raise ValidationError(
+            gettext(
+                "Du kan ikke endre din egen rolle eller part. Be en annen koordinator eller en "
+                "administrator om å gjøre det."
+            ),
+            code="own_role",
+        )
+    raise ValidationError(
+        gettext(
+            "Du kan ikke gi denne rollen for denne parten. Koordinatorer for en annen part enn "
+            "fylkeskommunen kan bare legge til og endre personer for sin egen part."
+        ),
+        code="not_allowed",
+    )
+
+
 def _user_create(*, name: str, email: str):
-    """A new user for someone who has no account yet; they log in with their e-mail address."""
+    """A new user for someone who has no account yet; they log in with their e-mail address.
+
+    Called only when an invitation is accepted, after checking that no account has the address.
+    """
     User = get_user_model()
     email = User.objects.normalize_email(email.strip())
     name = " ".join(name.split())
@@ -302,11 +329,6 @@ def _user_create(*, name: str, email: str):
         errors["name"] = gettext("Skriv navnet til den nye brukeren.")
     if not email:
         errors["email"] = gettext("Skriv e-postadressen til den nye brukeren.")
-    elif User.objects.filter(email__iexact=email).exists():
-        errors["email"] = gettext(
-            "Det finnes allerede en bruker med e-postadressen %(email)s. "
-            "Skriv e-postadressen i feltet «Eksisterende bruker» i stedet."
-        ) % {"email": email}
     if errors:
         raise ValidationError(errors)
     first_name, _sep, last_name = name.rpartition(" ")
@@ -336,16 +358,20 @@ def coordinator_appoint(
     email: str = "",
     title: str = "",
     phone: str = "",
+    by,
 ) -> Coordinator:
     """Give a user a role (coordinator or reader) in the agreement, for one of its parties.
 
     With no ``user``, a new user is made from ``name`` and ``email``. A user has at most one role
     per agreement (a database constraint); a second one is refused with a message, not a crash.
+    ``by`` appoints, under ``rules.may_appoint``; None is the system. People are added through
+    the portal by invitation (``invitation_create``), never straight to an existing account.
     """
     _lock_agreement(agreement)
     _check_party(agreement, party)
     if role not in Coordinator.Role.values:
         raise ValidationError({"role": gettext("Velg en rolle.")}, code="invalid_choice")
+    check_appointment(by=by, agreement=agreement, party=party, role=role, target=user)
     if user is None:
         user = _user_create(name=name, email=email)
         audit.record_user_created(user, agreement_pk=agreement.pk)
@@ -381,6 +407,13 @@ def _leaves_no_coordinator(coordinator: Coordinator, *, by) -> bool:
     )
 
 
+def _not_yours_message() -> str:
+    return gettext(
+        "Du kan bare endre og fjerne personer for din egen part. Be en koordinator for "
+        "fylkeskommunen eller en administrator om å gjøre det."
+    )
+
+
 def _last_coordinator_removal_message() -> str:
     return gettext(
         "Du er den siste koordinatoren for avtalen og kan ikke fjerne deg selv. "
@@ -392,10 +425,15 @@ def _last_coordinator_removal_message() -> str:
 def coordinator_change(
     *, coordinator: Coordinator, party: Party, role: str, title: str, phone: str, by
 ) -> Coordinator:
+    """Change a role, its party, title and phone, under ``rules.may_appoint`` (nobody changes
+    their own role or party; a regional council's coordinator acts for their own party only)."""
     _lock_agreement(coordinator.agreement)
     _check_party(coordinator.agreement, party)
     if role not in Coordinator.Role.values:
         raise ValidationError({"role": gettext("Velg en rolle.")}, code="invalid_choice")
+    check_appointment(
+        by=by, agreement=coordinator.agreement, party=party, role=role, target=coordinator.user
+    )
     if role != Coordinator.Role.COORDINATOR and _leaves_no_coordinator(coordinator, by=by):
         raise ValidationError(
             gettext(
@@ -416,6 +454,8 @@ def coordinator_change(
 def coordinator_remove(*, coordinator: Coordinator, by) -> None:
     """Take away a user's role in the agreement. The user account itself stays."""
     _lock_agreement(coordinator.agreement)
+    if by is not None and not rules.may_remove(by, coordinator):
+        raise ValidationError(_not_yours_message(), code="not_allowed")
     if _leaves_no_coordinator(coordinator, by=by):
         raise ValidationError(_last_coordinator_removal_message(), code="last_coordinator")
     coordinator.delete()
@@ -423,6 +463,8 @@ def coordinator_remove(*, coordinator: Coordinator, by) -> None:
 
 def coordinator_removal_refusal(*, coordinator: Coordinator, by) -> str:
     """Why ``by`` may not remove ``coordinator`` (for the confirmation page), or ""."""
+    if by is not None and not rules.may_remove(by, coordinator):
+        return _not_yours_message()
     if _leaves_no_coordinator(coordinator, by=by):
         return _last_coordinator_removal_message()
     return ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements import views, views_calendar, views_meetings
+from agreements import views, views_calendar, views_invitations, views_meetings
 
 app_name = "agreements"
 
@@ -19,6 +19,13 @@ urlpatterns = [
         "koordinatorer/<int:pk>/fjern/",
         views_meetings.coordinator_delete,
         name="coordinator-delete",
+    ),
+    # Invitations: the person's answer (by signed link, no login) and a coordinator's withdrawal.
+    path("invitasjon/<str:token>/", views_invitations.invitation_respond, name="invitation"),
+    path(
+        "invitasjoner/<int:pk>/trekk-tilbake/",
+        views_invitations.invitation_withdraw,
+        name="invitation-withdraw",
     ),
     # Meetings (§5.1).
     path("<slug:slug>/moter/", views_meetings.meeting_schedule, name="meeting-schedule"),

@@ -8,7 +8,7 @@ changing needs the coordinator role (or admin). Anonymous users are sent to logi
 import copy
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,20 +17,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agreements import calendar, rules, selectors, services
+from agreements import calendar, invitations, rules, selectors, services
 from agreements.access import check_agreement_access, get_agreement_for_user
 from agreements.forms import (
     AgendaItemForm,
     CoordinatorChangeForm,
-    CoordinatorCreateForm,
     DecisionForm,
     FollowUpTaskForm,
+    InvitationForm,
     MeetingForm,
     add_service_errors,
     user_label,
 )
 from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, Meeting
-from tromsvekst.accounts import send_invitation
 
 
 def _data(request: HttpRequest):
@@ -98,45 +97,68 @@ def _item_anchor(item: AgendaItem) -> str:
 @require_GET
 def coordinator_list(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_agreement_for_user(request, slug)
+    groups = selectors.people_by_party(agreement)
+    can_edit = rules.can_edit_agreement(request.user, agreement)
+    allowed = rules.appointable_party_ids(request.user, agreement) if can_edit else set()
+    for group in groups:
+        for person in group["people"]:
+            person.agreement = agreement  # the rules read it; saves a query per person
+            person.can_change = can_edit and rules.may_change(request.user, person, allowed=allowed)
+            person.can_remove = can_edit and rules.may_remove(request.user, person, allowed=allowed)
+    waiting = []
+    if can_edit:
+        now = timezone.now()
+        for invitation in agreement.invitations.select_related("party", "invited_by"):
+            invitation.expired = invitations.is_expired(invitation, now)
+            invitation.can_withdraw = invitation.party_id in allowed
+            waiting.append(invitation)
     ctx = {
         "agreement": agreement,
-        "groups": selectors.people_by_party(agreement),
-        "can_edit": rules.can_edit_agreement(request.user, agreement),
+        "groups": groups,
+        "can_edit": can_edit,
+        "invitations": waiting,
+        "invitation_days": invitations.INVITATION_DAYS,
     }
     return render(request, "agreements/coordinator_list.html", ctx)
 
 
 @require_http_methods(["GET", "POST"])
 def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a person ("Legg til person"): an invitation by e-mail (agreements.invitations). The answer is the
+    same whether or not the address has an account in the portal."""
     agreement = get_agreement_for_user(request, slug, edit=True)
-    form = CoordinatorCreateForm(_data(request), agreement=agreement)
+    if not rules.appointable_party_ids(request.user, agreement):
+        raise PermissionDenied
+    form = InvitationForm(_data(request), agreement=agreement, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            appointment = services.coordinator_appoint(
+            invitation = invitations.invitation_create(
                 agreement=agreement,
                 party=data["party"],
                 role=data["role"],
-                user=form.existing_user,
                 name=data["name"],
                 email=data["email"],
                 title=data["title"],
                 phone=data["phone"],
+                by=request.user,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(
                 request,
-                _("%(name)s er lagt til som %(role)s for %(party)s.")
+                _(
+                    "%(name)s er invitert som %(role)s for %(party)s. Invitasjonen sendes til "
+                    "%(email)s, og personen får rollen når invitasjonen er godtatt."
+                )
                 % {
-                    "name": user_label(appointment.user),
-                    "role": appointment.get_role_display().lower(),
-                    "party": appointment.party.name,
+                    "name": invitation.name,
+                    "role": invitation.get_role_display().lower(),
+                    "party": invitation.party.name,
+                    "email": invitation.email,
                 },
             )
-            if form.existing_user is None:
-                _invite(request, appointment)
             return redirect("agreements:coordinator-list", slug=agreement.slug)
     ctx = {
         "agreement": agreement,
@@ -148,29 +170,11 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "agreements/coordinator_form.html", ctx)
 
 
-def _invite(request: HttpRequest, appointment: Coordinator) -> None:
-    """A new user gets a link to set their password; if the mail server is down, say so."""
-    user = appointment.user
-    if send_invitation(user, agreement=appointment.agreement, invited_by=request.user):
-        messages.info(
-            request,
-            _("%(email)s har fått en e-post med lenke for å velge passord.")
-            % {"email": user.email},
-        )
-    else:
-        messages.warning(
-            request,
-            _(
-                "E-posten til %(email)s kunne ikke sendes nå. Personen er lagt til og kan selv be "
-                "om en lenke med «Glemt passordet?» på innloggingssiden."
-            )
-            % {"email": user.email},
-        )
-
-
 @require_http_methods(["GET", "POST"])
 def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     coordinator = _get_coordinator_for_user(request, pk, edit=True)
+    if not rules.may_change(request.user, coordinator):
+        raise PermissionDenied
     agreement = coordinator.agreement
     initial = {
         "party": coordinator.party_id,
@@ -178,7 +182,13 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "title": coordinator.title,
         "phone": coordinator.phone,
     }
-    form = CoordinatorChangeForm(_data(request), agreement=agreement, initial=initial)
+    form = CoordinatorChangeForm(
+        _data(request),
+        agreement=agreement,
+        actor=request.user,
+        target=coordinator.user,
+        initial=initial,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -211,6 +221,8 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def coordinator_delete(request: HttpRequest, pk: int) -> HttpResponse:
     coordinator = _get_coordinator_for_user(request, pk, edit=True)
+    if not rules.may_remove(request.user, coordinator):
+        raise PermissionDenied
     agreement = coordinator.agreement
     refusal = services.coordinator_removal_refusal(coordinator=coordinator, by=request.user)
     if request.method == "POST" and not refusal:

@@ -7,7 +7,12 @@ class AuditConfig(AppConfig):
     verbose_name = _("Revisjonslogg")
 
     def ready(self) -> None:
-        from audit import capture, context
+        from django.core.signals import request_finished, request_started
+
+        from audit import capture, context, outbox
 
         capture.connect()
         context.attribute_management_commands()
+        # E-mail queued by a request is sent once its response has gone out (audit/outbox.py).
+        request_started.connect(outbox.forget_queued, dispatch_uid="audit.outbox.forget")
+        request_finished.connect(outbox.send_after_response, dispatch_uid="audit.outbox.send")

@@ -111,6 +111,9 @@ class PasswordMail(models.Model):
         verbose_name=_("bruker"),
     )
     sent_at = models.DateTimeField(_("sendt"), default=timezone.now)
+    # Who asked for it (OutgoingMail.requester); empty for invitations. The hourly limit counts
+    # per person and requesting address, so requests from elsewhere cannot use it up.
+    requester = models.CharField(_("avsender-nøkkel"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("sendt passordlenke")
@@ -119,3 +122,55 @@ class PasswordMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class OutgoingMail(models.Model):
+    """An e-mail waiting to be sent, or sent: the outbox (``audit/outbox.py``).
+
+    Web requests never talk to the mail server: they put a row here, and the row is sent right
+    after the response has gone out, or by ``manage.py send_outbox`` (cron) if that failed. So a
+    page answers as fast whether or not a mail goes out, and a mail server that is slow or down
+    never holds up a user.
+
+    A *message* carries its text. A *password request* ("Glemt passordet?") carries only the
+    address typed into the form: whether it belongs to an account is looked up when the row is
+    sent, outside the request, so the request does the same work either way.
+    """
+
+    class Kind(models.TextChoices):
+        MESSAGE = "melding", _("Melding")
+        PASSWORD_RESET = "passord", _("Passordlenke")
+
+    class Result(models.TextChoices):
+        WAITING = "", _("Venter")
+        SENT = "sendt", _("Sendt")
+        NO_ACCOUNT = "ingen", _("Ingen bruker med adressen (ingenting sendt)")
+        HELD_BACK = "holdt", _("Holdt tilbake av grensen for passordlenker")
+        FAILED = "feilet", _("Ga opp etter flere forsøk")
+
+    kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
+    to = models.EmailField(_("til"), max_length=254)
+    subject = models.CharField(_("emne"), max_length=300, blank=True)
+    body = models.TextField(_("tekst"), blank=True)
+    # A keyed hash of the address the request came from (password requests: the limits are per
+    # requesting address and person, so that nobody can use up a real user's password e-mails).
+    requester = models.CharField(_("avsender-nøkkel"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("lagt i kø"), default=timezone.now)
+    sent_at = models.DateTimeField(_("behandlet"), null=True, blank=True)
+    result = models.CharField(
+        _("resultat"), max_length=10, choices=Result.choices, blank=True, default=""
+    )
+    attempts = models.PositiveSmallIntegerField(_("forsøk"), default=0)
+    last_error = models.CharField(_("siste feil"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("utgående e-post")
+        verbose_name_plural = _("utgående e-post")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["sent_at", "created_at"], name="audit_outbox_waiting"),
+            models.Index(fields=["requester", "created_at"], name="audit_outbox_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} til {self.to} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -1,41 +1,50 @@
-"""Setting a password by e-mail: "Glemt passordet?" on the login page, and the invitation a new
-coordinator or reader gets when they are added to an agreement.
+"""Setting a password by e-mail: "Glemt passordet?" on the login page. (A person invited to an
+agreement sets their first password the same way, after accepting: agreements.services.)
 
-Both use Django's password-reset tokens: a link that works once, for a few days, and stops working
-when the password changes or the user logs in.
+Django's password-reset tokens: a link that works once, for a few days, and stops working when
+the password changes or the user logs in.
+
+The request only queues the address in the outbox (audit/outbox.py), with two queries whatever
+the address is; whether it has an account is looked up when the outbox sends it, after the
+response. So neither the page, nor its timing, nor its database work tells whether an address has
+an account.
 """
 
 import datetime
 import logging
-import smtplib
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from audit.models import PasswordMail
+from audit import outbox
+from audit.models import OutgoingMail, PasswordMail
+from tromsvekst.security import client_ip
 
 log = logging.getLogger(__name__)
 
-# At most this many password e-mails (forgotten password or invitation) to one person per hour;
-# further requests get the same answer on the page and no e-mail.
+# At most this many password e-mails to one person per hour *from one requesting address*:
+# a flood from one place is held back, while requests from elsewhere (the person themself) are
+# not, so nobody can use up another person's password e-mails. Only mails sent are counted.
 MAILS_PER_HOUR = 3
 
 
-def _may_mail(user: User) -> bool:
+def _may_mail(user: User, *, requester: str) -> bool:
     since = timezone.now() - datetime.timedelta(hours=1)
-    if PasswordMail.objects.filter(user=user, sent_at__gte=since).count() < MAILS_PER_HOUR:
+    sent = PasswordMail.objects.filter(user=user, requester=requester, sent_at__gte=since)
+    if sent.count() < MAILS_PER_HOUR:
         return True
     log.warning(
-        "Password e-mail to user %s held back: %s in the last hour", user.pk, MAILS_PER_HOUR
+        "Password e-mail to user %s held back: %s in the last hour from one address",
+        user.pk,
+        MAILS_PER_HOUR,
     )
     return False
 
@@ -43,6 +52,10 @@ def _may_mail(user: User) -> bool:
 def _style(form) -> None:
     for field in form.fields.values():
         field.widget.attrs.setdefault("class", "ds-input")
+
+
+def _users_for(email: str):
+    return User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
 
 
 class PortalPasswordResetForm(PasswordResetForm):
@@ -64,20 +77,35 @@ class PortalPasswordResetForm(PasswordResetForm):
         _style(self)
 
     def get_users(self, email):
-        return User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
+        return _users_for(email)
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        # Whether the address has an account must not show on the page, so a mail server that is
-        # down is logged, not shown, and so is a person who has had enough mails this hour.
-        user = context["user"]
-        if not _may_mail(user):
-            return
-        try:
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
-        except (smtplib.SMTPException, OSError):
-            log.exception("Could not send the password e-mail")
-        else:
-            PasswordMail.objects.create(user=user)
+    def save(self, *args, request=None, **kwargs) -> None:
+        """Queue the request; ``password_reset_messages`` makes the e-mail when it is sent."""
+        address = client_ip(request) if request is not None else ""
+        outbox.request_password_mail(
+            email=self.cleaned_data["email"], requester=outbox.requester_key(address)
+        )
+
+
+def password_reset_messages(mail: OutgoingMail) -> tuple[list[tuple[User, EmailMessage]], int]:
+    """The e-mails for a queued password request (called by the outbox, outside any request):
+    one per active account with the address, less those the hourly limit holds back (counted)."""
+    messages, held_back = [], 0
+    for user in _users_for(mail.to):
+        if not _may_mail(user, requester=mail.requester):
+            held_back += 1
+            continue
+        context = {
+            "user": user,
+            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+            "site_url": settings.SITE_URL,
+            "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
+        }
+        subject = render_to_string("registration/password_reset_subject.txt", context)
+        body = render_to_string("registration/password_reset_email.txt", context)
+        messages.append((user, EmailMessage(" ".join(subject.split()), body, to=[user.email])))
+    return messages, held_back
 
 
 class PortalSetPasswordForm(SetPasswordForm):
@@ -91,37 +119,3 @@ class PortalSetPasswordForm(SetPasswordForm):
         self.fields["new_password2"].help_text = ""
         self.error_messages["password_mismatch"] = _("De to passordene er ikke like.")
         _style(self)
-
-
-def invitation_link(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
-    return settings.SITE_URL + path
-
-
-def send_invitation(user: User, *, agreement, invited_by: User) -> bool:
-    """E-mail a new user a link to set their password. False if the mail could not be sent."""
-    if not user.email:
-        return False
-    context = {
-        "user": user,
-        "agreement": agreement,
-        "invited_by": invited_by,
-        "link": invitation_link(user),
-        "login_url": settings.SITE_URL + reverse("login"),
-        "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
-    }
-    subject = render_to_string("registration/invitation_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string("registration/invitation_email.txt", context),
-        to=[user.email],
-    )
-    try:
-        message.send()
-    except (smtplib.SMTPException, OSError):
-        log.exception("Could not send the invitation to user %s", user.pk)
-        return False
-    PasswordMail.objects.create(user=user)
-    return True

@@ -5,9 +5,8 @@ listens, to a server that answers ``421`` and hangs up, or to one that never say
 connection times out). "Up" is a small SMTP server in this module, so the messages really go
 over SMTP and are counted on arrival.
 
-The views that send e-mail while the user waits (the password link and the invitation of a new
-coordinator, in ``tromsvekst.accounts``) are tested with the mail server down in
-``tests/security/test_password_links.py``; ``test_only_known_modules_send_mail`` makes sure no
+No view sends e-mail while the user waits: the password link and invitations go through the
+outbox (``audit.outbox``), tested with the mail server down in ``tests/security/``; ``test_only_known_modules_send_mail`` makes sure no
 other module starts sending e-mail without the same care.
 """
 
@@ -329,6 +328,8 @@ def test_pages_answer_while_the_mail_server_is_down(
 SENDS_MAIL = {
     "actionplans/reminders.py": "this module",
     "tromsvekst/accounts.py": "tests/security/test_password_links.py",
+    # Password and invitation e-mails: sent after the response or by send_outbox, retried.
+    "audit/outbox.py": "tests/security/test_password_outbox.py, tests/security/test_invitations.py",
 }
 MAIL_API = re.compile(
     r"\b(send_mail|send_mass_mail|mail_admins|mail_managers|EmailMessage|"

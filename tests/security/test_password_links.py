@@ -1,17 +1,15 @@
-"""Setting a password by e-mail: "Glemt passordet?" and the invitation a new person gets when a
-coordinator adds them to an agreement. Real e-mails through Django's mail framework (locmem in
-tests, a real SMTP connection to a closed port for "the mail server is down")."""
+"""Setting a password by e-mail: "Glemt passordet?" (a person invited to an agreement sets their
+first one after accepting: tests/security/test_invitations.py). Real e-mails through Django's
+mail framework (locmem in tests, a real SMTP connection to a closed port for "the mail server is
+down"); the outbox itself is tested in tests/security/test_password_outbox.py."""
 
 import re
 import socket
 
 import pytest
-from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-
-from agreements.models import Coordinator, Party
 
 pytestmark = pytest.mark.django_db
 
@@ -113,43 +111,6 @@ def test_an_inactive_user_gets_no_mail(reader):
     assert mail.outbox == []
 
 
-def test_a_new_person_is_invited_and_sets_a_first_password(client_for, coordinator, agreement):
-    council = Party.objects.get(slug="halogalandsradet")
-    response = client_for(coordinator).post(
-        reverse("agreements:coordinator-create", args=[agreement.slug]),
-        {
-            "name": "Ola Nordmann",
-            "email": "ola@halogaland.test",
-            "party": council.pk,
-            "role": "reader",
-        },
-        follow=True,
-    )
-    assert "ola@halogaland.test har fått en e-post med lenke for å velge passord." in response.text
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["ola@halogaland.test"]
-    assert agreement.title in message.subject or (agreement.short_title or "") in message.subject
-    assert "Tone" in message.body  # who added them
-    user = User.objects.get(email="ola@halogaland.test")
-    assert not user.has_usable_password()
-
-    _, done = set_password(link_in(message))
-    assert "Passordet er lagret" in done.text
-    assert can_log_in(user.username, NEW_PASSWORD)
-
-
-def test_appointing_an_existing_user_sends_no_invitation(client_for, coordinator, agreement):
-    User.objects.create(username="kari.nordmann", email="kari@halogaland.test")
-    council = Party.objects.get(slug="halogalandsradet")
-    client_for(coordinator).post(
-        reverse("agreements:coordinator-create", args=[agreement.slug]),
-        {"user": "kari.nordmann", "party": council.pk, "role": "reader"},
-    )
-    assert Coordinator.objects.filter(user__username="kari.nordmann").exists()
-    assert mail.outbox == []
-
-
 @pytest.fixture
 def mail_server_down(settings):
     """SMTP to a port on this machine where nothing listens."""
@@ -161,25 +122,6 @@ def mail_server_down(settings):
     settings.EMAIL_PORT = port
     settings.EMAIL_TIMEOUT = 2
     return port
-
-
-def test_with_the_mail_server_down_the_person_is_still_added_and_told(
-    client_for, coordinator, agreement, mail_server_down
-):
-    council = Party.objects.get(slug="halogalandsradet")
-    response = client_for(coordinator).post(
-        reverse("agreements:coordinator-create", args=[agreement.slug]),
-        {
-            "name": "Ola Nordmann",
-            "email": "ola@halogaland.test",
-            "party": council.pk,
-            "role": "reader",
-        },
-        follow=True,
-    )
-    assert response.status_code == 200
-    assert Coordinator.objects.filter(user__email="ola@halogaland.test").exists()
-    assert "E-posten til ola@halogaland.test kunne ikke sendes nå." in response.text
 
 
 def test_with_the_mail_server_down_the_reset_page_still_answers(reader, mail_server_down):

@@ -1,0 +1,18 @@
+"""Send the e-mail waiting in the outbox (audit/outbox.py), and delete old sent rows.
+
+Run it every minute from cron or a systemd timer; see README, "Reminders and e-mail".
+"""
+
+from django.core.management.base import BaseCommand
+
+from audit import outbox
+
+
+class Command(BaseCommand):
+    help = "Send the e-mail waiting in the outbox, and delete rows dealt with over 30 days ago."
+
+    def handle(self, *args, **options) -> None:
+        counts = outbox.send_waiting()
+        pruned = outbox.prune()
+        summary = ", ".join(f"{key}: {n}" for key, n in sorted(counts.items()))
+        self.stdout.write(f"Outbox: {summary or 'nothing to send'}; {pruned} old rows deleted.")
