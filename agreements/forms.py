@@ -123,7 +123,8 @@ class CoordinatorChangeForm(forms.Form):
         else:
             parties = parties.filter(pk__in=rules.appointable_party_ids(actor, agreement))
         self.fields["party"].queryset = parties
-        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "tel"})
+        self.fields["phone"].widget.input_type = "tel"  # one type attribute, not text and tel
+        self.fields["phone"].widget.attrs["autocomplete"] = "tel"
         _add_input_class(self)
 
     def clean(self):
