@@ -4,23 +4,35 @@ The feed lives at a secret URL (``CalendarFeed.token``) because calendar program
 whoever holds the URL sees the agreement's meetings, so coordinators can retire it with
 ``feed_rotate``. Times are written with ``TZID=Europe/Oslo`` and a matching VTIMEZONE, so a
 meeting at 10:00 in Harstad stays at 10:00 on both sides of a change to or from summer time.
+
+The VTIMEZONE is made from the time-zone database by ``vtimezone``: one DAYLIGHT and one STANDARD
+component with a yearly RRULE (``BYMONTH=3;BYDAY=-1SU`` …) when the changes follow one rule over
+the years covered, as every calendar program (Outlook included) understands; otherwise one RDATE
+property per change, each on its own line (ical.js and vobject read only the first date of a
+comma-separated RDATE list, which put meetings an hour off).
+
+Each event's UID is ``meeting-<id>@<host of SITE_URL>`` (RFC 5545: a unique identifier with a
+domain on the right), and its SEQUENCE is ``Meeting.sequence``, which the services raise on every
+change a calendar shows.
 """
 
+import calendar as gregorian
 import datetime
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
 
 from agreements.models import Agreement, CalendarFeed, Meeting, new_calendar_token
 
 PRODID = "-//Tromsvekst-portalen//Møter//NB"
-UID_DOMAIN = "tromsvekst"
 # How often calendar programs should fetch the feed again (RFC 7986, and the older X- property
 # that Outlook reads).
 REFRESH_INTERVAL = datetime.timedelta(hours=6)
@@ -60,9 +72,135 @@ def feed_meetings(agreement: Agreement):
     )
 
 
+def uid_domain() -> str:
+    """The host of ``SITE_URL`` (``tromsvekst.example.no``): the right-hand side of every UID."""
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
 def meeting_uid(meeting: Meeting) -> str:
     """Stable across changes, so calendar programs update the event instead of adding one."""
-    return f"meeting-{meeting.pk}@{UID_DOMAIN}"
+    return f"meeting-{meeting.pk}@{uid_domain()}"
+
+
+# --- The time zone ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A change of UTC offset: ``local`` is the wall-clock time just before it (RFC 5545 writes a
+    VTIMEZONE onset in the offset it changes from)."""
+
+    local: datetime.datetime
+    offset_from: datetime.timedelta
+    offset_to: datetime.timedelta
+    name: str
+
+    @property
+    def kind(self) -> tuple:
+        return (self.offset_from, self.offset_to, self.name)
+
+
+def transitions(tz: datetime.tzinfo, first_year: int, last_year: int) -> list[Transition]:
+    """Every change of UTC offset in ``tz`` from 1 January ``first_year`` to the end of
+    ``last_year``, from the time-zone database, to the second."""
+    found = []
+    moment = datetime.datetime(first_year, 1, 1, tzinfo=datetime.UTC)
+    end = datetime.datetime(last_year + 1, 1, 1, tzinfo=datetime.UTC)
+    offset = moment.astimezone(tz).utcoffset()
+    day = datetime.timedelta(days=1)
+    while moment < end:
+        following = moment + day
+        if following.astimezone(tz).utcoffset() != offset:
+            low, high = moment, following  # offset at low is the old one, at high the new one
+            while high - low > datetime.timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(tz).utcoffset() == offset:
+                    low = middle
+                else:
+                    high = middle
+            after = high.astimezone(tz)
+            found.append(
+                Transition(
+                    local=(high + offset).replace(tzinfo=None),
+                    offset_from=offset,
+                    offset_to=after.utcoffset(),
+                    name=after.tzname() or "",
+                )
+            )
+            offset = after.utcoffset()
+        moment = following
+    return found
+
+
+def _yearly_byday(changes: list[Transition]) -> str | None:
+    """``-1SU`` (last Sunday), ``2SU`` (second Sunday) … if every change in ``changes`` (one a
+    year, in consecutive years) falls on that day of the same month at the same time, else None."""
+    first = changes[0].local
+    weekday = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")[first.weekday()]
+    years = [change.local.year for change in changes]
+    if years != list(range(years[0], years[0] + len(years))):
+        return None
+    rules = set()
+    for change in changes:
+        local = change.local
+        if (local.month, local.time(), local.weekday()) != (
+            first.month,
+            first.time(),
+            first.weekday(),
+        ):
+            return None
+        days_in_month = gregorian.monthrange(local.year, local.month)[1]
+        rules.add("-1" if local.day + 7 > days_in_month else str((local.day - 1) // 7 + 1))
+    # A rule like "the fourth Sunday" that is sometimes also the last one is left to RDATEs.
+    return rules.pop() + weekday if len(rules) == 1 else None
+
+
+def _observance(kind: type, change: Transition):
+    component = kind()
+    component.add("dtstart", change.local)
+    component.add("tzoffsetfrom", change.offset_from)
+    component.add("tzoffsetto", change.offset_to)
+    component.add("tzname", change.name)
+    return component
+
+
+def vtimezone(tz: datetime.tzinfo, tzid: str, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE of ``tz`` for ``first_year``–``last_year``: yearly RRULEs when its changes
+    follow one rule in those years, else one RDATE line per change."""
+    component = Timezone()
+    component.add("tzid", tzid)
+    changes = transitions(tz, first_year, last_year)
+    if not changes:
+        start = datetime.datetime(first_year, 1, 1)
+        offset = start.replace(tzinfo=tz).utcoffset()
+        standard = _observance(
+            TimezoneStandard,
+            Transition(start, offset, offset, start.replace(tzinfo=tz).tzname() or tzid),
+        )
+        component.add_component(standard)
+        return component
+    kinds: dict[tuple, list[Transition]] = {}
+    for change in changes:
+        kinds.setdefault(change.kind, []).append(change)
+    years = last_year - first_year + 1
+    rules = {kind: _yearly_byday(group) for kind, group in kinds.items()}
+    yearly = len(kinds) == 2 and all(
+        rules[kind] and len(group) == years for kind, group in kinds.items()
+    )
+    for kind, group in kinds.items():
+        first = group[0]
+        observance = _observance(
+            TimezoneDaylight if first.offset_to > first.offset_from else TimezoneStandard, first
+        )
+        if yearly:
+            observance.add(
+                "rrule", {"freq": "YEARLY", "bymonth": first.local.month, "byday": rules[kind]}
+            )
+        else:
+            for change in group[1:]:
+                observance.add("rdate", change.local)  # one property, one line, per date
+        component.add_component(observance)
+    return component
 
 
 def meeting_event(meeting: Meeting, *, absolute_url: AbsoluteUrl, stamp: datetime.datetime):
@@ -136,9 +274,9 @@ def build_calendar(
         known_years += list(years)
     if not known_years:
         known_years = [timezone.localdate().year]
-    calendar.add_missing_timezones(
-        first_date=datetime.date(min(known_years) - 1, 1, 1),
-        last_date=datetime.date(max(known_years) + 2, 1, 1),
+    # The VTIMEZONE goes before the events, as RFC 5545's examples (and some programs) have it.
+    calendar.subcomponents.insert(
+        0, vtimezone(tz, settings.TIME_ZONE, min(known_years) - 1, max(known_years) + 1)
     )
     return calendar.to_ical()
 
