@@ -247,7 +247,17 @@ from agreements.models import (  # noqa: E402
 )
 
 # Changes to these fields make calendars update their copy of the meeting (RFC 5545 SEQUENCE).
-MEETING_SEQUENCE_FIELDS = ("title", "kind", "status", "start", "end", "place", "video_link")
+# What a calendar event shows (agreements/calendar.py): a change to any of them raises SEQUENCE.
+MEETING_SEQUENCE_FIELDS = (
+    "title",
+    "kind",
+    "status",
+    "start",
+    "end",
+    "place",
+    "video_link",
+    "inviting_party",
+)
 # Drafts and cancelled meetings may lack a place or a link; planned and held ones may not.
 MEETING_STATUSES_NEEDING_PLACE = (Meeting.Status.PLANNED, Meeting.Status.HELD)
 # "Planlegg året": one physical meeting in spring and one digital in autumn, local time.
