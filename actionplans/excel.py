@@ -4,16 +4,22 @@ Export (``plan_workbook``) writes the plan as a real Excel table (filter buttons
 on the first sheet, with dates as dates, a frozen header row and drop-down lists for «Status»
 and «Ansvarlig part». A second sheet lists the agreement's strategies with their labels.
 
-Import reads the same layout in two steps, so that nothing is saved unless the whole file is
-valid:
+Import reads the same layout in three steps, so that nothing is saved unless the whole file is
+valid and the person importing has seen what it will do:
 
 1. ``read_plan_file`` checks the file (type, size, headers, every row) without writing, and
-   raises ``PlanFileError`` with every problem found, by row and column, in Norwegian.
-2. ``plan_import`` writes the rows in one transaction: actions are matched by number, milestones
-   by (action number, milestone title). A changed status or percent is appended as a progress
-   update through ``services.progress_log`` with the comment «Importert fra Excel», so history
-   is never overwritten. Nothing is ever deleted: a milestone missing from the file is left as
-   it is. The columns «Sist oppdatert» and «Oppdatert av» are information only and not read.
+   raises ``PlanFileError`` with the problems found, by row and column, in Norwegian.
+2. ``plan_import_changes`` works out what the rows would change, without writing: the preview
+   (new, changed field by field, unchanged). Rows are matched by the id columns the exported
+   file carries («Milepæl-ID (ikke endre)», «Tiltak-ID (ikke endre)»), so a milestone renamed
+   in Excel is the same milestone, renamed; a row without an id (added in Excel, or from a file
+   written by hand) is matched by name: actions by number, milestones by (action, title).
+3. ``plan_import_apply`` writes exactly what the preview showed, in one transaction, and
+   refuses if the plan has changed since the preview (``plan_fingerprint``). A changed status
+   or percent is appended as a progress update through ``services.progress_log`` with the
+   comment «Importert fra Excel», so history is never overwritten. Nothing is ever deleted: a
+   milestone missing from the file is left as it is. The columns «Sist oppdatert» and
+   «Oppdatert av» are information only and not read.
 
 An action that has no milestones is exported as a row with the milestone columns empty, and such
 a row imports as just the action.
@@ -27,7 +33,9 @@ The stored text itself is not changed (no literal apostrophe is added), so a tit
 ``=HYPERLINK("http://x")`` shows as exactly that text and imports back as exactly that text,
 with no escaping rule to undo and no risk of eating an apostrophe a user meant to write.
 
-Hostile files. The upload is limited to ``settings.PLAN_IMPORT_MAX_BYTES`` (5 MB; the view
+Hostile files. Every error message quotes at most a short excerpt of a cell, and reading stops
+after ``uploads.MAX_ERRORS`` errors or ``uploads.PARSE_SECONDS`` (``tromsvekst.uploads``); a
+cell longer than its column can hold is refused by its length alone. The upload is limited to ``settings.PLAN_IMPORT_MAX_BYTES`` (5 MB; the view
 refuses a larger request body before it is parsed, see ``tromsvekst.uploads``) and 5,000 rows.
 Before openpyxl sees it, the file must be a zip whose ``[Content_Types].xml`` names a workbook
 (a PDF, an old .xls or a Word file renamed .xlsx is refused by its content), and the zip
@@ -36,23 +44,28 @@ bomb is refused without being unpacked). openpyxl parses with defusedxml (a depe
 DTD or an entity (the «billion laughs») is refused, not expanded. The file is read with
 ``read_only=True, data_only=True`` (streamed, formulas never evaluated, only their cached
 results read) and a fixed number of columns, so a file claiming a huge sheet size costs
-nothing. Any other failure to read becomes a Norwegian message, never a server error.
+nothing. Before openpyxl parses anything, every XML part is scanned (``_scan_part``): no
+comments, processing instructions or DTDs, no markup token over 256 KB, at most 25 MB per part
+and two million tags in all, which bounds what expat (quadratic in a token's length) and
+openpyxl spend. Any other failure to read becomes a Norwegian message, never a server error.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import io
 import logging
 import re
 import zipfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
@@ -66,7 +79,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
-from actionplans.models import Action, ActionPlan, Milestone, Status
+from actionplans import services
+from actionplans.models import Action, ActionPlan, Milestone, MilestoneDueDateChange, Status
 from actionplans.services import ProgressConflict, progress_log
 from agreements.models import AgreementParty, Party, Strategy, SubGoal
 from tromsvekst import uploads
@@ -113,7 +127,14 @@ COLUMNS = [
     Column("updated_at", gettext_lazy("Sist oppdatert"), 17),
     Column("updated_by", gettext_lazy("Oppdatert av"), 22),
 ]
-COLUMN_INDEX = {column.key: index for index, column in enumerate(COLUMNS)}
+# The portal's own ids, so that a renamed row is still the same milestone. Last, so that the
+# columns people edit keep their places; a file without them imports by name.
+ID_COLUMNS = [
+    Column("milestone_id", gettext_lazy("Milepæl-ID (ikke endre)"), 12),
+    Column("action_id", gettext_lazy("Tiltak-ID (ikke endre)"), 12),
+]
+ALL_COLUMNS = COLUMNS + ID_COLUMNS
+COLUMN_INDEX = {column.key: index for index, column in enumerate(ALL_COLUMNS)}
 # The columns that describe the milestone; a row with all of them empty is an action alone.
 MILESTONE_KEYS = ("milestone_title", "description", "due_date", "status", "percent")
 
@@ -163,7 +184,8 @@ def _excel_datetime(value: datetime.datetime | None) -> datetime.datetime | None
 
 
 def plan_export_rows(plan: ActionPlan) -> list[list]:
-    """The plan as rows of cell values in the order of ``COLUMNS``, sorted as on the plan page."""
+    """The plan as rows of cell values in the order of ``ALL_COLUMNS``, sorted as on the plan
+    page."""
     strategies = Prefetch(
         "strategies", queryset=Strategy.objects.select_related("sub_goal").order_by()
     )
@@ -201,7 +223,9 @@ def plan_export_rows(plan: ActionPlan) -> list[list]:
         ]
         milestones = list(action.milestones.all())
         if not milestones:
-            rows.append(action_cells + [None] * (len(COLUMNS) - len(action_cells)))
+            rows.append(
+                action_cells + [None] * (len(COLUMNS) - len(action_cells)) + [None, action.pk]
+            )
         for milestone in milestones:
             update = milestone.last_update
             rows.append(
@@ -214,6 +238,8 @@ def plan_export_rows(plan: ActionPlan) -> list[list]:
                     milestone.percent,
                     _excel_datetime(update.created_at) if update else None,
                     _person(update.author) if update else "",
+                    milestone.pk,
+                    action.pk,
                 ]
             )
     return rows
@@ -252,7 +278,7 @@ def plan_workbook(plan: ActionPlan) -> bytes:
     wb.properties.creator = _("Tromsvekst-portalen")
 
     header_font = Font(bold=True)
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(ALL_COLUMNS, start=1):
         cell = ws.cell(row=1, column=index)
         _write(cell, str(column.header))
         cell.font = header_font
@@ -260,18 +286,27 @@ def plan_workbook(plan: ActionPlan) -> bytes:
 
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    formats = {"due_date": DATE_FORMAT, "updated_at": DATETIME_FORMAT, "percent": "0"}
+    formats = {
+        "due_date": DATE_FORMAT,
+        "updated_at": DATETIME_FORMAT,
+        "percent": "0",
+        "milestone_id": "0",
+        "action_id": "0",
+    }
+    id_font = Font(color="595959")
     for row_number, values in enumerate(rows, start=2):
-        for index, (column, value) in enumerate(zip(COLUMNS, values, strict=True), start=1):
+        for index, (column, value) in enumerate(zip(ALL_COLUMNS, values, strict=True), start=1):
             cell = ws.cell(row=row_number, column=index)
             _write(cell, value)
             cell.alignment = wrap if column.wrap else top
             if column.key in formats:
                 cell.number_format = formats[column.key]
+            if column in ID_COLUMNS:
+                cell.font = id_font
 
     # Excel needs at least one data row in a table: an empty plan gets one empty row.
     last_row = max(len(rows) + 1, 2)
-    table = Table(displayName=TABLE_NAME, ref=f"A1:{get_column_letter(len(COLUMNS))}{last_row}")
+    table = Table(displayName=TABLE_NAME, ref=f"A1:{get_column_letter(len(ALL_COLUMNS))}{last_row}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     # The filter buttons. (The column names are taken from the header cells when saved.)
     table.autoFilter = AutoFilter(ref=table.ref)
@@ -354,11 +389,18 @@ def _strategy_sheet(wb: Workbook, plan: ActionPlan) -> None:
 
 
 class PlanFileError(Exception):
-    """The file cannot be imported. ``errors`` holds every problem, in Norwegian."""
+    """The file cannot be imported. ``errors`` holds the problems found, in Norwegian (at most
+    ``uploads.MAX_ERRORS``; ``truncated`` says that reading stopped there)."""
 
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("; ".join(errors))
+    def __init__(self, errors, truncated: bool = False):
+        self.errors = list(errors)
+        self.truncated = truncated or bool(getattr(errors, "truncated", False))
+        super().__init__("; ".join(self.errors))
+
+
+class PlanChanged(PlanFileError):
+    """The plan changed after the preview was made: the preview no longer says what would be
+    saved, so nothing is."""
 
 
 class _CellError(Exception):
@@ -378,6 +420,8 @@ class ImportRow:
     due_date: datetime.date | None = None
     status: str = Status.NOT_STARTED
     percent: int = 0
+    milestone_id: int | None = None  # the «Milepæl-ID» column of an exported file
+    action_id: int | None = None  # the «Tiltak-ID» column
 
 
 @dataclass
@@ -412,16 +456,28 @@ class ImportSummary:
         return text
 
 
+def _column(key: str) -> Column:
+    return ALL_COLUMNS[COLUMN_INDEX[key]]
+
+
 def _cell_error(row: int, key: str, message: str) -> str:
     return _("Rad %(row)s, kolonne «%(column)s»: %(message)s") % {
         "row": row,
-        "column": COLUMNS[COLUMN_INDEX[key]].header,
+        "column": _column(key).header,
         "message": message,
     }
 
 
+def _quoted(value) -> str:
+    """«…» around at most a short excerpt of what the file says (see tromsvekst.uploads)."""
+    return "«" + uploads.excerpt(value) + "»"
+
+
 def _text(value, *, max_length: int | None = None, code: bool = False) -> str:
-    """A cell as text. Numbers typed into a text column become their digits."""
+    """A cell as text. Numbers typed into a text column become their digits.
+
+    The length is checked before anything else is done with the text, so a huge cell costs
+    no more than a short one."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -436,14 +492,16 @@ def _text(value, *, max_length: int | None = None, code: bool = False) -> str:
             )
         value = value.strftime("%d.%m.%Y")
     elif isinstance(value, float) and value.is_integer():
-        value = str(int(value))
-    text = str(value).strip()
-    if max_length is not None and len(text) > max_length:
+        value = f"{value:.0f}"
+    elif not isinstance(value, str):
+        value = uploads.excerpt(value, EXCEL_MAX_CELL_TEXT + 1)
+    limit = EXCEL_MAX_CELL_TEXT if max_length is None else max_length
+    if len(value) > limit and len(value.strip()) > limit:
         raise _CellError(
             _("Teksten er for lang (%(length)s tegn). Den kan være høyst %(max)s tegn.")
-            % {"length": len(text), "max": max_length}
+            % {"length": len(value.strip()), "max": limit}
         )
-    return text
+    return value.strip()
 
 
 def _whole_number(value) -> int | None:
@@ -453,7 +511,7 @@ def _whole_number(value) -> int | None:
         return value
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) < 100:
         text = value.strip().removesuffix("%").strip()
         if re.fullmatch(r"[0-9]{1,6}", text):
             return int(text)
@@ -468,7 +526,7 @@ def _date(value) -> datetime.date:
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) < 100:
         for fmt in _DATE_FORMATS:
             try:
                 return datetime.datetime.strptime(value.strip(), fmt).date()
@@ -525,15 +583,73 @@ FORBIDDEN_XML = gettext_lazy(
     "Filen inneholder XML med egne definisjoner (DTD eller entiteter), som en Excel-arbeidsbok "
     "aldri har. Den kan ikke importeres. Lagre planen på nytt i Excel og prøv igjen."
 )
+XML_EXTRAS = gettext_lazy(
+    "Filen inneholder XML-kommentarer eller prosesseringsinstruksjoner, som en Excel-arbeidsbok "
+    "ikke har. Den kan ikke importeres. Lagre planen på nytt i Excel og prøv igjen."
+)
+XML_TOO_COMPLEX = gettext_lazy(
+    "Filen har XML-elementer som er altfor store eller altfor mange for en handlingsplan. Den "
+    "kan ikke importeres. Lagre bare arket med handlingsplanen i en ny arbeidsbok og prøv igjen."
+)
+
+# The work expat does for one part is bounded before openpyxl parses it (expat 2.5 rescans an
+# unfinished token on every 16 KB it is fed, so one 45 MB comment or attribute costs minutes):
+# no comments, processing instructions or DTDs (Excel writes none), no start tag or other markup
+# longer than MAX_XML_TOKEN, at most MAX_PART_BYTES unpacked in any member, and at most
+# MAX_XML_TAGS tags in all parts together (each costs openpyxl some Python).
+MAX_PART_BYTES = 25 * 1024 * 1024
+MAX_XML_TOKEN = 256 * 1024
+MAX_XML_TAGS = 2_000_000
+_SCAN_CHUNK = 1024 * 1024
+_XML_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[ \t\r\n][^<>]{0,300}\?>")
+_DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
+_EXTRAS = re.compile(rb"<(?:!--|\?)")
+_LONG_TOKEN = re.compile(rb"<[^<>]{%d}" % MAX_XML_TOKEN)
 
 
-def _open_workbook(upload: UploadedFile):
+def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> int:
+    """Check one member before openpyxl may parse it; returns the number of tags in it.
+
+    Raises PlanFileError. A member that is not XML (an image) is left alone: expat stops at its
+    first byte. Read in chunks, so a member costs at most a chunk of memory."""
+    with archive.open(member) as stream:
+        data = stream.read(_SCAN_CHUNK)
+        head = data[:4]
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00"):
+            # UTF-16: Excel writes UTF-8 only, and the checks below read bytes.
+            raise PlanFileError([_not_xlsx_message(b"")])
+        if not re.match(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*(?:<|$)", data[:4096]):
+            return 0
+        declaration = _XML_DECLARATION.match(data)
+        start = declaration.end() if declaration else 0
+        carry = b""
+        tags = 0
+        while data:
+            budget.check()
+            tags += data.count(b"<")
+            buffer = carry + data if carry else data
+            if _DTD.search(buffer, start):
+                raise PlanFileError([str(FORBIDDEN_XML)])
+            if _EXTRAS.search(buffer, start):
+                raise PlanFileError([str(XML_EXTRAS)])
+            if _LONG_TOKEN.search(buffer, start):
+                raise PlanFileError([str(XML_TOO_COMPLEX)])
+            # Keep what the next chunk may complete: an open tag, or a marker cut in two.
+            opened, closed = buffer.rfind(b"<"), buffer.rfind(b">")
+            carry = buffer[opened:] if opened > closed else buffer[-8:]
+            start = 0
+            data = stream.read(_SCAN_CHUNK)
+    return tags
+
+
+def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
     """Check the upload and open it with openpyxl; PlanFileError if it is not a usable .xlsx.
 
     Everything that costs is checked before openpyxl sees the file: its size, that it is a zip
-    whose [Content_Types].xml names a workbook, and what its members hold when unpacked (the
-    sizes in the zip directory bound what Python's zipfile will unpack: a member that unpacks to
-    more than its stated size fails its CRC check instead).
+    whose [Content_Types].xml names a workbook, what its members hold when unpacked (the sizes
+    in the zip directory bound what Python's zipfile will unpack: a member that unpacks to more
+    than its stated size fails its CRC check instead), and the XML of every member
+    (``_scan_part``).
     """
     name = upload.name or ""
     limit = max_upload_bytes()
@@ -544,7 +660,7 @@ def _open_workbook(upload: UploadedFile):
         raise PlanFileError(
             [
                 _("Filen må være en Excel-arbeidsbok (.xlsx). «%(name)s» er ikke det.")
-                % {"name": name}
+                % {"name": uploads.excerpt(name)}
                 + hint
             ]
         )
@@ -563,6 +679,7 @@ def _open_workbook(upload: UploadedFile):
             if (
                 len(members) > MAX_ZIP_MEMBERS
                 or sum(member.file_size for member in members) > MAX_UNPACKED_BYTES
+                or any(member.file_size > MAX_PART_BYTES for member in members)
             ):
                 raise PlanFileError(
                     [
@@ -577,17 +694,22 @@ def _open_workbook(upload: UploadedFile):
             if types.file_size > MAX_CONTENT_TYPES_BYTES:
                 raise PlanFileError([not_xlsx])
             content_types = archive.read(types)
+            if not any(kind in content_types for kind in WORKBOOK_CONTENT_TYPES):
+                raise PlanFileError([not_xlsx])
+            tags = 0
+            for member in members:
+                tags += _scan_part(archive, member, budget)
+                if tags > MAX_XML_TAGS:
+                    raise PlanFileError([str(XML_TOO_COMPLEX)])
     except PlanFileError:
         raise
+    except uploads.ParseTooSlow as exc:
+        raise PlanFileError([exc.message]) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, EOFError):
         raise PlanFileError([not_xlsx]) from None
     except Exception:  # a damaged zip can fail in ways zipfile does not document
         logger.info("Excel import: the zip could not be read", exc_info=True)
         raise PlanFileError([not_xlsx]) from None
-    if not any(kind in content_types for kind in WORKBOOK_CONTENT_TYPES):
-        raise PlanFileError([not_xlsx])
-    if b"<!DOCTYPE" in content_types or b"<!ENTITY" in content_types:
-        raise PlanFileError([str(FORBIDDEN_XML)])
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
@@ -595,18 +717,18 @@ def _open_workbook(upload: UploadedFile):
         raise PlanFileError([str(FORBIDDEN_XML) if _forbidden_xml(exc) else not_xlsx]) from None
 
 
-def _read_sheet(upload: UploadedFile) -> list[tuple[int, tuple]]:
+def _read_sheet(upload: UploadedFile, budget: uploads.ParseBudget) -> list[tuple[int, tuple]]:
     """The header row and the non-empty rows of the first sheet, as (row number, values)."""
-    workbook = _open_workbook(upload)
+    workbook = _open_workbook(upload, budget)
     rows: list[tuple[int, tuple]] = []
+    width = len(ALL_COLUMNS)
     try:
         if not workbook.worksheets:
             raise PlanFileError([_("Filen har ingen regneark.")])
         sheet = workbook.worksheets[0]
-        cells = sheet.iter_rows(
-            min_row=1, max_row=EXCEL_LAST_ROW, max_col=len(COLUMNS), values_only=True
-        )
+        cells = sheet.iter_rows(min_row=1, max_row=EXCEL_LAST_ROW, max_col=width, values_only=True)
         for row_number, values in enumerate(cells, start=1):
+            budget.check()
             # (count(None) first: gaps in a sheet come as rows of None, maybe a million.)
             if values.count(None) == len(values) or all(_blank(value) for value in values):
                 continue
@@ -620,10 +742,12 @@ def _read_sheet(upload: UploadedFile) -> list[tuple[int, tuple]]:
                         % {"max": MAX_ROWS}
                     ]
                 )
-            values = tuple(values)[: len(COLUMNS)]
-            rows.append((row_number, values + (None,) * (len(COLUMNS) - len(values))))
+            values = tuple(values)[:width]
+            rows.append((row_number, values + (None,) * (width - len(values))))
     except PlanFileError:
         raise
+    except uploads.ParseTooSlow as exc:
+        raise PlanFileError([exc.message]) from None
     except Exception as exc:
         logger.info("Excel import: the sheet could not be read", exc_info=True)
         if _forbidden_xml(exc):
@@ -640,7 +764,9 @@ def _read_sheet(upload: UploadedFile) -> list[tuple[int, tuple]]:
     return rows
 
 
-def _check_headers(rows: list[tuple[int, tuple]]) -> None:
+def _check_headers(rows: list[tuple[int, tuple]]) -> set[str]:
+    """Refuse a file whose first row is not the plan's headers; returns the id columns it has
+    (a file written by hand, or exported before they existed, has none)."""
     expected = ", ".join(f"«{column.header}»" for column in COLUMNS)
     if not rows or rows[0][0] != 1:
         raise PlanFileError(
@@ -650,14 +776,21 @@ def _check_headers(rows: list[tuple[int, tuple]]) -> None:
             ]
         )
     errors = []
-    for index, (column, value) in enumerate(zip(COLUMNS, rows[0][1], strict=True), start=1):
+    found_headers = []
+    for value in rows[0][1]:
         found = value.strip() if isinstance(value, str) else ("" if value is None else str(value))
+        found_headers.append(found)
+    for index, (column, found) in enumerate(zip(COLUMNS, found_headers, strict=False), start=1):
         if found.casefold() != str(column.header).casefold():
             errors.append(
                 _(
                     "Rad 1, kolonne %(letter)s: overskriften skal være «%(header)s», men er «%(found)s»."
                 )
-                % {"letter": get_column_letter(index), "header": column.header, "found": found}
+                % {
+                    "letter": get_column_letter(index),
+                    "header": column.header,
+                    "found": uploads.excerpt(found),
+                }
             )
     if errors:
         errors.append(
@@ -668,10 +801,15 @@ def _check_headers(rows: list[tuple[int, tuple]]) -> None:
             % {"headers": expected}
         )
         raise PlanFileError(errors)
+    return {
+        column.key
+        for column, found in zip(ID_COLUMNS, found_headers[len(COLUMNS) :], strict=False)
+        if found.casefold() == str(column.header).casefold()
+    }
 
 
 class _Lookups:
-    """The agreement's sub-goals, strategies and parties, and the plan's milestones, by name."""
+    """The agreement's sub-goals, strategies and parties, by what the file calls them."""
 
     def __init__(self, plan: ActionPlan):
         agreement = plan.agreement
@@ -693,17 +831,28 @@ class _Lookups:
         for value, label in Status.choices:
             self.statuses[str(label).casefold()] = value
             self.statuses[value] = value
-        counts: dict[tuple[str, str], int] = defaultdict(int)
-        for number, title in Milestone.objects.in_plan(plan).values_list("action__number", "title"):
-            counts[(number, title.strip())] += 1
-        self.ambiguous_milestones = {key for key, n in counts.items() if n > 1}
 
 
-def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> tuple[dict, list]:
+# The longest text each column can hold; a longer cell is refused before it is looked at.
+_MAX_LENGTH = {
+    "sub_goal": SubGoal._meta.get_field("code").max_length,
+    "action_number": Action._meta.get_field("number").max_length,
+    "action_title": Action._meta.get_field("title").max_length,
+    "strategies": 1000,
+    "lead_party": Party._meta.get_field("name").max_length,
+    "milestone_title": Milestone._meta.get_field("title").max_length,
+    "description": EXCEL_MAX_CELL_TEXT,
+    "status": 50,
+}
+
+
+def _parse_row(
+    row: int, values: tuple, lookups: _Lookups, plan: ActionPlan, id_columns: set[str]
+) -> tuple[dict, list]:
     """One row's values, checked one by one. Returns (values by key, errors)."""
     out: dict = {}
     errors: list[str] = []
-    cell = dict(zip((c.key for c in COLUMNS), values, strict=True))
+    cell = dict(zip((c.key for c in ALL_COLUMNS), values, strict=True))
 
     def check(key: str, parse):
         try:
@@ -711,9 +860,9 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
         except _CellError as exc:
             errors.append(_cell_error(row, key, str(exc)))
 
-    def required_text(max_length: int | None = None, code: bool = False, what: str = ""):
+    def required_text(key: str, code: bool = False, what: str = ""):
         def parse(value):
-            text = _text(value, max_length=max_length, code=code)
+            text = _text(value, max_length=_MAX_LENGTH[key], code=code)
             if not text:
                 raise _CellError(what)
             return text
@@ -722,7 +871,9 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
 
     check(
         "sub_goal",
-        required_text(code=True, what=_("Skriv koden til delmålet, for eksempel «1.2».")),
+        required_text(
+            "sub_goal", code=True, what=_("Skriv koden til delmålet, for eksempel «1.2».")
+        ),
     )
     if "sub_goal" in out:
         goal = lookups.sub_goals.get(out["sub_goal"])
@@ -731,9 +882,9 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
                 _cell_error(
                     row,
                     "sub_goal",
-                    _("Delmålet «%(code)s» finnes ikke i avtalen. Avtalens delmål er %(codes)s.")
+                    _("Delmålet %(code)s finnes ikke i avtalen. Avtalens delmål er %(codes)s.")
                     % {
-                        "code": out["sub_goal"],
+                        "code": _quoted(out["sub_goal"]),
                         "codes": ", ".join(sorted(lookups.sub_goals, key=_code_key)),
                     },
                 )
@@ -756,28 +907,22 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
                 row,
                 "focus_area",
                 _("Delmål %(code)s hører til innsatsområde %(right)s, ikke %(wrong)s.")
-                % {"code": goal.code, "right": goal.focus_area.number, "wrong": out["focus_area"]},
+                % {
+                    "code": goal.code,
+                    "right": goal.focus_area.number,
+                    "wrong": uploads.excerpt(out["focus_area"]),
+                },
             )
         )
 
     check(
         "action_number",
-        required_text(
-            max_length=Action._meta.get_field("number").max_length,
-            code=True,
-            what=_("Skriv tiltakets nummer."),
-        ),
+        required_text("action_number", code=True, what=_("Skriv tiltakets nummer.")),
     )
-    check(
-        "action_title",
-        required_text(
-            max_length=Action._meta.get_field("title").max_length,
-            what=_("Skriv tiltakets tittel."),
-        ),
-    )
+    check("action_title", required_text("action_title", what=_("Skriv tiltakets tittel.")))
 
     def strategies(value):
-        text = _text(value, code=True)
+        text = _text(value, max_length=_MAX_LENGTH["strategies"], code=True)
         labels = [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
         if not labels:
             raise _CellError(
@@ -785,12 +930,15 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
             )
         unknown = [label for label in labels if label not in lookups.strategies]
         if unknown:
+            shown = ", ".join(_quoted(label) for label in unknown[:5])
+            if len(unknown) > 5:
+                shown += " …"
             raise _CellError(
                 _(
                     "Strategien %(labels)s finnes ikke i avtalen. Skriv delmålets kode og "
                     "strategiens nummer, for eksempel «1.1.2» (se arket «Strategier»)."
                 )
-                % {"labels": ", ".join(f"«{label}»" for label in unknown)}
+                % {"labels": shown}
             )
         found = {lookups.strategies[label].pk: lookups.strategies[label] for label in labels}
         return sorted(found.values(), key=_strategy_sort_key)
@@ -798,15 +946,15 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
     check("strategies", strategies)
 
     def lead_party(value):
-        name = _text(value)
+        name = _text(value, max_length=_MAX_LENGTH["lead_party"])
         if not name:
             return None
         party = lookups.parties.get(name.casefold())
         if party is None:
             raise _CellError(
-                _("«%(name)s» er ikke en part i avtalen. Velg en av: %(names)s.")
+                _("%(name)s er ikke en part i avtalen. Velg en av: %(names)s.")
                 % {
-                    "name": name,
+                    "name": _quoted(name),
                     "names": ", ".join(sorted({f"«{p.name}»" for p in lookups.parties.values()})),
                 }
             )
@@ -814,17 +962,31 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
 
     check("lead_party", lead_party)
 
+    def identifier(value):
+        if _blank(value):
+            return None
+        number = _whole_number(value)
+        if number is None or not 0 < number < 2**31:
+            raise _CellError(
+                _(
+                    "Kolonnen er for portalens egne nummer og skal ikke endres. La den stå tom "
+                    "på nye rader."
+                )
+            )
+        return number
+
+    for key in id_columns:
+        check(key, identifier)
+
     if all(_blank(cell[key]) for key in MILESTONE_KEYS):
+        out.pop("milestone_id", None)
         return out, errors  # the action alone
 
     check(
         "milestone_title",
-        required_text(
-            max_length=Milestone._meta.get_field("title").max_length,
-            what=_("Skriv milepælens tittel."),
-        ),
+        required_text("milestone_title", what=_("Skriv milepælens tittel.")),
     )
-    check("description", lambda value: _text(value))
+    check("description", lambda value: _text(value, max_length=_MAX_LENGTH["description"]))
 
     def due_date(value):
         if _blank(value):
@@ -840,14 +1002,14 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
     check("due_date", due_date)
 
     def status(value):
-        text = _text(value)
+        text = _text(value, max_length=_MAX_LENGTH["status"])
         labels = ", ".join(f"«{label}»" for label in Status.labels)
         if not text:
             raise _CellError(_("Skriv en status. Bruk en av: %(labels)s.") % {"labels": labels})
         if text.casefold() not in lookups.statuses:
             raise _CellError(
-                _("«%(value)s» er ikke en status. Bruk en av: %(labels)s.")
-                % {"value": text, "labels": labels}
+                _("%(value)s er ikke en status. Bruk en av: %(labels)s.")
+                % {"value": _quoted(text), "labels": labels}
             )
         return lookups.statuses[text.casefold()]
 
@@ -861,8 +1023,8 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
         number = _whole_number(value)
         if number is None or not 0 <= number <= 100:
             raise _CellError(
-                _("Prosent må være et helt tall fra 0 til 100, ikke «%(value)s».")
-                % {"value": "" if value is None else value}
+                _("Prosent må være et helt tall fra 0 til 100, ikke %(value)s.")
+                % {"value": _quoted("" if value is None else value)}
             )
         return number
 
@@ -873,102 +1035,239 @@ def _parse_row(row: int, values: tuple, lookups: _Lookups, plan: ActionPlan) -> 
 
 
 def read_plan_file(*, plan: ActionPlan, upload: UploadedFile) -> list[ImportRow]:
-    """Every row of the file, checked against the plan. Writes nothing.
+    """Every row of the file, checked cell by cell. Writes nothing.
 
-    Raises PlanFileError with every problem found, by row and column.
+    Raises PlanFileError with the problems found, by row and column (at most
+    ``uploads.MAX_ERRORS``; reading stops there). How the rows match the plan is worked out by
+    ``plan_import_changes``.
     """
-    rows = _read_sheet(upload)
-    _check_headers(rows)
+    budget = uploads.ParseBudget()
+    rows = _read_sheet(upload, budget)
+    id_columns = _check_headers(rows)
     if len(rows) == 1:
         raise PlanFileError([_("Filen har ingen rader under kolonneoverskriftene.")])
     lookups = _Lookups(plan)
-    errors: list[str] = []
+    errors = uploads.ImportErrors()
     result: list[ImportRow] = []
-    first_of_action: dict[str, ImportRow] = {}
-    milestone_rows: dict[tuple[str, str], int] = {}
-    action_keys = ("action_title", "sub_goal", "strategies", "lead_party")
-
-    for row, values in rows[1:]:
-        parsed, row_errors = _parse_row(row, values, lookups, plan)
-        errors.extend(row_errors)
-        if row_errors:
-            continue
-        item = ImportRow(
-            row=row,
-            sub_goal=parsed["sub_goal"],
-            action_number=parsed["action_number"],
-            action_title=parsed["action_title"],
-            strategies=parsed["strategies"],
-            lead_party=parsed["lead_party"],
-            milestone_title=parsed.get("milestone_title", ""),
-            description=parsed.get("description", ""),
-            due_date=parsed.get("due_date"),
-            status=parsed.get("status", Status.NOT_STARTED),
-            percent=parsed.get("percent", 0),
-        )
-        first = first_of_action.setdefault(item.action_number, item)
-        if first is not item:
-            for key in action_keys:
-                mine, theirs = _action_value(item, key), _action_value(first, key)
-                if mine != theirs:
-                    errors.append(
-                        _cell_error(
-                            row,
-                            key,
-                            _(
-                                "Tiltak %(number)s har «%(mine)s» her, men «%(theirs)s» på rad "
-                                "%(first)s. Alle rader for samme tiltak må være like i kolonnene "
-                                "for tiltaket."
-                            )
-                            % {
-                                "number": item.action_number,
-                                "mine": mine,
-                                "theirs": theirs,
-                                "first": first.row,
-                            },
-                        )
-                    )
-        if item.milestone_title:
-            key = (item.action_number, item.milestone_title)
-            if key in milestone_rows:
-                errors.append(
-                    _cell_error(
-                        row,
-                        "milestone_title",
-                        _(
-                            "Milepælen «%(title)s» står allerede på rad %(first)s under tiltak "
-                            "%(number)s. Milepælene i et tiltak må ha ulike titler."
-                        )
-                        % {
-                            "title": item.milestone_title,
-                            "first": milestone_rows[key],
-                            "number": item.action_number,
-                        },
-                    )
+    try:
+        for row, values in rows[1:]:
+            budget.check()
+            parsed, row_errors = _parse_row(row, values, lookups, plan, id_columns)
+            errors.extend(row_errors)
+            if errors.full:
+                errors.truncated = True
+                break
+            if row_errors:
+                continue
+            result.append(
+                ImportRow(
+                    row=row,
+                    sub_goal=parsed["sub_goal"],
+                    action_number=parsed["action_number"],
+                    action_title=parsed["action_title"],
+                    strategies=parsed["strategies"],
+                    lead_party=parsed["lead_party"],
+                    milestone_title=parsed.get("milestone_title", ""),
+                    description=parsed.get("description", ""),
+                    due_date=parsed.get("due_date"),
+                    status=parsed.get("status", Status.NOT_STARTED),
+                    percent=parsed.get("percent", 0),
+                    milestone_id=parsed.get("milestone_id"),
+                    action_id=parsed.get("action_id"),
                 )
-            milestone_rows.setdefault(key, row)
-            if key in lookups.ambiguous_milestones:
-                errors.append(
-                    _cell_error(
-                        row,
-                        "milestone_title",
-                        _(
-                            "Tiltak %(number)s har flere milepæler som heter «%(title)s» i "
-                            "portalen, så importen vet ikke hvilken som skal endres. Gi dem ulike "
-                            "titler i portalen først."
-                        )
-                        % {"number": item.action_number, "title": item.milestone_title},
-                    )
-                )
-        result.append(item)
-
+            )
+    except uploads.ParseTooSlow as exc:
+        raise PlanFileError([exc.message]) from None
     if errors:
         raise PlanFileError(errors)
     return result
 
 
+# --------------------------------------------------------------------------------------------
+# Import: what the file would change (the preview)
+
+
+@dataclass
+class FieldChange:
+    """One field of an action or milestone, as the preview shows it: «Frist: 30.06.2025 →
+    15.08.2025»."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class ActionStep:
+    row: int  # the first row of the action in the file
+    pk: int | None  # None: a new action
+    number: str
+    title: str
+    sub_goal: SubGoal
+    strategies: list[Strategy]
+    lead_party: Party | None
+    changes: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def is_new(self) -> bool:
+        return self.pk is None
+
+
+@dataclass
+class MilestoneStep:
+    row: int
+    pk: int | None  # None: a new milestone
+    action: ActionStep
+    title: str
+    description: str
+    due_date: datetime.date
+    status: str
+    percent: int
+    order: int = 0
+    changes: list[FieldChange] = field(default_factory=list)
+    log_progress: bool = False
+    moved: bool = False  # to another action
+    due_date_moved: bool = False
+    reason_needed: bool = False  # moving the due date must be explained (services)
+
+    @property
+    def is_new(self) -> bool:
+        return self.pk is None
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+@dataclass
+class ImportPlan:
+    """What importing the file would do to the plan, worked out without writing anything.
+
+    ``as_data()`` is the same as JSON-ready data, which ``plan_import_apply`` applies exactly
+    (the view keeps it in the session between the preview and «Bekreft import»). ``fingerprint``
+    is the plan's state it was worked out against: if the plan has changed since, applying it
+    is refused.
+    """
+
+    actions: list[ActionStep]
+    milestones: list[MilestoneStep]
+    notes: list[str]
+    milestones_not_in_file: int
+    fingerprint: str
+
+    @property
+    def new_actions(self) -> list[ActionStep]:
+        return [step for step in self.actions if step.is_new]
+
+    @property
+    def changed_actions(self) -> list[ActionStep]:
+        return [step for step in self.actions if not step.is_new and step.changes]
+
+    @property
+    def unchanged_actions(self) -> list[ActionStep]:
+        return [step for step in self.actions if not step.is_new and not step.changes]
+
+    @property
+    def new_milestones(self) -> list[MilestoneStep]:
+        return [step for step in self.milestones if step.is_new]
+
+    @property
+    def changed_milestones(self) -> list[MilestoneStep]:
+        return [step for step in self.milestones if not step.is_new and step.changes]
+
+    @property
+    def unchanged_milestones(self) -> list[MilestoneStep]:
+        return [step for step in self.milestones if not step.is_new and not step.changes]
+
+    @property
+    def reason_needed(self) -> bool:
+        """Whether a moved due date must be explained: «Bekreft import» then asks why."""
+        return any(step.reason_needed for step in self.milestones)
+
+    @property
+    def moved_due_dates(self) -> list[MilestoneStep]:
+        return [step for step in self.milestones if step.due_date_moved]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.new_actions or self.changed_actions or self.new_milestones) or bool(
+            self.changed_milestones
+        )
+
+    def as_data(self) -> dict:
+        index = {id(step): i for i, step in enumerate(self.actions)}
+        actions = []
+        for step in self.actions:
+            actions.append(
+                {
+                    "pk": step.pk,
+                    "write": step.is_new or bool(step.changes),
+                    "number": step.number,
+                    "title": step.title,
+                    "sub_goal": step.sub_goal.pk,
+                    "strategies": [s.pk for s in step.strategies],
+                    "lead_party": step.lead_party.pk if step.lead_party else None,
+                }
+            )
+        milestones = []
+        for step in self.milestones:
+            if not step.is_new and not step.changes:
+                continue
+            milestones.append(
+                {
+                    "pk": step.pk,
+                    "action": index[id(step.action)],
+                    "title": step.title,
+                    "description": step.description,
+                    "due_date": step.due_date.isoformat(),
+                    "status": step.status,
+                    "percent": step.percent,
+                    "order": step.order,
+                    "log": step.log_progress,
+                }
+            )
+        return {
+            "fingerprint": self.fingerprint,
+            "actions": actions,
+            "milestones": milestones,
+            "reason_needed": self.reason_needed,
+            "unchanged": len(self.unchanged_milestones),
+            "not_in_file": self.milestones_not_in_file,
+        }
+
+
+def plan_fingerprint(plan: ActionPlan) -> str:
+    """A digest of everything in the plan an import reads or writes (its actions, their
+    strategies, its milestones and their versions): it changes whenever any of that does."""
+    digest = hashlib.sha256()
+    actions = Action.objects.filter(plan=plan).order_by("pk")
+    for row in actions.values_list("pk", "number", "title", "sub_goal_id", "lead_party_id"):
+        digest.update(repr(row).encode())
+    links = Action.strategies.through.objects.filter(action__plan=plan).order_by(
+        "action_id", "strategy_id"
+    )
+    for row in links.values_list("action_id", "strategy_id"):
+        digest.update(repr(row).encode())
+    milestones = Milestone.objects.in_plan(plan).order_by("pk")
+    for row in milestones.values_list(
+        "pk", "action_id", "title", "description", "due_date", "status", "percent", "version"
+    ):
+        digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def _date_text(day: datetime.date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else ""
+
+
+def _party_text(party: Party | None) -> str:
+    return party.name if party else _("(ingen)")
+
+
 def _action_value(item: ImportRow, key: str) -> str:
-    """An action column as the text to compare and show."""
+    """An action column of a row as the text to compare and show."""
+    if key == "action_number":
+        return item.action_number
     if key == "action_title":
         return item.action_title
     if key == "sub_goal":
@@ -978,147 +1277,462 @@ def _action_value(item: ImportRow, key: str) -> str:
     return item.lead_party.name if item.lead_party else ""
 
 
+def _action_changes(action: Action, item: ImportRow) -> list[FieldChange]:
+    changes = []
+    if action.number != item.action_number:
+        changes.append(FieldChange(str(_("Tiltak nr.")), action.number, item.action_number))
+    if action.title != item.action_title:
+        changes.append(FieldChange(str(_("Tiltak")), action.title, item.action_title))
+    if action.sub_goal_id != item.sub_goal.pk:
+        changes.append(FieldChange(str(_("Delmål")), action.sub_goal.code, item.sub_goal.code))
+    if {s.pk for s in action.strategies.all()} != {s.pk for s in item.strategies}:
+        changes.append(
+            FieldChange(
+                str(_("Strategier")),
+                strategy_labels(action.strategies.all()),
+                strategy_labels(item.strategies),
+            )
+        )
+    if action.lead_party_id != (item.lead_party.pk if item.lead_party else None):
+        changes.append(
+            FieldChange(
+                str(_("Ansvarlig part")),
+                _party_text(action.lead_party),
+                _party_text(item.lead_party),
+            )
+        )
+    return changes
+
+
+def _milestone_changes(milestone: Milestone, item: ImportRow, action: ActionStep) -> list:
+    changes = []
+    if milestone.title != item.milestone_title:
+        changes.append(FieldChange(str(_("Milepæl")), milestone.title, item.milestone_title))
+    if milestone.action_id != action.pk:
+        changes.append(FieldChange(str(_("Tiltak")), milestone.action.number, action.number))
+    if milestone.description != item.description:
+        changes.append(FieldChange(str(_("Beskrivelse")), milestone.description, item.description))
+    if milestone.due_date != item.due_date:
+        changes.append(
+            FieldChange(str(_("Frist")), _date_text(milestone.due_date), _date_text(item.due_date))
+        )
+    if milestone.status != item.status:
+        changes.append(
+            FieldChange(
+                str(_("Status")),
+                str(Status(milestone.status).label),
+                str(Status(item.status).label),
+            )
+        )
+    if milestone.percent != item.percent:
+        changes.append(
+            FieldChange(str(_("Prosent")), f"{milestone.percent} %", f"{item.percent} %")
+        )
+    return changes
+
+
+def plan_import_changes(*, plan: ActionPlan, rows: list[ImportRow]) -> ImportPlan:
+    """What the checked rows would change in the plan. Writes nothing.
+
+    Rows are matched to the plan by the id columns of an exported file («Tiltak-ID»,
+    «Milepæl-ID»), so a renamed milestone or a renumbered action is the same one, changed.
+    A row without an id (added in Excel), or with an id that is not in this plan (a file from
+    another plan), is matched by name as before: an action by its number, a milestone by its
+    action and title; failing that it is new.
+
+    Raises PlanFileError with the problems found (ids used twice, numbers that clash).
+    """
+    errors = uploads.ImportErrors()
+    notes = uploads.ImportErrors()
+    strategies = Prefetch(
+        "strategies", queryset=Strategy.objects.select_related("sub_goal").order_by()
+    )
+    existing_actions = {
+        action.pk: action
+        for action in Action.objects.filter(plan=plan)
+        .select_related("sub_goal", "lead_party")
+        .prefetch_related(strategies)
+    }
+    by_number = {action.number: action for action in existing_actions.values()}
+    existing_milestones = {
+        milestone.pk: milestone
+        for milestone in Milestone.objects.in_plan(plan).select_related("action")
+    }
+    fingerprint = plan_fingerprint(plan)
+
+    # Actions: rows with a known «Tiltak-ID» first, so that a row added without one joins
+    # the action by the number it has in the file.
+    steps: dict[tuple, ActionStep] = {}
+    first_row: dict[tuple, ImportRow] = {}
+    row_action: dict[int, tuple] = {}
+    number_owner: dict[str, tuple] = {}
+    for item in rows:
+        if item.action_id is None or item.action_id in existing_actions:
+            continue
+        notes.add(
+            _(
+                "Rad %(row)s: Tiltak-ID %(id)s finnes ikke i denne handlingsplanen, så tiltaket "
+                "er kjent igjen på nummeret i stedet."
+            )
+            % {"row": item.row, "id": item.action_id}
+        )
+        item.action_id = None
+    for with_id in (True, False):
+        for item in rows:
+            if (item.action_id is not None) != with_id:
+                continue
+            if with_id:
+                key = ("pk", item.action_id)
+            elif item.action_number in number_owner:
+                key = number_owner[item.action_number]
+            elif (
+                item.action_number in by_number
+                and ("pk", by_number[item.action_number].pk) not in steps
+            ):
+                key = ("pk", by_number[item.action_number].pk)
+            else:
+                key = ("new", item.action_number)
+            row_action[id(item)] = key
+            first = first_row.setdefault(key, item)
+            if first is item:
+                action = existing_actions.get(key[1]) if key[0] == "pk" else None
+                steps[key] = ActionStep(
+                    row=item.row,
+                    pk=action.pk if action else None,
+                    number=item.action_number,
+                    title=item.action_title,
+                    sub_goal=item.sub_goal,
+                    strategies=item.strategies,
+                    lead_party=item.lead_party,
+                    changes=_action_changes(action, item) if action else [],
+                )
+                if item.action_number in number_owner:
+                    errors.add(
+                        _cell_error(
+                            item.row,
+                            "action_number",
+                            _(
+                                "Tiltak nr. %(number)s står på to ulike tiltak i filen (se rad "
+                                "%(other)s). Et nummer kan bare brukes av ett tiltak."
+                            )
+                            % {
+                                "number": uploads.excerpt(item.action_number),
+                                "other": first_row[number_owner[item.action_number]].row,
+                            },
+                        )
+                    )
+                number_owner.setdefault(item.action_number, key)
+                continue
+            for column in ("action_number", "action_title", "sub_goal", "strategies", "lead_party"):
+                mine, theirs = _action_value(item, column), _action_value(first, column)
+                if mine != theirs:
+                    errors.add(
+                        _cell_error(
+                            item.row,
+                            column,
+                            _(
+                                "Tiltak %(number)s har %(mine)s her, men %(theirs)s på rad "
+                                "%(first)s. Alle rader for samme tiltak må være like i "
+                                "kolonnene for tiltaket."
+                            )
+                            % {
+                                "number": uploads.excerpt(first.action_number),
+                                "mine": _quoted(mine),
+                                "theirs": _quoted(theirs),
+                                "first": first.row,
+                            },
+                        )
+                    )
+    # A number taken from an action the file leaves alone.
+    in_file = {key[1] for key in steps if key[0] == "pk"}
+    for step in steps.values():
+        holder = by_number.get(step.number)
+        if holder is not None and holder.pk not in in_file and holder.pk != step.pk:
+            errors.add(
+                _cell_error(
+                    step.row,
+                    "action_number",
+                    _(
+                        "Tiltak nr. %(number)s brukes allerede av tiltaket «%(title)s» i planen, "
+                        "som ikke står i filen. Velg et annet nummer."
+                    )
+                    % {"number": uploads.excerpt(step.number), "title": holder.title},
+                )
+            )
+
+    # Milestones: by «Milepæl-ID» first, then by action and title. A row copied in Excel to make
+    # a new milestone carries the id of the row it was copied from: of the rows with the same
+    # id, the one that still has the milestone's title is the milestone, the others are new.
+    claimed: dict[int, int] = {}  # milestone pk -> row
+    matches: dict[int, Milestone] = {}
+    rows_by_id: dict[int, list[ImportRow]] = defaultdict(list)
+    for item in rows:
+        if not item.milestone_title or item.milestone_id is None:
+            continue
+        if item.milestone_id not in existing_milestones:
+            notes.add(
+                _(
+                    "Rad %(row)s: Milepæl-ID %(id)s finnes ikke i denne handlingsplanen, så "
+                    "milepælen er kjent igjen på tiltaket og navnet i stedet."
+                )
+                % {"row": item.row, "id": item.milestone_id}
+            )
+            continue
+        rows_by_id[item.milestone_id].append(item)
+    for pk, same_id in rows_by_id.items():
+        milestone = existing_milestones[pk]
+        if len(same_id) > 1:
+            same_title = [i for i in same_id if i.milestone_title == milestone.title.strip()]
+            if len(same_title) != 1:
+                errors.add(
+                    _cell_error(
+                        same_id[1].row,
+                        "milestone_id",
+                        _(
+                            "Milepæl-ID %(id)s står på flere rader (%(rows)s). Har du kopiert en "
+                            "rad for å lage en ny milepæl, må du tømme ID-cellene på den nye "
+                            "raden."
+                        )
+                        % {"id": pk, "rows": ", ".join(str(i.row) for i in same_id[:10])},
+                    )
+                )
+                continue
+            for item in same_id:
+                if item is not same_title[0]:
+                    notes.add(
+                        _(
+                            "Rad %(row)s har samme Milepæl-ID som rad %(other)s og er lest som "
+                            "en ny milepæl."
+                        )
+                        % {"row": item.row, "other": same_title[0].row}
+                    )
+            same_id = same_title
+        claimed[pk] = same_id[0].row
+        matches[id(same_id[0])] = milestone
+    by_title: dict[tuple[int, str], list[Milestone]] = defaultdict(list)
+    for milestone in existing_milestones.values():
+        if milestone.pk not in claimed:
+            by_title[(milestone.action_id, milestone.title.strip())].append(milestone)
+
+    milestone_steps: list[MilestoneStep] = []
+    seen_titles: dict[tuple, int] = {}
+    next_order: dict[tuple, int] = defaultdict(int)
+    for item in rows:
+        if not item.milestone_title:
+            continue
+        key = row_action[id(item)]
+        action_step = steps[key]
+        next_order[key] += 1
+        title_key = (key, item.milestone_title)
+        if title_key in seen_titles:
+            errors.add(
+                _cell_error(
+                    item.row,
+                    "milestone_title",
+                    _(
+                        "Milepælen %(title)s står allerede på rad %(first)s under tiltak "
+                        "%(number)s. Milepælene i et tiltak må ha ulike titler."
+                    )
+                    % {
+                        "title": _quoted(item.milestone_title),
+                        "first": seen_titles[title_key],
+                        "number": uploads.excerpt(action_step.number),
+                    },
+                )
+            )
+            continue
+        seen_titles[title_key] = item.row
+        milestone = matches.get(id(item))
+        if milestone is None and action_step.pk is not None:
+            candidates = by_title.get((action_step.pk, item.milestone_title), [])
+            if len(candidates) > 1:
+                errors.add(
+                    _cell_error(
+                        item.row,
+                        "milestone_title",
+                        _(
+                            "Tiltak %(number)s har flere milepæler som heter %(title)s i "
+                            "portalen, så importen vet ikke hvilken som skal endres. Bruk filen "
+                            "fra «Last ned som Excel», som kjenner dem igjen på ID-en, eller gi "
+                            "dem ulike titler i portalen først."
+                        )
+                        % {
+                            "number": uploads.excerpt(action_step.number),
+                            "title": _quoted(item.milestone_title),
+                        },
+                    )
+                )
+                continue
+            if candidates:
+                milestone = candidates[0]
+                claimed[milestone.pk] = item.row
+        step = MilestoneStep(
+            row=item.row,
+            pk=milestone.pk if milestone else None,
+            action=action_step,
+            title=item.milestone_title,
+            description=item.description,
+            due_date=item.due_date,
+            status=item.status,
+            percent=item.percent,
+            order=next_order[key],
+        )
+        if milestone is None:
+            step.log_progress = item.status != Status.NOT_STARTED or item.percent != 0
+        else:
+            step.changes = _milestone_changes(milestone, item, action_step)
+            step.log_progress = (milestone.status, milestone.percent) != (item.status, item.percent)
+            step.moved = milestone.action_id != action_step.pk
+            step.due_date_moved = milestone.due_date != item.due_date
+            step.reason_needed = step.due_date_moved and services.due_date_change_needs_reason(
+                milestone
+            )
+        milestone_steps.append(step)
+        if errors.full:
+            break
+    if errors:
+        raise PlanFileError(errors)
+    return ImportPlan(
+        actions=list(steps.values()),
+        milestones=milestone_steps,
+        notes=list(notes),
+        milestones_not_in_file=sum(1 for pk in existing_milestones if pk not in claimed),
+        fingerprint=fingerprint,
+    )
+
+
 # --------------------------------------------------------------------------------------------
-# Import: writing
+# Import: writing what was previewed
+
+REASON_MISSING = gettext_lazy(
+    "Ingenting er lagret: skriv hvorfor fristene flyttes, så lesere kan se det i milepælenes "
+    "historikk. Last opp filen på nytt og fyll inn begrunnelsen før du bekrefter."
+)
+PLAN_CHANGED = gettext_lazy(
+    "Planen er endret siden du så forhåndsvisningen, så importen er ikke gjort. Ingenting er "
+    "lagret. Last opp filen på nytt for å se hva den vil endre nå."
+)
 
 
 @transaction.atomic
-def plan_import(*, plan: ActionPlan, user: User, rows: list[ImportRow]) -> ImportSummary:
-    """Create or update the plan's actions and milestones from checked rows, all or nothing.
+def plan_import_apply(
+    *, plan: ActionPlan, user: User, data: dict, reason: str = ""
+) -> ImportSummary:
+    """Write what ``ImportPlan.as_data()`` describes, all or nothing.
 
-    Raises PlanFileError (and saves nothing) if someone changed the plan in a way that stops
-    the import while it ran.
+    A moved due date goes through ``services.milestone_due_date_change`` (recorded in the
+    milestone's history with ``reason``, which is required when the preview said so).
+    Raises PlanChanged (and saves nothing) if the plan is no longer as it was when the preview
+    was made, and PlanFileError if the reason is missing or someone changed the agreement in a
+    way that stops it.
     """
-    # One import at a time per plan (a row lock on PostgreSQL).
+    reason = (reason or "").strip()
+    if data.get("reason_needed") and not reason:
+        raise PlanFileError([str(REASON_MISSING)])
+    # One import at a time per plan (a row lock on PostgreSQL), and against the plan as seen.
     list(ActionPlan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
-    summary = ImportSummary()
-    actions = {
-        action.number: action
-        for action in Action.objects.filter(plan=plan).prefetch_related("strategies")
-    }
-    existing = list(Milestone.objects.in_plan(plan).select_related("action"))
-    milestones = {(m.action.number, m.title.strip()): m for m in existing}
-    seen_milestones: set[int] = set()
-    done_actions: dict[str, Action] = {}
-    next_order: dict[str, int] = defaultdict(int)
-
+    if plan_fingerprint(plan) != data.get("fingerprint"):
+        raise PlanChanged([str(PLAN_CHANGED)])
+    summary = ImportSummary(
+        milestones_unchanged=data["unchanged"], milestones_not_in_file=data["not_in_file"]
+    )
     try:
-        for item in rows:
-            action = done_actions.get(item.action_number)
-            if action is None:
-                action = _action_upsert(plan, actions.get(item.action_number), item, summary)
-                done_actions[item.action_number] = action
-            if not item.milestone_title:
-                continue
-            next_order[item.action_number] += 1
-            milestone = milestones.get((item.action_number, item.milestone_title))
-            if milestone is None:
-                _milestone_create(action, item, user, next_order[item.action_number], summary)
-            else:
-                seen_milestones.add(milestone.pk)
-                _milestone_update(milestone, item, user, summary)
-    except ProgressConflict as conflict:
-        raise PlanFileError(
-            [
-                _(
-                    "Noen andre logget fremdrift på milepælen «%(title)s» mens importen pågikk. "
-                    "Ingenting er lagret. Last ned planen på nytt og prøv igjen."
-                )
-                % {"title": conflict.milestone.title}
-            ]
-        ) from None
-    except IntegrityError:
-        raise PlanFileError(
-            [
-                _(
-                    "Noen andre endret planen mens importen pågikk. Ingenting er lagret. "
-                    "Last ned planen på nytt og prøv igjen."
-                )
-            ]
-        ) from None
-    summary.milestones_not_in_file = sum(1 for m in existing if m.pk not in seen_milestones)
+        actions = _apply_actions(plan, data["actions"], summary)
+        for entry in data["milestones"]:
+            _apply_milestone(actions[entry["action"]], entry, user, summary, reason)
+    except ValidationError as exc:
+        raise PlanFileError(exc.messages) from None
+    except (ProgressConflict, IntegrityError, ObjectDoesNotExist):
+        raise PlanChanged([str(PLAN_CHANGED)]) from None
     return summary
 
 
-def _action_upsert(
-    plan: ActionPlan, action: Action | None, item: ImportRow, summary: ImportSummary
-) -> Action:
-    if action is None:
-        action = Action.objects.create(
-            plan=plan,
-            number=item.action_number,
-            title=item.action_title,
-            sub_goal=item.sub_goal,
-            lead_party=item.lead_party,
-        )
-        action.strategies.set(item.strategies)
-        summary.actions_created += 1
-        return action
-    changed = []
-    if action.title != item.action_title:
-        action.title = item.action_title
-        changed.append("title")
-    if action.sub_goal_id != item.sub_goal.pk:
-        action.sub_goal = item.sub_goal
-        changed.append("sub_goal")
-    if action.lead_party_id != (item.lead_party.pk if item.lead_party else None):
-        action.lead_party = item.lead_party
-        changed.append("lead_party")
-    if changed:
-        action.save(update_fields=changed)
-    if {s.pk for s in action.strategies.all()} != {s.pk for s in item.strategies}:
-        action.strategies.set(item.strategies)
-        changed.append("strategies")
-    if changed:
-        summary.actions_updated += 1
-    return action
+def _apply_actions(plan: ActionPlan, entries: list[dict], summary: ImportSummary) -> list[Action]:
+    existing = {a.pk: a for a in Action.objects.filter(plan=plan)}
+    sub_goals = SubGoal.objects.in_bulk({e["sub_goal"] for e in entries})
+    parties = Party.objects.in_bulk({e["lead_party"] for e in entries if e["lead_party"]})
+    strategies = Strategy.objects.in_bulk({pk for e in entries for pk in e["strategies"]})
+    # A number given to another action in the same import is freed first (numbers are unique
+    # in a plan): those actions go through a temporary number.
+    taken = {a.number for a in existing.values()}
+    renumbered = [
+        existing[e["pk"]]
+        for e in entries
+        if e["pk"] is not None and existing[e["pk"]].number != e["number"] and e["number"] in taken
+    ]
+    for action in renumbered:
+        action.number = f"~{action.pk}"[: Action._meta.get_field("number").max_length]
+        action.save(update_fields=["number"])
+    result = []
+    for entry in entries:
+        values = {
+            "number": entry["number"],
+            "title": entry["title"],
+            "sub_goal": sub_goals[entry["sub_goal"]],
+            "lead_party": parties[entry["lead_party"]] if entry["lead_party"] else None,
+        }
+        chosen = [strategies[pk] for pk in entry["strategies"]]
+        if entry["pk"] is None:
+            action = Action.objects.create(plan=plan, **values)
+            action.strategies.set(chosen)
+            summary.actions_created += 1
+        else:
+            action = existing[entry["pk"]]
+            if entry["write"]:
+                changed = [name for name, value in values.items() if getattr(action, name) != value]
+                for name in changed:
+                    setattr(action, name, values[name])
+                if changed:
+                    action.save(update_fields=changed)
+                if set(action.strategies.values_list("pk", flat=True)) != set(entry["strategies"]):
+                    action.strategies.set(chosen)
+                summary.actions_updated += 1
+        result.append(action)
+    return result
 
 
-def _milestone_create(
-    action: Action, item: ImportRow, user: User, order: int, summary: ImportSummary
+def _apply_milestone(
+    action: Action, entry: dict, user: User, summary: ImportSummary, reason: str
 ) -> None:
-    milestone = Milestone.objects.create(
-        action=action,
-        title=item.milestone_title,
-        description=item.description,
-        due_date=item.due_date,
-        order=order,
-    )
-    summary.milestones_created += 1
-    if item.status != Status.NOT_STARTED or item.percent:
-        progress_log(
-            milestone=milestone,
-            user=user,
-            status=item.status,
-            percent=item.percent,
-            comment=str(IMPORT_COMMENT),
-            seen_version=milestone.version,
+    due_date = datetime.date.fromisoformat(entry["due_date"])
+    if entry["pk"] is None:
+        milestone = Milestone.objects.create(
+            action=action,
+            title=entry["title"],
+            description=entry["description"],
+            due_date=due_date,
+            order=entry["order"],
         )
-        summary.progress_logged += 1
-
-
-def _milestone_update(
-    milestone: Milestone, item: ImportRow, user: User, summary: ImportSummary
-) -> None:
-    changed = []
-    for name, value in (("description", item.description), ("due_date", item.due_date)):
-        if getattr(milestone, name) != value:
-            setattr(milestone, name, value)
-            changed.append(name)
-    if changed:
-        milestone.save(update_fields=changed)
-    if milestone.status != item.status or milestone.percent != item.percent:
-        progress_log(
-            milestone=milestone,
-            user=user,
-            status=item.status,
-            percent=item.percent,
-            comment=str(IMPORT_COMMENT),
-            seen_version=milestone.version,
-        )
-        summary.progress_logged += 1
-        changed.append("progress")
-    if changed:
-        summary.milestones_updated += 1
+        summary.milestones_created += 1
     else:
-        summary.milestones_unchanged += 1
+        milestone = Milestone.objects.select_related("action").get(
+            pk=entry["pk"], action__plan_id=action.plan_id
+        )
+        values = {
+            "title": entry["title"],
+            "action": action,
+            "description": entry["description"],
+        }
+        changed = [name for name, value in values.items() if getattr(milestone, name) != value]
+        for name in changed:
+            setattr(milestone, name, values[name])
+        if changed:
+            milestone.save(update_fields=changed)
+        services.milestone_due_date_change(
+            milestone=milestone,
+            user=user,
+            new_due_date=due_date,
+            reason=reason,
+            source=MilestoneDueDateChange.Source.EXCEL,
+        )
+        summary.milestones_updated += 1
+    if entry["log"]:
+        progress_log(
+            milestone=milestone,
+            user=user,
+            status=entry["status"],
+            percent=entry["percent"],
+            comment=str(IMPORT_COMMENT),
+            seen_version=milestone.version,
+        )
+        summary.progress_logged += 1

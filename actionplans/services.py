@@ -171,3 +171,36 @@ def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
                     seen_version=0,
                 )
     return new_plan
+
+
+def milestone_delete_refusal(milestone: Milestone) -> str:
+    """Why ``milestone`` may not be deleted, or "" if it may.
+
+    A milestone carried over to a later plan is the history of the one there, so it stays. One
+    with progress updates may be deleted (a milestone made by mistake, in the portal or by an
+    Excel import); its history is kept in the audit log (``milestone_delete``)."""
+    if milestone.carried_to.exists():
+        return _(
+            "Milepælen er videreført til en senere handlingsplan og kan derfor ikke slettes. "
+            "Vil du at den ikke skal gjennomføres, kan du i stedet sette status til «Avlyst» "
+            "ved å logge fremdrift."
+        )
+    return ""
+
+
+@transaction.atomic
+def milestone_delete(*, milestone: Milestone) -> str:
+    """Delete ``milestone`` with its history; returns the refusal, or "" when deleted.
+
+    The only way a progress update is ever deleted (``ProgressUpdate.delete`` refuses): the
+    milestone's updates and due-date changes go with it through the database cascade, and the
+    audit log records a «slettet» entry for the milestone and for each of them with every field
+    (status, percent, comment, author, dates), so the history can still be read there. The row
+    is locked (on PostgreSQL) as progress_log locks it, so progress logged at the same moment
+    cannot slip in between the check and the delete.
+    """
+    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    refusal = milestone_delete_refusal(locked)
+    if not refusal:
+        locked.delete()
+    return refusal

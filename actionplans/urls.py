@@ -17,6 +17,11 @@ urlpatterns = [
     path("handlingsplaner/<int:pk>/neste/", views_edit.plan_carry_over, name="plan-carry-over"),
     path("handlingsplaner/<int:pk>/excel/", views_excel.plan_export, name="plan-export"),
     path("handlingsplaner/<int:pk>/import/", views_excel.plan_import, name="plan-import"),
+    path(
+        "handlingsplaner/<int:pk>/import/bekreft/",
+        views_excel.plan_import_confirm,
+        name="plan-import-confirm",
+    ),
     path("handlingsplaner/<int:pk>/tiltak/nytt/", views_edit.action_create, name="action-create"),
     path("tiltak/<int:pk>/endre/", views_edit.action_edit, name="action-edit"),
     path("tiltak/<int:pk>/milepaeler/ny/", views_edit.milestone_create, name="milestone-create"),

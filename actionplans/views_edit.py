@@ -145,57 +145,42 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actionplans/milestone_form.html", ctx)
 
 
-def _delete_refusal(milestone: Milestone) -> str:
-    """Why the milestone may not be deleted, or "" if it may."""
-    if milestone.updates.exists():
-        return _(
-            "Milepælen har statusoppdateringer og kan derfor ikke slettes, slik at historikken "
-            "blir bevart. Vil du at den ikke skal gjennomføres, kan du i stedet sette status "
-            "til «Avlyst» ved å logge fremdrift."
-        )
-    if milestone.carried_to.exists():
-        return _(
-            "Milepælen er videreført til en senere handlingsplan og kan derfor ikke slettes. "
-            "Vil du at den ikke skal gjennomføres, kan du i stedet sette status til «Avlyst» "
-            "ved å logge fremdrift."
-        )
-    return ""
-
-
-@transaction.atomic
-def _milestone_delete(*, milestone: Milestone) -> str:
-    """Delete the milestone unless it has a history; returns the refusal, or "" when deleted.
-
-    The row is locked (on PostgreSQL) as services.progress_log locks it, so that progress logged
-    at the same moment cannot slip in between the check and the delete.
-    """
-    locked = Milestone.objects.select_for_update().get(pk=milestone.pk)
-    refusal = _delete_refusal(locked)
-    if not refusal:
-        locked.delete()
-    return refusal
-
-
 @require_http_methods(["GET", "POST"])
 def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a milestone, for one made by mistake. One with a history (progress updates,
+    moved due dates) needs the box «Jeg forstår …» ticked; the history goes to the audit log
+    (``services.milestone_delete``). One carried over to a later plan is refused."""
     milestone = get_milestone_for_user(request, pk, edit=True)
     plan = milestone.action.plan
+    updates = milestone.updates.count()
+    due_date_changes = milestone.due_date_changes.count()
+    has_history = bool(updates or due_date_changes)
     status = 200
+    missing_confirmation = False
     if request.method == "POST":
-        title = milestone.title
-        refusal = _milestone_delete(milestone=milestone)
-        if not refusal:
-            messages.success(request, _("Milepælen «%(title)s» er slettet.") % {"title": title})
-            return redirect(plan)
-        status = 409
+        if has_history and request.POST.get("confirm_history") != "on":
+            missing_confirmation = True
+            refusal = services.milestone_delete_refusal(milestone)
+            status = 400
+        else:
+            title = milestone.title
+            refusal = services.milestone_delete(milestone=milestone)
+            if not refusal:
+                messages.success(request, _("Milepælen «%(title)s» er slettet.") % {"title": title})
+                return redirect(plan)
+            status = 409
     else:
-        refusal = _delete_refusal(milestone)
+        refusal = services.milestone_delete_refusal(milestone)
     ctx = {
         "milestone": milestone,
         "action": milestone.action,
         "plan": plan,
         "agreement": plan.agreement,
         "refusal": refusal,
+        "updates": updates,
+        "due_date_changes": due_date_changes,
+        "has_history": has_history,
+        "missing_confirmation": missing_confirmation,
         "progress_url": reverse("actionplans:progress-log", args=[milestone.pk])
         + "?"
         + urlencode({"next": milestone.get_absolute_url()}),

@@ -1,7 +1,15 @@
 """The action plan as an Excel file: download it, and upload it again to update the plan.
 
 The work is in ``actionplans.excel``; these views check access, and show what came of it.
+
+Importing takes two requests. The upload is checked and shown as a preview (what will be added,
+changed field by field, left alone), and nothing is saved; what the preview would write is kept
+in the session (``PENDING``) with the file's SHA-256 and the plan's fingerprint. «Bekreft
+import» (``plan_import_confirm``) then writes exactly that, or refuses if the plan has changed
+since the preview or the confirmation is for another file than the one last previewed.
 """
+
+import hashlib
 
 from django import forms
 from django.contrib import messages
@@ -11,14 +19,16 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from actionplans import excel
 from actionplans.access import get_plan_for_user
 from actionplans.models import Status
 from tromsvekst import uploads
 
-MAX_ERRORS_SHOWN = 100
+MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
+# The session key of the import waiting for «Bekreft import» (one at a time per session).
+PENDING = "plan_import_pending"
 
 
 class PlanImportForm(forms.Form):
@@ -40,6 +50,19 @@ class PlanImportForm(forms.Form):
         self.fields["file"].help_text = _(
             "Høyst %(max)s MB og %(rows)s rader. Planen leses fra det første arket."
         ) % {"max": uploads.megabytes(excel.max_upload_bytes()), "rows": excel.MAX_ROWS}
+
+
+class PlanImportConfirmForm(forms.Form):
+    """«Bekreft import» on the preview: the SHA-256 of the previewed file, and why due dates
+    move (required when the preview asks for it; ``excel.plan_import_apply`` checks)."""
+
+    digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=gettext_lazy("Hvorfor flyttes fristene?"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -74,30 +97,101 @@ def _plan_import(request: HttpRequest, plan) -> HttpResponse:
         form = PlanImportForm(request.POST, request.FILES)
     else:
         form = PlanImportForm()
-    errors: list[str] = []
     if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
         try:
-            rows = excel.read_plan_file(plan=plan, upload=form.cleaned_data["file"])
-            summary = excel.plan_import(plan=plan, user=request.user, rows=rows)
+            rows = excel.read_plan_file(plan=plan, upload=upload)
+            changes = excel.plan_import_changes(plan=plan, rows=rows)
         except excel.PlanFileError as exc:
-            errors = exc.errors
+            return _render(request, plan, form, exc.errors, truncated=exc.truncated)
+        upload.seek(0)
+        digest = hashlib.sha256(upload.read(excel.max_upload_bytes() + 1)).hexdigest()
+        if changes.has_changes:
+            request.session[PENDING] = {
+                "plan": plan.pk,
+                "digest": digest,
+                "data": changes.as_data(),
+            }
         else:
-            messages.success(request, summary.message())
-            return redirect(plan)
-    return _render(request, plan, form, errors)
+            request.session.pop(PENDING, None)
+        ctx = {
+            "plan": plan,
+            "agreement": plan.agreement,
+            "changes": changes,
+            "digest": digest,
+            "file_name": uploads.excerpt(upload.name or ""),
+            "import_comment": excel.IMPORT_COMMENT,
+            "title": _("Se over importen før den lagres"),
+        }
+        return render(request, "actionplans/plan_import_preview.html", ctx)
+    return _render(request, plan, form, [])
 
 
-def _render(request, plan, form, errors: list[str], status: int = 200) -> HttpResponse:
+@require_POST
+def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """«Bekreft import»: write what the preview showed; «Avbryt»: forget it. Either way the
+    pending import is gone afterwards."""
+    plan = get_plan_for_user(request, pk, edit=True)
+    pending = request.session.get(PENDING)
+    if not isinstance(pending, dict) or pending.get("plan") != plan.pk:
+        messages.error(
+            request,
+            _("Ingen import av denne planen venter på bekreftelse. Last opp filen på nytt."),
+        )
+        return redirect("actionplans:plan-import", pk=plan.pk)
+    if "avbryt" in request.POST:
+        del request.session[PENDING]
+        messages.info(request, _("Importen er avbrutt. Ingenting er lagret."))
+        return redirect(plan)
+    form = PlanImportConfirmForm(request.POST)
+    if form.is_bound and not form.errors.get("digest") and "reason" in form.errors:
+        messages.error(
+            request,
+            _(
+                "Ingenting er lagret: begrunnelsen kan være høyst 2000 tegn. Last opp filen på nytt."
+            ),
+        )
+        return redirect("actionplans:plan-import", pk=plan.pk)
+    if not form.is_valid() or form.cleaned_data["digest"] != pending.get("digest"):
+        messages.error(
+            request,
+            _(
+                "Du bekreftet en annen fil enn den du sist lastet opp og så over, så ingenting er "
+                "lagret. Se over den siste forhåndsvisningen, eller last opp filen på nytt."
+            ),
+        )
+        return redirect("actionplans:plan-import", pk=plan.pk)
+    del request.session[PENDING]
+    try:
+        summary = excel.plan_import_apply(
+            plan=plan,
+            user=request.user,
+            data=pending["data"],
+            reason=form.cleaned_data["reason"],
+        )
+    except excel.PlanFileError as exc:
+        for error in exc.errors:
+            messages.error(request, error)
+        return redirect("actionplans:plan-import", pk=plan.pk)
+    messages.success(request, summary.message())
+    return redirect(plan)
+
+
+def _render(
+    request, plan, form, errors: list[str], status: int = 200, truncated: bool = False
+) -> HttpResponse:
     ctx = {
         "plan": plan,
         "agreement": plan.agreement,
         "form": form,
         "errors": errors[:MAX_ERRORS_SHOWN],
-        "errors_hidden": max(len(errors) - MAX_ERRORS_SHOWN, 0),
+        "errors_truncated": truncated or len(errors) > MAX_ERRORS_SHOWN,
+        "more_errors": uploads.more_errors_message(),
         "columns": [column.header for column in excel.COLUMNS],
+        "id_columns": [column.header for column in excel.ID_COLUMNS],
         "status_labels": Status.labels,
         "import_comment": excel.IMPORT_COMMENT,
-        "file_name": form.cleaned_data["file"].name if errors else "",
+        "file_name": uploads.excerpt(form.cleaned_data["file"].name) if errors else "",
         "title": _("Importer handlingsplanen fra Excel"),
     }
     return render(request, "actionplans/plan_import.html", ctx, status=status)

@@ -28,6 +28,8 @@ VIEWS = {
     "actionplans:milestone-edit": "edit",
     "actionplans:milestone-delete": "edit",
     "actionplans:plan-import": "edit",
+    # «Bekreft import»: POST only; with nothing waiting in the session it goes back to the form.
+    "actionplans:plan-import-confirm": "post",
     # A confirmation page (GET) and its button (POST).
     "actionplans:plan-carry-over": "edit",
     "actionplans:dashboard": "read",
@@ -64,6 +66,7 @@ VIEWS = {
     "evaluation:indicator-import": "edit",
     "evaluation:feedback-list": "read",
     "evaluation:feedback-toggle": "post",
+    "evaluation:feedback-rotate": "edit",
     "evaluation:feedback-form": "public",
     "evaluation:evaluation-list": "read",
     "evaluation:evaluation-detail": "read",

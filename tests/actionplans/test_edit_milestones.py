@@ -133,7 +133,13 @@ def test_edit_changes_the_plan_fields_not_the_progress(
 
     response = client_for(coordinator).post(
         reverse("actionplans:milestone-edit", args=[milestone.pk]),
-        _form_data(title="Ny tittel", due_date="2026-09-30", status="done", percent="100"),
+        _form_data(
+            title="Ny tittel",
+            due_date="2026-09-30",
+            status="done",
+            percent="100",
+            reason="Venter på vedtak i kommunene.",
+        ),
     )
 
     assert response.status_code == 302
@@ -145,6 +151,13 @@ def test_edit_changes_the_plan_fields_not_the_progress(
     assert milestone.percent == 40
     assert milestone.version == 1
     assert milestone.updates.count() == 1
+    # The moved deadline is recorded (tests/actionplans/test_due_date_changes.py has the rest).
+    [change] = milestone.due_date_changes.all()
+    assert (change.old_due_date, change.new_due_date) == (
+        datetime.date(2025, 6, 30),
+        datetime.date(2026, 9, 30),
+    )
+    assert change.reason == "Venter på vedtak i kommunene."
 
 
 def test_edit_page_shows_current_values_and_a_delete_link(
@@ -208,26 +221,28 @@ def test_delete_without_updates(client_for, coordinator, action, make_milestone)
     assert list(Milestone.objects.all()) == [other]
 
 
-def test_delete_refused_when_progress_is_logged(
+def test_delete_with_progress_asks_to_confirm_the_history(
     client_for, coordinator, action, make_milestone, log
 ):
+    """A milestone with a history may be deleted (one made by mistake), but only with the box
+    ticked; tests/actionplans/test_milestone_delete_history.py follows the history to the log."""
     milestone = make_milestone(action, "Har historikk")
     log(milestone, coordinator, Status.ON_TRACK, 10)
     client = client_for(coordinator)
     url = reverse("actionplans:milestone-delete", args=[milestone.pk])
-    progress_url = reverse("actionplans:progress-log", args=[milestone.pk])
 
     shown = client.get(url)
     refused = client.post(url)
 
-    for response in (shown, refused):
-        page = response.content.decode()
-        assert "har statusoppdateringer og kan derfor ikke slettes" in page
-        assert "sette status til «Avlyst» ved å logge fremdrift" in page
-        assert f'href="{progress_url}?next=' in page
-        assert "Ja, slett milepælen" not in page
     assert shown.status_code == 200
-    assert refused.status_code == 409
+    page = shown.content.decode()
+    assert "Den har 1 statusoppdatering." in page
+    assert 'name="confirm_history"' in page
+    assert "Ja, slett milepælen" in page
+    assert refused.status_code == 400
+    assert "Kryss av for at du forstår at historikken fjernes fra planen." in (
+        refused.content.decode()
+    )
     assert Milestone.objects.filter(pk=milestone.pk).exists()
     assert ProgressUpdate.objects.filter(milestone=milestone).count() == 1
 

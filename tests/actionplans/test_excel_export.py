@@ -27,6 +27,8 @@ HEADERS = [
     "Prosent",
     "Sist oppdatert",
     "Oppdatert av",
+    "Milepæl-ID (ikke endre)",
+    "Tiltak-ID (ikke endre)",
 ]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -118,8 +120,8 @@ def test_data_is_a_filterable_excel_table_with_frozen_header(client_for, coordin
 
     assert list(ws.tables) == ["Handlingsplan"]
     table = ws.tables["Handlingsplan"]
-    assert table.ref == "A1:M6"
-    assert table.autoFilter is not None and table.autoFilter.ref == "A1:M6"
+    assert table.ref == "A1:O6"
+    assert table.autoFilter is not None and table.autoFilter.ref == "A1:O6"
     assert [column.name for column in table.tableColumns] == HEADERS
     assert ws.freeze_panes == "A2"
     assert ws.column_dimensions["D"].width >= 30  # «Tiltak» is wide enough to read
@@ -150,7 +152,7 @@ def test_empty_plan_gives_a_valid_table(client_for, coordinator, plan):
 
     assert [cell.value for cell in ws[1]] == HEADERS
     # Excel wants at least one data row in a table, so an empty plan has one empty row.
-    assert ws.tables["Handlingsplan"].ref == "A1:M2"
+    assert ws.tables["Handlingsplan"].ref == "A1:O2"
     assert all(cell.value is None for cell in ws[2])
 
 
@@ -193,3 +195,15 @@ def test_unknown_plan_gives_404(client_for, coordinator, excel_plan):
 def test_wrong_method_gives_405(client_for, coordinator, excel_plan, method):
     response = getattr(client_for(coordinator), method)(export_url(excel_plan))
     assert response.status_code == 405
+
+
+def test_each_row_carries_the_milestone_and_action_ids(client_for, coordinator, excel_plan):
+    """The stable key the import matches rows by: a renamed milestone stays the same one."""
+    _response, wb = download(client_for(coordinator), excel_plan)
+
+    rows = rows_by_milestone(wb.worksheets[0])
+
+    for milestone in Milestone.objects.filter(action__plan=excel_plan):
+        row = rows[milestone.title]
+        assert row["Milepæl-ID (ikke endre)"] == milestone.pk
+        assert row["Tiltak-ID (ikke endre)"] == milestone.action_id

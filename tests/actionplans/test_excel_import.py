@@ -4,6 +4,7 @@ by row and column and nothing saved), hostile files, and who may import."""
 
 import datetime
 import io
+import re
 import time
 import zipfile
 from collections.abc import Callable
@@ -58,9 +59,30 @@ def set_cell(milestone_title: str, header: str, value) -> Callable:
     return change
 
 
-def upload(client, plan, content: bytes, name: str = "plan.xlsx"):
+def confirm_url(plan) -> str:
+    return reverse("actionplans:plan-import-confirm", args=[plan.pk])
+
+
+def preview(client, plan, content: bytes, name: str = "plan.xlsx"):
+    """Upload the file: the preview (or the errors), with nothing saved."""
     file = SimpleUploadedFile(name, content, content_type=excel.XLSX_CONTENT_TYPE)
     return client.post(import_url(plan), {"file": file})
+
+
+def digest_on(page) -> str:
+    match = re.search(r'name="digest" value="([0-9a-f]{64})"', page.content.decode())
+    assert match, "the preview has no «Bekreft import» form"
+    return match.group(1)
+
+
+def upload(client, plan, content: bytes, name: str = "plan.xlsx"):
+    """Upload the file and, if it gets a preview with changes, press «Bekreft import»."""
+    response = preview(client, plan, content, name)
+    if response.status_code != 200 or 'name="digest"' not in response.content.decode():
+        return response
+    return client.post(
+        confirm_url(plan), {"digest": digest_on(response), "reason": "Flyttet i Excel."}
+    )
 
 
 def db_state() -> dict:
@@ -136,6 +158,7 @@ def test_form_explains_the_import(client_for, coordinator, excel_plan):
     assert reverse("actionplans:plan-export", args=[excel_plan.pk]) in content
     assert "Ingenting slettes." in content
     assert "«Importert fra Excel»" in content
+    assert "«Milepæl-ID (ikke endre)»" in content
 
 
 # --- Round trip --------------------------------------------------------------------------
@@ -189,10 +212,12 @@ def test_importing_the_unchanged_export_changes_nothing(client_for, coordinator,
 
     response = upload(client, excel_plan, content)
 
-    assert response.status_code == 302
+    assert response.status_code == 200
     assert db_state() == before
-    message = str(next(iter(get_messages(response.wsgi_request))))
-    assert "Tiltak: 0 nye og 0 endret. Milepæler: 0 nye, 0 endret og 4 uendret." in message
+    page = response.content.decode()
+    assert "Filen gir ingen endringer i planen." in page
+    assert "Milepæler: 0 nye, 0 endres, 4 uendret." in page
+    assert "Bekreft import" not in page
 
 
 # --- Updates -----------------------------------------------------------------------------
@@ -311,8 +336,16 @@ def test_milestones_missing_from_the_file_are_kept(client_for, coordinator, exce
     def change(ws):
         ws.delete_rows(row_of(ws, "Evaluering"))
 
-    response = upload(client, excel_plan, edited(exported(client, excel_plan), change))
+    def change_too(ws):
+        change(ws)
+        set_cell("Søknad sendt", "Beskrivelse", "Endret")(ws)
 
+    page = preview(client, excel_plan, edited(exported(client, excel_plan), change_too))
+    response = client.post(confirm_url(excel_plan), {"digest": digest_on(page)})
+
+    assert "1 milepæl i planen står ikke i filen. Den blir stående som den er." in (
+        page.content.decode()
+    )
     assert response.status_code == 302
     assert Milestone.objects.filter(title="Evaluering", status="delayed").exists()
     message = str(next(iter(get_messages(response.wsgi_request))))
@@ -658,13 +691,14 @@ def test_sheet_claiming_a_huge_size_is_read_by_its_real_cells(client_for, coordi
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<dimension ref="A1:M6"', b'<dimension ref="A1:XFD1048576"')
+                data = data.replace(b'<dimension ref="A1:O6"', b'<dimension ref="A1:XFD1048576"')
                 assert b"XFD1048576" in data
             archive.writestr(item, data)
 
     response = upload(client, excel_plan, out.getvalue())
 
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "Filen gir ingen endringer i planen." in response.content.decode()
 
 
 def test_formula_without_a_cached_value_counts_as_empty(client_for, coordinator, plan):
@@ -715,8 +749,10 @@ def test_reader_may_not_import(client_for, reader, excel_plan):
 
 
 def test_admin_may_import(client_for, admin_user, coordinator, excel_plan):
-    content = exported(client_for(coordinator), excel_plan)
+    change = set_cell("Kartlegge boligbehovet", "Status", "Fullført")
+    content = edited(exported(client_for(coordinator), excel_plan), change)
     assert upload(client_for(admin_user), excel_plan, content).status_code == 302
+    assert Milestone.objects.get(title="Kartlegge boligbehovet").status == Status.DONE
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])

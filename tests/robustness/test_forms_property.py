@@ -27,6 +27,7 @@ form view fails them until it is added below (or its URL is listed as one that t
 from __future__ import annotations
 
 import datetime
+import hashlib
 import importlib
 import inspect
 import io
@@ -61,7 +62,7 @@ from actionplans.admin import CorrectionForm
 from actionplans.forms import ActionForm, DashboardFilterForm, MilestoneForm, PlanFilterForm
 from actionplans.forms import ProgressForm as ProgressLogForm
 from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate
-from actionplans.views_excel import PlanImportForm
+from actionplans.views_excel import PlanImportConfirmForm, PlanImportForm
 from agreements.forms import (
     AgendaItemForm,
     CoordinatorChangeForm,
@@ -527,6 +528,18 @@ def _password_check(world, form, saved, payload):
     assert saved.check_password(form.cleaned_data["new_password1"])
 
 
+def _preview_an_import(world, client):
+    """Upload a file that changes the plan, so that an import waits for «Bekreft import»."""
+    row = [1, "1.1", "1.1-1", "Boligstrategi", "1.1.1", "", "Ny milepæl", "", "01.06.2025"]
+    content = _xlsx([row + ["I rute", 10, None, None]])
+    response = client.post(
+        reverse("actionplans:plan-import", args=[world.plan.pk]),
+        {"file": SimpleUploadedFile("plan.xlsx", content)},
+    )
+    assert 'name="digest"' in response.content.decode(), "the preview has nothing to confirm"
+    world.import_digest = hashlib.sha256(content).hexdigest()
+
+
 NEXT = st.one_of(
     st.sampled_from(
         [
@@ -776,6 +789,17 @@ CASES = [
         check=_plan_import_check,
     ),
     Case(
+        "plan-import-confirm",
+        "actionplans:plan-import-confirm",
+        lambda w: [w.plan.pk],
+        PlanImportConfirmForm,
+        lambda w, d, f: PlanImportConfirmForm(d),
+        writes=(Action, Action.strategies.through, Milestone, ProgressUpdate),
+        prepare=_preview_an_import,
+        valid={"digest": lambda w: st.just(w.import_digest)},
+        check=_plan_import_check,
+    ),
+    Case(
         "evaluation-create",
         "evaluation:evaluation-create",
         lambda w: [w.agreement.slug],
@@ -974,7 +998,10 @@ NO_FORM = {
     "actionplans:plan-carry-over": "a button, no fields",
     "actionplans:plan-export": "a download",
     "actionplans:milestone-detail": "a page",
-    "actionplans:milestone-delete": "a confirm button, no fields",
+    "actionplans:milestone-delete": (
+        "a confirm checkbox for a milestone with history (tests/actionplans/"
+        "test_milestone_delete_history.py)"
+    ),
     "actionplans:meeting-brief": "a page",
     "actionplans:meeting-brief-pdf": "a download",
     "evaluation:indicator-list": "a page",

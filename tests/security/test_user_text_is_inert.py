@@ -593,6 +593,15 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
         keys={},
         follow=True,
     )
+    # The upload shows a preview; «Bekreft import» saves it.
+    w.post(
+        tone,
+        reverse("actionplans:plan-import-confirm", args=[plan.pk]),
+        {"digest": tone.session["plan_import_pending"]["digest"]},
+        form="PlanImportConfirmForm",
+        keys={},
+        follow=True,
+    )
     w.stored |= {"xlsx-milestone": xlsx_title, "xlsx-description": xlsx_description}
     bad_status = w.text("xlsx-status", 300)
     response = tone.post(
