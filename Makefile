@@ -43,8 +43,10 @@ $(TOOLS): tests/tools/package.json tests/tools/package-lock.json
 	npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
 	touch $@
 
+# --dist loadgroup: the tests of one xdist_group (a production-configured site in
+# tests/production/) run on one worker, so that site is built once.
 test: lint $(TOOLS)
-	$(VENV)/bin/pytest -n 2
+	$(VENV)/bin/pytest -n 2 --dist loadgroup
 
 messages: $(VENV)/.installed-dev
 	DEBUG=True $(PY) manage.py makemessages --locale en --no-obsolete --no-location --ignore ".venv/*" --ignore "tests/*" --ignore "staticfiles/*" --ignore "var/*" --ignore "*/migrations/*"

@@ -12,6 +12,7 @@ environment with only what is set here (as in ``tests/test_settings.py``).
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import http.cookiejar
@@ -134,6 +135,80 @@ def query(db: dict, name: str, sql: str, params: tuple = ()) -> list[tuple]:
         port=db.get("PORT") or 5432,
     ) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+# --- A TCP proxy in front of PostgreSQL that a test can cut --------------------------------------
+
+
+class CuttableProxy:
+    """Forwards 127.0.0.1:``port`` to PostgreSQL. ``cut()`` is the database going away: the
+    listening socket closes (new connections are refused) and every open connection is reset;
+    ``restore()`` listens again on the same port."""
+
+    def __init__(self, host: str, port: int):
+        self.target = (host, int(port))
+        self.port = free_port()
+        self.lock = threading.Lock()
+        self.open: set[socket.socket] = set()
+        self.listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() below (Linux)
+            listener.close()
+        with self.lock:
+            sockets, self.open = self.open, set()
+        for sock in sockets:
+            # shutdown() ends the connection at once, even while a thread is blocked reading
+            # it (close() alone would wait for that read to return).
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _address = listener.accept()
+            except OSError:
+                return  # cut
+            if self.listener is not listener:
+                client.close()
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self.lock:
+                self.open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self.cut()
 
 
 # --- An SMTP sink ---------------------------------------------------------------------------------
