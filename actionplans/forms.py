@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Action, ActionPlan, Milestone, Status
-from actionplans.services import progress_validate
+from actionplans.services import due_date_change_needs_reason, progress_validate
 from agreements.models import Coordinator, FocusArea, Party, Strategy, SubGoal
 
 
@@ -235,7 +235,22 @@ class ActionForm(forms.ModelForm):
 
 
 class MilestoneForm(forms.ModelForm):
-    """Create or change a milestone. Status and percent change only by logging progress."""
+    """Create or change a milestone. Status and percent change only by logging progress.
+
+    When an existing milestone's due date changes, ``reason`` says why; it is required when
+    services.due_date_change_needs_reason says so (the milestone has updates, an earlier move or
+    a passed deadline), and the view saves through services.milestone_update, which records
+    the change.
+    """
+
+    reason = forms.CharField(
+        label=_("Hvorfor flyttes fristen?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Fyll ut hvis du endrer fristen. Begrunnelsen vises i milepælens historikk."),
+    )
+    field_order = ["title", "description", "due_date", "reason", "responsible", "order"]
 
     class Meta:
         model = Milestone
@@ -269,6 +284,9 @@ class MilestoneForm(forms.ModelForm):
         self.instance.action = action
         plan = action.plan
         due = self.fields["due_date"]
+        # The model allows no date only for a milestone carried over and waiting for a new one;
+        # a form always asks for one.
+        due.required = True
         # Milestone.clean() checks the period; these attributes let the browser help too.
         due.widget.attrs.update(
             {"min": plan.first_day.isoformat(), "max": plan.last_day.isoformat()}
@@ -280,7 +298,42 @@ class MilestoneForm(forms.ModelForm):
         self.fields["responsible"].queryset = _agreement_coordinators(plan.agreement)
         self.fields["responsible"].label_from_instance = _coordinator_label
         self.fields["responsible"].empty_label = _("Ingen valgt")
+        if self.instance.pk is None:
+            del self.fields["reason"]  # a new milestone has no deadline to move
+        else:
+            self.saved_due_date = self.instance.due_date
+            self.reason_required = due_date_change_needs_reason(self.instance)
+            if self.reason_required:
+                self.fields["reason"].help_text = _(
+                    "Påkrevd hvis du endrer fristen: milepælen har allerede statusoppdateringer, "
+                    "en flyttet frist eller en frist som har passert. Begrunnelsen vises i "
+                    "milepælens historikk, i oversikten og i møtebriefen."
+                )
         _add_input_class(self)
+
+    def clean(self):
+        data = super().clean()
+        if "reason" not in self.fields:
+            return data
+        due_date = data.get("due_date")
+        moved = due_date is not None and due_date != self.saved_due_date
+        if moved and self.reason_required and not data.get("reason", "").strip():
+            self.add_error(
+                "reason",
+                _(
+                    "Skriv hvorfor fristen flyttes fra %(old)s til %(new)s. Begrunnelsen vises i "
+                    "milepælens historikk."
+                )
+                % {
+                    "old": date_format(self.saved_due_date, "j. F Y"),
+                    "new": date_format(due_date, "j. F Y"),
+                },
+            )
+        return data
+
+    @property
+    def due_date_moved(self) -> bool:
+        return "reason" in self.fields and self.cleaned_data.get("due_date") != self.saved_due_date
 
 
 def _fix_choices(field: forms.ModelChoiceField, objects=None) -> None:

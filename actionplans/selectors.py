@@ -14,6 +14,8 @@ class Rollup:
     overdue: int = 0
     avg_percent: float | None = None
     last_update: object = None
+    # How many of each status's milestones are overdue (only from plan_rollups).
+    overdue_counts: dict = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: dict) -> "Rollup":
@@ -48,14 +50,16 @@ class _Tally:
     def __init__(self):
         self.total = self.overdue = 0
         self.counts = dict.fromkeys(Status.values, 0)
+        self.overdue_counts = dict.fromkeys(Status.values, 0)
         self.percents: list[int] = []
         self.last_update = None
 
     def add(self, status: str, percent: int, due_date, last_update, today) -> None:
         self.total += 1
         self.counts[status] = self.counts.get(status, 0) + 1
-        if due_date < today and status not in CLOSED_STATUSES:
+        if due_date is not None and due_date < today and status not in CLOSED_STATUSES:
             self.overdue += 1
+            self.overdue_counts[status] = self.overdue_counts.get(status, 0) + 1
         if status != Status.CANCELLED:
             self.percents.append(percent)
         if last_update is not None and (self.last_update is None or last_update > self.last_update):
@@ -69,18 +73,19 @@ class _Tally:
             overdue=self.overdue,
             avg_percent=average,
             last_update=self.last_update,
+            overdue_counts=self.overdue_counts,
         )
 
 
-def plan_rollups(milestones) -> dict:
+def plan_rollups(milestones, today=None) -> dict:
     """Roll-ups of a milestone queryset for the plan, each focus area, sub-goal and action: one
     query of a few columns per milestone, added up here (a plan has a few hundred milestones;
     four GROUP BY queries with their COUNT(DISTINCT)s cost more to plan and run than that).
 
     Returns {"plan": Rollup, "focus_area": {id: Rollup}, "sub_goal": {id: Rollup},
-    "action": {id: Rollup}}.
+    "action": {id: Rollup}}. "Overdue" is as of ``today`` (default: today in Europe/Oslo).
     """
-    today = local_today()
+    today = today or local_today()
     rows = milestones.order_by().values_list(
         "pk",
         "status",
@@ -142,16 +147,22 @@ class MeetingBrief:
     due_soon: list
     open_tasks: list
     agenda: list
+    # The opening summary: the plan in force on the meeting's date, as of that date (the same
+    # figures the dashboard opens with), and what changed since the previous meeting.
+    headline: object = None  # Headline, or None when the agreement has no plan
+    changes: object = None  # ChangeSummary
+    # Overdue milestones of other (earlier) plans that were not carried into a later plan.
+    overdue_elsewhere: list = field(default_factory=list)
 
 
 def meeting_brief(meeting) -> MeetingBrief:
     """Gather a meeting's brief in a fixed number of queries."""
     import datetime
 
-    from django.db.models import Prefetch
+    from django.db.models import Exists, OuterRef, Prefetch
     from django.utils import timezone
 
-    from actionplans.models import Milestone, ProgressUpdate
+    from actionplans.models import ActionPlan, Milestone, ProgressUpdate
     from agreements.models import AgendaItem, Decision, FollowUpTask, Meeting
 
     agreement = meeting.agreement
@@ -199,6 +210,22 @@ def meeting_brief(meeting) -> MeetingBrief:
         .select_related("responsible", "decision__agenda_item__meeting")
         .order_by("due_date", "pk")
     )
+    plan = current_plan(
+        list(ActionPlan.objects.filter(agreement=agreement).order_by("start_year")),
+        reference_date,
+    )
+    # One query for both lists: the plan's overdue milestones (the headline's "hvorav forfalt")
+    # and other plans' that were not carried into a later plan (those are followed up there).
+    overdue, overdue_elsewhere = [], []
+    for milestone in (
+        in_agreement.overdue(today=reference_date)
+        .annotate(carried=Exists(Milestone.objects.filter(carried_from=OuterRef("pk"))))
+        .order_by("due_date", "pk")
+    ):
+        if plan is None or milestone.action.plan_id == plan.pk:
+            overdue.append(milestone)
+        elif not milestone.carried:
+            overdue_elsewhere.append(milestone)
     return MeetingBrief(
         meeting=meeting,
         previous=previous,
@@ -208,7 +235,15 @@ def meeting_brief(meeting) -> MeetingBrief:
         horizon=horizon,
         updates=updates,
         status_changes=[u for u in updates if u.status_changed],
-        overdue=list(in_agreement.overdue(today=reference_date).order_by("due_date")),
+        overdue=overdue,
+        overdue_elsewhere=overdue_elsewhere,
+        headline=plan_headline(plan, today=reference_date) if plan is not None else None,
+        changes=change_summary(
+            milestones=Milestone.objects.filter(action__plan__agreement=agreement),
+            since=since,
+            until=meeting.start,
+            updates=updates,
+        ),
         due_soon=list(
             in_agreement.open()
             .filter(due_date__gte=reference_date, due_date__lte=horizon)
@@ -285,3 +320,154 @@ def recent_updates(milestones, start, *, limit: int | None = None) -> tuple[list
             update
         )
     return list(groups.values()), more
+
+
+@dataclass
+class HeadlineRow:
+    """One status in the headline: how many milestones have it, and how many of those are
+    overdue (always 0 for Fullført and Avlyst)."""
+
+    value: str
+    label: str
+    count: int
+    overdue: int
+
+    @property
+    def closed(self) -> bool:
+        return self.value in CLOSED_STATUSES
+
+
+@dataclass
+class Headline:
+    """The figures the dashboard and the meeting brief open with, for one plan.
+
+    Every milestone is counted once, under its status as last logged by its coordinator, so the
+    rows add up to ``total``. "Forfalt" is not a status but a second dimension: the open
+    milestones (not Fullført or Avlyst) whose due date lies before ``reference_date``; they are
+    counted under their status too, and ``rows[i].overdue`` says how many of each. A milestone
+    logged "I rute" whose deadline has passed therefore stays "I rute" and is also counted (and
+    flagged) as overdue.
+    """
+
+    plan: object
+    reference_date: object
+    total: int
+    rows: list
+    overdue: int
+    percent: int
+
+    @property
+    def counted(self) -> int:
+        """The sum of the status rows (always ``total``)."""
+        return sum(row.count for row in self.rows)
+
+    @property
+    def overdue_rows(self) -> list:
+        """The statuses that overdue milestones have, for "hvorav 3 I rute, 2 Forsinket"."""
+        return [row for row in self.rows if row.overdue]
+
+
+def plan_headline(plan, *, milestones=None, today=None, rollup: Rollup | None = None) -> Headline:
+    """The headline of ``plan`` (or of ``milestones``, a filtered part of it) as of ``today``
+    (default: today in Europe/Oslo): one query, or none when ``rollup`` (the "plan" roll-up of
+    plan_rollups over the same milestones and day) is already at hand. Used by both the
+    dashboard and the meeting brief, so that they always show the same figures.
+    """
+    from actionplans.models import Milestone
+
+    today = today or local_today()
+    if rollup is None:
+        if milestones is None:
+            milestones = Milestone.objects.in_plan(plan)
+        rollup = plan_rollups(milestones, today=today)["plan"]
+    rows = [
+        HeadlineRow(
+            value=status.value,
+            label=status.label,
+            count=rollup.counts.get(status.value, 0),
+            overdue=rollup.overdue_counts.get(status.value, 0),
+        )
+        for status in Status
+    ]
+    return Headline(
+        plan=plan,
+        reference_date=today,
+        total=rollup.total,
+        rows=rows,
+        overdue=rollup.overdue,
+        percent=rollup.percent,
+    )
+
+
+@dataclass
+class ChangeSummary:
+    """What changed in a window (since the previous meeting): counts of progress updates and
+    of status changes, and every due-date change (newest first)."""
+
+    since: object
+    until: object
+    updates: int = 0
+    status_changes: int = 0
+    done: int = 0
+    worse: int = 0
+    due_date_changes: list = field(default_factory=list)
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.updates or self.due_date_changes)
+
+
+def change_summary(*, milestones, since, until=None, updates=None) -> ChangeSummary:
+    """The changes to ``milestones`` from ``since`` up to (not including) ``until`` (default:
+    no end). ``updates``, when the caller has read the window's progress updates already, are
+    counted instead of being read again. Two queries at most.
+    """
+    from actionplans.models import MilestoneDueDateChange, ProgressUpdate
+
+    ids = milestones.order_by().values("pk")
+    window = {"created_at__gte": since}
+    if until is not None:
+        window["created_at__lt"] = until
+    if updates is None:
+        rows = ProgressUpdate.objects.filter(milestone__in=ids, **window).values_list(
+            "status", "previous_status"
+        )
+        updates = [ProgressUpdate(status=status, previous_status=prev) for status, prev in rows]
+    changed = [u for u in updates if u.status_changed]
+    moved = (
+        MilestoneDueDateChange.objects.filter(milestone__in=ids, **window)
+        .select_related("author", "milestone__action__sub_goal")
+        .order_by("-created_at", "-pk")
+    )
+    return ChangeSummary(
+        since=since,
+        until=until,
+        updates=len(updates),
+        status_changes=len(changed),
+        done=sum(1 for u in changed if u.status == Status.DONE),
+        worse=sum(1 for u in changed if u.got_worse),
+        due_date_changes=list(moved),
+    )
+
+
+@dataclass
+class HistoryEntry:
+    """One line of a milestone's history: a progress update or a due-date change."""
+
+    kind: str  # "update" or "due_date"
+    when: object
+    item: object
+
+
+def milestone_history(milestone) -> list[HistoryEntry]:
+    """Everything that happened to a milestone that readers see, newest first: its progress
+    updates and the moves of its due date (two queries)."""
+    entries = [
+        HistoryEntry("update", u.created_at, u) for u in milestone.updates.select_related("author")
+    ]
+    entries += [
+        HistoryEntry("due_date", c.created_at, c)
+        for c in milestone.due_date_changes.select_related("author")
+    ]
+    entries.sort(key=lambda e: (e.when, e.item.pk), reverse=True)
+    return entries

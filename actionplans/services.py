@@ -1,9 +1,12 @@
 """Writes to action plans that carry a rule: logging progress, carrying a plan over."""
 
+import datetime
+
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actionplans.models import (
@@ -12,6 +15,7 @@ from actionplans.models import (
     Action,
     ActionPlan,
     Milestone,
+    MilestoneDueDateChange,
     ProgressUpdate,
     Status,
     local_today,
@@ -95,6 +99,118 @@ def progress_log(
     for name in UPDATED_BY_PROGRESS:
         setattr(milestone, name, getattr(locked, name))
     return update
+
+
+def due_date_change_needs_reason(milestone: Milestone, today: datetime.date | None = None) -> bool:
+    """Whether moving ``milestone``'s due date must be explained.
+
+    A reason is required once the milestone has a history readers rely on: it has progress
+    updates, its due date has already been moved before, or its current due date has passed
+    (moving it would otherwise quietly remove the "Forfalt" mark). Correcting the date of a
+    milestone just created, with no updates and a future deadline, needs no reason (the change
+    is recorded all the same).
+    """
+    if milestone.pk is None:
+        return False
+    if milestone.due_date is None:
+        return False  # carried over without a deadline: setting the first one moves nothing
+    if milestone.due_date < (today or local_today()):
+        return True
+    return milestone.updates.exists() or milestone.due_date_changes.exists()
+
+
+@transaction.atomic
+def milestone_due_date_change(
+    *,
+    milestone: Milestone,
+    user: User,
+    new_due_date: datetime.date,
+    reason: str = "",
+    source: str = MilestoneDueDateChange.Source.FORM,
+) -> MilestoneDueDateChange | None:
+    """Move ``milestone``'s due date to ``new_due_date`` and record old → new, who, when and why.
+
+    Returns the recorded change, or None when nothing was moved: the date is the same (nothing
+    is written), or a milestone carried over without a deadline gets its first one (saved, not
+    recorded as a move, no reason needed). Raises
+    ValidationError ({"due_date": ...} or {"reason": ...}, in Norwegian) and saves nothing when
+    the new date lies outside the plan period or a reason is required
+    (``due_date_change_needs_reason``) and ``reason`` is blank. The milestone row is locked (on
+    PostgreSQL) as progress_log locks it. The caller's ``milestone`` gets the new due date.
+    Every writer of a due date (the edit form, the Excel import) goes through here.
+    """
+    locked = (
+        Milestone.objects.select_for_update().select_related("action__plan").get(pk=milestone.pk)
+    )
+    if new_due_date == locked.due_date:
+        return None
+    plan = locked.action.plan
+    if new_due_date is None:
+        raise ValidationError({"due_date": _("Skriv en frist.")})
+    if not plan.first_day <= new_due_date <= plan.last_day:
+        raise ValidationError(
+            {
+                "due_date": _("Fristen må ligge innenfor planperioden %(period)s.")
+                % {"period": plan.period}
+            }
+        )
+    if locked.due_date is None:
+        # A milestone carried over to a new plan gets its first deadline there: nothing was
+        # moved, so there is no change to record (the audit log has the save).
+        locked.due_date = new_due_date
+        locked.save(update_fields=["due_date"])
+        milestone.due_date = new_due_date
+        return None
+    reason = (reason or "").strip()
+    today = local_today()
+    if not reason and due_date_change_needs_reason(locked, today):
+        raise ValidationError(
+            {
+                "reason": _(
+                    "Skriv hvorfor fristen flyttes. Milepælen har allerede en historikk eller en "
+                    "passert frist, og leserne skal kunne se hvorfor fristen er endret."
+                )
+            }
+        )
+    change = MilestoneDueDateChange.objects.create(
+        milestone=locked,
+        author=user,
+        created_at=timezone.now(),
+        old_due_date=locked.due_date,
+        new_due_date=new_due_date,
+        reason=reason,
+        was_overdue=locked.is_overdue(today),
+        source=source,
+    )
+    locked.due_date = new_due_date
+    locked.save(update_fields=["due_date"])
+    milestone.due_date = new_due_date
+    return change
+
+
+@transaction.atomic
+def milestone_update(
+    *, milestone: Milestone, user: User, values: dict, reason: str = ""
+) -> Milestone:
+    """Save an edited milestone: ``values`` maps field names (title, description, due_date,
+    responsible, order, ...) to their new values, as the milestone form cleans them.
+
+    A changed due date goes through milestone_due_date_change (recorded, with ``reason``); the
+    other fields are saved as given. Raises ValidationError and saves nothing when the due date
+    change is refused. Status and percent are never set here (progress_log sets them).
+    """
+    values = dict(values)
+    new_due_date = values.pop("due_date", milestone.due_date)
+    for name in ("status", "percent", "completed_on", "version", "last_update"):
+        values.pop(name, None)
+    milestone_due_date_change(
+        milestone=milestone, user=user, new_due_date=new_due_date, reason=reason
+    )
+    if values:
+        for name, value in values.items():
+            setattr(milestone, name, value)
+        milestone.save(update_fields=list(values))
+    return milestone
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from django_htmx.http import (
 from actionplans.access import check_agreement_access, get_milestone_for_user, get_plan_for_user
 from actionplans.forms import PlanFilterForm, ProgressForm
 from actionplans.models import ActionPlan, Milestone, local_today
-from actionplans.selectors import plan_rollups, row_rollups
+from actionplans.selectors import milestone_history, plan_rollups, row_rollups
 from actionplans.services import ProgressConflict
 from actionplans.services import progress_log as log_progress
 from agreements import rules
@@ -82,7 +83,13 @@ def _plan_milestones(plan: ActionPlan):
             "last_update__author",
             "responsible__user",
         )
-        .order_by("action__order", "action__number", "due_date", "order", "pk")
+        .order_by(
+            "action__order",
+            "action__number",
+            F("due_date").asc(nulls_last=True),  # waiting for a new deadline: last
+            "order",
+            "pk",
+        )
     )
 
 
@@ -119,6 +126,16 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _earlier_milestone(milestone: Milestone) -> Milestone | None:
+    """The milestone this one was carried over from (same agreement), with its progress
+    updates in ``earlier_updates``, newest first; None when it was not carried over."""
+    if milestone.carried_from_id is None:
+        return None
+    earlier = Milestone.objects.select_related("action__plan").get(pk=milestone.carried_from_id)
+    earlier.earlier_updates = list(earlier.updates.select_related("author"))
+    return earlier
+
+
 @require_GET
 def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = get_milestone_for_user(request, pk)
@@ -131,6 +148,8 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": milestone.action.plan,
         "agreement": milestone.action.plan.agreement,
         "updates": milestone.updates.select_related("author"),
+        "history": milestone_history(milestone),
+        "earlier": _earlier_milestone(milestone),
         "can_edit": rules.can_edit_agreement(request.user, milestone.action.plan.agreement),
         "today": local_today(),
     }

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from actionplans.access import check_agreement_access
 from actionplans.selectors import meeting_brief as build_brief
+from actionplans.views_dashboard import headline_links
 from agreements.models import Meeting
 from tromsvekst.pdf import PdfUnavailable, render_pdf
 
@@ -21,11 +22,25 @@ def _get_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
     return meeting
 
 
-def _ctx(meeting: Meeting) -> dict:
+def _ctx(meeting: Meeting, *, pdf: bool = False) -> dict:
+    brief = build_brief(meeting)
+    links = None
+    if brief.headline is not None:
+        # The overdue figures lead to the brief's own list (overdue as of the meeting's date);
+        # the PDF links nowhere outside itself.
+        links = headline_links(brief.headline, overdue_url="#brief-overdue-h")
+        if pdf:
+            links = {
+                "total": None,
+                "overdue": links["overdue"],
+                "rows": [r | {"url": None} for r in links["rows"]],
+            }
     return {
         "meeting": meeting,
         "agreement": meeting.agreement,
-        "brief": build_brief(meeting),
+        "brief": brief,
+        "headline_links": links,
+        "pdf": pdf,
         "generated_at": timezone.localtime(),
     }
 
@@ -40,7 +55,9 @@ def meeting_brief(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_brief_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_meeting_for_user(request, pk)
     try:
-        pdf = render_pdf("actionplans/meeting_brief_pdf.html", _ctx(meeting), pdf_tags=True)
+        pdf = render_pdf(
+            "actionplans/meeting_brief_pdf.html", _ctx(meeting, pdf=True), pdf_tags=True
+        )
     except PdfUnavailable:
         ctx = _ctx(meeting) | {"pdf_error": _("PDF kan ikke lages på denne serveren akkurat nå.")}
         return render(request, "actionplans/meeting_brief.html", ctx, status=503)

@@ -1,12 +1,14 @@
 """The dashboard politicians read before meetings, and the public progress page."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,7 +16,10 @@ from actionplans.access import check_agreement_access
 from actionplans.forms import DashboardFilterForm
 from actionplans.models import ActionPlan, Milestone, local_today
 from actionplans.selectors import (
+    Headline,
+    change_summary,
     current_plan,
+    plan_headline,
     plan_rollups,
     recent_updates,
     since_last_meeting,
@@ -38,6 +43,35 @@ def home(request: HttpRequest) -> HttpResponse:
     if len(mine) == 1:
         return redirect("actionplans:dashboard", slug=mine[0].slug)
     return redirect("agreements:agreement-list")
+
+
+def headline_links(
+    headline: Headline, *, party=None, focus_area=None, overdue_url: str | None = None
+) -> dict:
+    """Where each headline figure leads: the plan page, filtered by status (and "Bare
+    forfalte") and by the same lead party and focus area as the figures, so that every count
+    opens the list of exactly the milestones behind it. ``overdue_url`` replaces the overdue
+    links (the brief's own list, whose "overdue" is as of the meeting's date)."""
+    base = reverse("actionplans:plan-detail", args=[headline.plan.pk])
+    scope = {}
+    if party is not None:
+        scope["party"] = party.pk
+    if focus_area is not None:
+        scope["focus_area"] = focus_area.pk
+
+    def url(**params) -> str:
+        query = urlencode(scope | params)
+        return f"{base}?{query}" if query else base
+
+    rows = [
+        {
+            "row": row,
+            "url": url(status=row.value),
+            "overdue_url": overdue_url or url(status=row.value, overdue="on"),
+        }
+        for row in headline.rows
+    ]
+    return {"total": url(), "overdue": overdue_url or url(overdue="on"), "rows": rows}
 
 
 def _filtered(milestones, party, focus_area):
@@ -73,6 +107,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             areas = areas.filter(pk=focus_area.pk)
         since_start, last_meeting = since_last_meeting(agreement, since=filters.value("since"))
         changes, more_changes = recent_updates(milestones, since_start, limit=CHANGES_SHOWN)
+        headline = summary = links = None
+        if plan is not None:
+            headline = plan_headline(plan, today=today, rollup=rollups["plan"])
+            links = headline_links(headline, party=party, focus_area=focus_area)
+            summary = change_summary(milestones=milestones, since=since_start)
         next_meeting = Meeting.objects.upcoming().filter(agreement=agreement).first()
         upcoming = (
             milestones.open()
@@ -94,6 +133,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "plans": plan_list,
             "filters": filters,
             "rollups": rollups,
+            "headline": headline,
+            "headline_links": links,
+            "summary": summary,
             "areas": [
                 {
                     "focus_area": area,

@@ -127,12 +127,26 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     plan = action.plan
     form = MilestoneForm(_data(request), instance=copy.copy(milestone), action=action)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            milestone = form.save()
-        messages.success(
-            request, _("Milepælen «%(title)s» er lagret.") % {"title": milestone.title}
-        )
-        return redirect(milestone)
+        # Through the service, so that a moved due date is recorded with who, when and why.
+        values = {
+            name: value for name, value in form.cleaned_data.items() if name in form.Meta.fields
+        }
+        try:
+            services.milestone_update(
+                milestone=milestone,
+                user=request.user,
+                values=values,
+                reason=form.cleaned_data.get("reason", ""),
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(
+                request, _("Milepælen «%(title)s» er lagret.") % {"title": milestone.title}
+            )
+            return redirect(milestone)
     ctx = {
         "form": form,
         "plan": plan,

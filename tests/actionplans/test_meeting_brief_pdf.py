@@ -25,8 +25,10 @@ from .test_meeting_brief import M2_DUE_SOON, M2_OVERDUE, M2_UPDATES
 KNOWN_FALLBACK_GLYPHS = {"→"}
 
 HEADINGS = [
+    "Sammendrag",
     "Saksliste",
     "Siden forrige møte",
+    "Frist flyttet siden forrige møte",
     "Forfalte milepæler per 21. oktober 2026",
     "Frist før neste møte (til 21. april 2027)",
     "Åpne oppfølgingsoppgaver fra tidligere vedtak",

@@ -61,7 +61,13 @@ from actionplans import excel
 from actionplans.admin import CorrectionForm
 from actionplans.forms import ActionForm, DashboardFilterForm, MilestoneForm, PlanFilterForm
 from actionplans.forms import ProgressForm as ProgressLogForm
-from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate
+from actionplans.models import (
+    Action,
+    ActionPlan,
+    Milestone,
+    MilestoneDueDateChange,
+    ProgressUpdate,
+)
 from actionplans.views_excel import PlanImportConfirmForm, PlanImportForm
 from agreements.forms import (
     AgendaItemForm,
@@ -757,7 +763,8 @@ CASES = [
         model=Milestone,
         target=lambda w: w.milestone,
         compare=("title", "description", "due_date", "responsible", "order"),
-        writes=(Milestone,),
+        # A moved due date is recorded (old, new, who, when, why).
+        writes=(Milestone, MilestoneDueDateChange),
         valid={"due_date": _dates_in_plan},
     ),
     Case(
