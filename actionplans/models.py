@@ -209,8 +209,16 @@ class MilestoneQuerySet(models.QuerySet):
         return self.exclude(status__in=CLOSED_STATUSES)
 
     def overdue(self, today: datetime.date | None = None):
-        """Due date passed (in Europe/Oslo) and neither done nor cancelled."""
+        """Due date passed (in Europe/Oslo) and neither done nor cancelled.
+
+        A milestone without a due date (carried over, waiting for a new one) is never overdue.
+        """
         return self.open().filter(due_date__lt=today or local_today())
+
+    def needing_due_date(self):
+        """Open milestones without a due date: carried over from the previous plan and waiting
+        for the coordinator to set a new deadline ("Ny frist mangler")."""
+        return self.open().filter(due_date__isnull=True)
 
     def in_plan(self, plan: ActionPlan):
         return self.filter(action__plan=plan)
@@ -222,7 +230,9 @@ class Milestone(models.Model):
     )
     title = models.CharField(_("tittel"), max_length=300)
     description = models.TextField(_("beskrivelse"), blank=True)
-    due_date = models.DateField(_("frist"))
+    # None only for a milestone carried over to a new plan whose new deadline has not been set
+    # yet ("Ny frist mangler"); every form requires a date.
+    due_date = models.DateField(_("frist"), null=True, blank=True)
     responsible = models.ForeignKey(
         Coordinator,
         on_delete=models.SET_NULL,
@@ -261,13 +271,17 @@ class Milestone(models.Model):
     agenda_items = models.ManyToManyField(
         AgendaItem, blank=True, related_name="milestones", verbose_name=_("saker i møter")
     )
+    # When the milestone was made; None for milestones made before this was recorded.
+    created_at = models.DateTimeField(
+        _("opprettet"), default=timezone.now, null=True, editable=False
+    )
 
     objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("milepæl")
         verbose_name_plural = _("milepæler")
-        ordering = ["due_date", "order", "pk"]
+        ordering = [models.F("due_date").asc(nulls_last=True), "order", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(percent__lte=100), name="milestone_percent_at_most_100"
@@ -282,7 +296,16 @@ class Milestone(models.Model):
         return reverse("actionplans:milestone-detail", args=[self.pk])
 
     def is_overdue(self, today: datetime.date | None = None) -> bool:
-        return self.status not in CLOSED_STATUSES and self.due_date < (today or local_today())
+        return (
+            self.status not in CLOSED_STATUSES
+            and self.due_date is not None
+            and self.due_date < (today or local_today())
+        )
+
+    @property
+    def needs_due_date(self) -> bool:
+        """Open and without a due date: carried over and waiting for a new deadline."""
+        return self.due_date is None and self.status not in CLOSED_STATUSES
 
     @property
     def overdue(self) -> bool:

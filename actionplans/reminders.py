@@ -7,9 +7,12 @@ milestones they are responsible for (``Milestone.responsible``) that need attent
 - *overdue*: the due date has passed (Europe/Oslo) and the milestone is neither done nor
   cancelled (``Milestone.objects.overdue``);
 - *stale*: open, and no progress update for 60 days: the last update is older than that, or there
-  is none and the plan period started more than 60 days ago (a milestone has no creation time, so
-  "never updated" counts from the plan's first day, and milestones of plans that have not started
-  are left alone).
+  is none and the milestone was made more than 60 days ago (``Milestone.created_at``; for
+  milestones made before that was recorded, the plan's first day) and the plan period started
+  more than 60 days ago (milestones of plans that have not started are left alone). A milestone
+  made today is not stale, however old its plan;
+- *needs a due date*: open and without a due date, which happens only to a milestone carried
+  over to a new plan (``services.plan_carry_over``): the coordinator is asked to set one.
 
 Milestones of closed plans, readers and inactive users are left out.
 
@@ -18,6 +21,7 @@ key names the coordinator, the milestone, the reason and the state that made it 
 
     digest:<coordinator pk>:<milestone pk>:overdue:<due date>
     digest:<coordinator pk>:<milestone pk>:stale:<last update pk, or "none">
+    digest:<coordinator pk>:<milestone pk>:due_date:none
 
 A digest is sent only when at least one of its items has no such record yet; it then lists every
 current item (the new ones marked) and records the new ones. So a second run sends nothing, a
@@ -50,14 +54,14 @@ from email.utils import formataddr
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from actionplans.models import ActionPlan, Milestone, SentReminder
+from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone, SentReminder
 from agreements.models import Coordinator, Meeting
 
 logger = logging.getLogger(__name__)
@@ -130,6 +134,11 @@ class DigestItem:
     stale: bool
     keys: list[str]
     is_new: bool = False
+    needs_due_date: bool = False
+
+    @property
+    def edit_url(self) -> str:
+        return _absolute(reverse("actionplans:milestone-edit", args=[self.milestone.pk]))
 
     @property
     def url(self) -> str:
@@ -145,20 +154,47 @@ class DigestItem:
         return update.created_at if update else None
 
 
-def _digest_keys(coordinator_pk: int, milestone: Milestone, *, overdue: bool, stale: bool):
+def _digest_keys(
+    coordinator_pk: int,
+    milestone: Milestone,
+    *,
+    overdue: bool,
+    stale: bool,
+    needs_due_date: bool = False,
+):
     prefix = f"digest:{coordinator_pk}:{milestone.pk}"
     keys = []
     if overdue:
         keys.append(f"{prefix}:overdue:{milestone.due_date.isoformat()}")
     if stale:
         keys.append(f"{prefix}:stale:{milestone.last_update_id or 'none'}")
+    if needs_due_date:
+        keys.append(f"{prefix}:due_date:none")
     return keys
 
 
-def milestones_needing_attention(today: datetime.date):
-    """Open milestones with a responsible coordinator that are overdue or stale on ``today``."""
+def milestone_is_stale(milestone: Milestone, today: datetime.date) -> bool:
+    """Open and no progress update for 60 days on ``today`` (see the module docstring): the last
+    update is older than that, or there is none and both the plan period and the milestone
+    (``created_at``, when known) are older than that. Reads ``last_update`` and
+    ``action.plan``: select them with the milestone."""
+    if milestone.status in CLOSED_STATUSES:
+        return False
     cutoff = _local_midnight(today - STALE_AFTER)
-    started_long_ago = Q(action__plan__start_year__lte=(today - STALE_AFTER).year)
+    if milestone.last_update_id is not None:
+        return milestone.last_update.created_at < cutoff
+    if milestone.action.plan.first_day > today - STALE_AFTER:
+        return False
+    return milestone.created_at is None or milestone.created_at < cutoff
+
+
+def milestones_needing_attention(today: datetime.date):
+    """Open milestones with a responsible coordinator that are overdue, stale or without a due
+    date on ``today`` (a superset: ``digest_items`` decides)."""
+    cutoff = _local_midnight(today - STALE_AFTER)
+    started_long_ago = Q(action__plan__start_year__lte=(today - STALE_AFTER).year) & (
+        Q(created_at__isnull=True) | Q(created_at__lt=cutoff)
+    )
     return (
         Milestone.objects.open()
         .filter(
@@ -168,6 +204,7 @@ def milestones_needing_attention(today: datetime.date):
         .exclude(action__plan__status=ActionPlan.PlanStatus.CLOSED)
         .filter(
             Q(due_date__lt=today)
+            | Q(due_date__isnull=True)
             | Q(last_update__created_at__lt=cutoff)
             | (Q(last_update__isnull=True) & started_long_ago)
         )
@@ -177,28 +214,32 @@ def milestones_needing_attention(today: datetime.date):
             "action__plan",
             "last_update",
         )
-        .order_by("responsible_id", "due_date", "action__number", "pk")
+        .order_by("responsible_id", F("due_date").asc(nulls_first=True), "action__number", "pk")
     )
 
 
 def digest_items(today: datetime.date) -> dict[Coordinator, list[DigestItem]]:
     """Every coordinator with something to report, and the items, new ones marked."""
-    cutoff = _local_midnight(today - STALE_AFTER)
     grouped: dict[int, tuple[Coordinator, list[DigestItem]]] = {}
     for milestone in milestones_needing_attention(today):
         overdue = milestone.is_overdue(today)
-        last = milestone.last_update
-        stale = (last is not None and last.created_at < cutoff) or (
-            last is None and milestone.action.plan.first_day <= today - STALE_AFTER
-        )
-        if not (overdue or stale):
+        stale = milestone_is_stale(milestone, today)
+        needs_due_date = milestone.due_date is None
+        if not (overdue or stale or needs_due_date):
             continue
         coordinator = milestone.responsible
         item = DigestItem(
             milestone=milestone,
             overdue=overdue,
             stale=stale,
-            keys=_digest_keys(coordinator.pk, milestone, overdue=overdue, stale=stale),
+            needs_due_date=needs_due_date,
+            keys=_digest_keys(
+                coordinator.pk,
+                milestone,
+                overdue=overdue,
+                stale=stale,
+                needs_due_date=needs_due_date,
+            ),
         )
         grouped.setdefault(coordinator.pk, (coordinator, []))[1].append(item)
 
@@ -223,6 +264,7 @@ def digest_mail(coordinator: Coordinator, items: list[DigestItem], today: dateti
         "mark_new": any(not item.is_new for item in items),
         "overdue_count": sum(1 for item in items if item.overdue),
         "stale_count": sum(1 for item in items if item.stale),
+        "due_date_count": sum(1 for item in items if item.needs_due_date),
         "stale_days": STALE_AFTER.days,
         "today": today,
         "dashboard_url": _absolute(reverse("actionplans:dashboard", args=[agreement.slug])),

@@ -68,3 +68,22 @@ def stacked_bar(rollup, label: str = "") -> dict:
         "description": describe_distribution(rollup.counts),
         "label": label,
     }
+
+
+@register.simple_tag
+def due_date(milestone, date_format: str = "j. F Y") -> str:
+    """The milestone's due date as a <time>, or «Ny frist mangler» for a milestone carried over
+    to a new plan that is still waiting for its new deadline."""
+    from django.utils.formats import date_format as format_date
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    if milestone.due_date is None:
+        return format_html(
+            '<strong class="needs-due-date">{}</strong>', gettext("Ny frist mangler")
+        )
+    return format_html(
+        '<time datetime="{}">{}</time>',
+        milestone.due_date.isoformat(),
+        format_date(milestone.due_date, date_format),
+    )

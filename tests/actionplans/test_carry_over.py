@@ -1,12 +1,17 @@
 """Carrying a plan over to the next period: actionplans:plan-carry-over."""
 
 import datetime
+import io
 
+import openpyxl
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from actionplans.models import Action, ActionPlan, Milestone, Status
+from actionplans.models import Action, ActionPlan, Milestone, Status, rollup_aggregates
 from agreements.models import Coordinator
+from tests.agreements._meeting_helpers import text_of
 
 
 @pytest.fixture
@@ -110,10 +115,15 @@ def test_copies_keep_strategies_responsible_status_and_percent(
     for title, (status, percent) in expected.items():
         assert (by_title[title].status, by_title[title].percent) == (status, percent)
     assert by_title["Boligstrategi"].responsible == Coordinator.objects.get(user=coordinator)
-    # Due dates before the new period move to its first day; every one lies within it.
-    assert by_title["Felles innkjøp"].due_date == datetime.date(2027, 1, 1)
+    # Issue 11, finding 8: no invented deadline (it used to be 1 January 2027) and no progress
+    # update in the clicker's name: the milestones wait for a new deadline, and their history
+    # is the earlier milestone's.
     for milestone in by_title.values():
-        assert new_plan.first_day <= milestone.due_date <= new_plan.last_day
+        assert milestone.due_date is None
+        assert milestone.needs_due_date
+        assert not milestone.updates.exists()
+        assert milestone.last_update is None
+        assert milestone.version == 0
 
 
 def test_the_old_plan_is_left_as_it_was(client_for, coordinator, filled_plan):
@@ -162,9 +172,195 @@ def test_wrong_method(client_for, coordinator, filled_plan):
     client = client_for(coordinator)
     url = reverse("actionplans:plan-carry-over", args=[filled_plan.pk])
 
-    for method in ("get", "put", "delete"):
+    for method in ("put", "delete"):
         assert getattr(client, method)(url).status_code == 405
     assert ActionPlan.objects.count() == 1
+
+
+# --- the confirmation page (issue 11, finding 8) ------------------------------------------------
+
+
+def test_get_asks_for_confirmation_and_lists_what_will_be_carried(
+    client_for, coordinator, filled_plan
+):
+    url = reverse("actionplans:plan-carry-over", args=[filled_plan.pk])
+
+    response = client_for(coordinator).get(url)
+
+    assert response.status_code == 200
+    assert ActionPlan.objects.count() == 1  # a GET changes nothing
+    page = text_of(response)
+    content = response.content.decode()
+    assert "Lag handlingsplan 2027–2028" in page
+    assert "Dette blir med: 2 tiltak og 4 milepæler" in page
+    assert "3 milepæler er fullført eller avlyst og blir ikke med." in page
+    for carried in ("Tiltak 1.1-1", "Tiltak 3.1-1", "Boligstrategi", "Felles innkjøp", "Ladeplan"):
+        assert carried in page
+    for left in ("Kartlegging ferdig", "Fagskole i Harstad", "Boligbehov kartlagt", "1.2-1"):
+        assert left not in page
+    assert "Milepælene får ingen frist" in page
+    assert "Det lages ingen statusoppdatering i ditt navn." in page
+    # A real form: POST to the same address, with the CSRF token, works without JavaScript.
+    assert f'<form method="post" action="{url}"' in content
+    assert 'name="csrfmiddlewaretoken"' in content
+    assert "Ja, lag handlingsplan 2027–2028" in page
+
+
+def test_the_plan_page_links_to_the_confirmation_instead_of_posting(
+    client_for, coordinator, filled_plan
+):
+    url = reverse("actionplans:plan-carry-over", args=[filled_plan.pk])
+
+    content = client_for(coordinator).get(filled_plan.get_absolute_url()).content.decode()
+
+    assert f'href="{url}"' in content
+    assert f'action="{url}"' not in content
+
+
+def test_confirmation_page_says_why_when_there_can_be_no_next_plan(
+    client_for, coordinator, filled_plan
+):
+    client = client_for(coordinator)
+    _carry_over(client, filled_plan)
+    url = reverse("actionplans:plan-carry-over", args=[filled_plan.pk])
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert "Handlingsplanen for 2027–2028 finnes allerede." in page
+    assert "Ja, lag handlingsplan" not in page
+    assert "Tilbake til handlingsplanen" in page
+
+
+def test_reader_and_outsider_cannot_see_the_confirmation(client_for, reader, outsider, filled_plan):
+    url = reverse("actionplans:plan-carry-over", args=[filled_plan.pk])
+
+    assert client_for(reader).get(url).status_code == 403
+    assert client_for(outsider).get(url).status_code == 404
+
+
+# --- the carried milestones: history, no deadline, not overdue, reminders -----------------------
+
+
+def _carried(client_for, coordinator, filled_plan, title: str) -> Milestone:
+    _carry_over(client_for(coordinator), filled_plan)
+    return Milestone.objects.get(action__plan__start_year=2027, title=title)
+
+
+def test_carried_milestone_page_shows_the_earlier_history(
+    client_for, coordinator, reader, filled_plan
+):
+    carried = _carried(client_for, coordinator, filled_plan, "Felles innkjøp")
+    earlier = carried.carried_from
+
+    response = client_for(reader).get(carried.get_absolute_url())
+
+    page = text_of(response)
+    assert "Frist Ny frist mangler" in page
+    assert "Historikk fra forrige plan" in page
+    assert "Milepælen ble overført fra handlingsplan 2025–2026 med status «Risiko» og 30 %" in page
+    assert "Venter på kommunestyrene." in page  # the earlier update's comment
+    assert "Tone Koordinator" in page  # who wrote it there
+    assert f'href="{earlier.get_absolute_url()}"' in response.content.decode()
+    assert "Se milepælen i handlingsplan 2025–2026" in page
+    # The new milestone's own history is empty: nobody has reported on it in the new plan.
+    assert "Ingen statusoppdateringer ennå." in page
+
+
+def test_carried_milestones_are_not_overdue_and_say_they_need_a_deadline(
+    client_for, coordinator, filled_plan
+):
+    carried = _carried(client_for, coordinator, filled_plan, "Felles innkjøp")
+    new_plan = carried.action.plan
+
+    assert (
+        not Milestone.objects.overdue(today=datetime.date(2028, 12, 31))
+        .filter(action__plan=new_plan)
+        .exists()
+    )
+    assert Milestone.objects.needing_due_date().filter(action__plan=new_plan).count() == 4
+    assert not carried.is_overdue(datetime.date(2028, 12, 31))
+    figures = Milestone.objects.in_plan(new_plan).aggregate(
+        **rollup_aggregates(today=datetime.date(2028, 12, 31))
+    )
+    assert (figures["total"], figures["overdue"]) == (4, 0)
+    response = client_for(coordinator).get(new_plan.get_absolute_url())
+    assert response.status_code == 200
+    page = text_of(response)
+    assert page.count("Frist: Ny frist mangler") == 4
+    assert "Forfalt" not in page.split("Filtrer milepælene", 1)[1]
+
+
+def test_pages_and_files_that_show_due_dates_take_a_missing_one(
+    client_for, coordinator, reader, filled_plan
+):
+    carried = _carried(client_for, coordinator, filled_plan, "Ladeplan")
+    new_plan = carried.action.plan
+    client = client_for(reader)
+
+    dashboard = client.get(
+        reverse("actionplans:dashboard", args=[new_plan.agreement.slug]), {"plan": new_plan.pk}
+    )
+    export = client.get(reverse("actionplans:plan-export", args=[new_plan.pk]))
+    progress = client_for(coordinator).get(reverse("actionplans:progress-log", args=[carried.pk]))
+
+    assert dashboard.status_code == 200
+    assert export.status_code == 200
+    assert progress.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(export.content)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    rows = [
+        dict(zip(header, (cell.value for cell in row), strict=False))
+        for row in sheet.iter_rows(min_row=2)
+    ]
+    (row,) = [r for r in rows if "Ladeplan" in r.values()]
+    assert row["Frist"] is None
+
+
+def test_setting_the_new_deadline_is_an_ordinary_edit(client_for, coordinator, filled_plan):
+    carried = _carried(client_for, coordinator, filled_plan, "Ladeplan")
+    url = reverse("actionplans:milestone-edit", args=[carried.pk])
+    client = client_for(coordinator)
+    data = {"title": carried.title, "description": "", "responsible": "", "order": 0}
+
+    page = client.get(url)
+    missing = client.post(url, data | {"due_date": ""})
+    saved = client.post(url, data | {"due_date": "2027-06-30"})
+
+    assert page.status_code == 200
+    assert missing.status_code == 200
+    assert "Skriv en frist." in text_of(missing)
+    assert saved.status_code == 302
+    carried.refresh_from_db()
+    assert carried.due_date == datetime.date(2027, 6, 30)
+    assert not carried.needs_due_date
+
+
+def test_the_responsible_coordinator_is_reminded_to_set_a_deadline(
+    client_for, coordinator, filled_plan, mailoutbox, settings
+):
+    settings.SITE_URL = "https://tromsvekst.example.no"
+    carried = _carried(client_for, coordinator, filled_plan, "Boligstrategi")
+    Milestone.objects.filter(action__plan=carried.action.plan).update(
+        created_at=timezone.make_aware(datetime.datetime(2026, 12, 1, 9))
+    )
+
+    call_command("send_reminders", "--today", "2026-12-02", stdout=io.StringIO())
+
+    (mail,) = [m for m in mailoutbox if "Boligstrategi" in m.body]
+    assert "Frist: Ny frist mangler." in mail.body
+    assert (
+        "Milepælen er videreført til handlingsplan 2027–2028 og trenger en ny frist." in mail.body
+    )
+    assert (
+        f"Sett ny frist: https://tromsvekst.example.no/milepaeler/{carried.pk}/endre/" in mail.body
+    )
+    # Only the milestones with a responsible coordinator: «Boligstrategi» is Tone's.
+    assert "Felles innkjøp" not in mail.body
+    mailoutbox.clear()
+    call_command("send_reminders", "--today", "2026-12-03", stdout=io.StringIO())
+    assert not [m for m in mailoutbox if "Boligstrategi" in m.body]  # not the same news twice
 
 
 def test_anonymous_is_sent_to_login(client_for, filled_plan):

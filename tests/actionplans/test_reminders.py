@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from actionplans.models import SentReminder
+from actionplans.models import Milestone, SentReminder
 from agreements.models import Coordinator, Meeting, Party
 from tests.actionplans.conftest import oslo
 
@@ -89,6 +89,10 @@ def work(agreement, plan, make_action, make_milestone, log_at, coordinator, read
         "karis_fresh": milestone("Næringsforum", d(2026, 9, 30), appointment(kari, agreement)),
         "readers": milestone("Politisk forankring", d(2026, 3, 1), appointment(reader, agreement)),
     }
+    # All made early in the plan period, long before ``TODAY``.
+    Milestone.objects.filter(pk__in=[m.pk for m in ms.values()]).update(
+        created_at=oslo(2025, 2, 3, 9)
+    )
     log_at(ms["overdue"], coordinator, "on_track", 60, oslo(2026, 4, 25, 12))
     log_at(ms["stale"], coordinator, "on_track", 10, oslo(2026, 2, 1, 9))
     log_at(ms["fresh"], coordinator, "on_track", 50, oslo(2026, 4, 20, 14))
@@ -215,12 +219,13 @@ def test_no_stale_nagging_before_the_plan_has_run_60_days(
         agreement=agreement, start_year=2027, end_year=2028, status=ActionPlan.PlanStatus.ADOPTED
     )
     action = make_action(plan, "1.1-1")
-    make_milestone(
+    made = make_milestone(
         action,
         "Ny milepæl",
         due=datetime.date(2027, 6, 30),
         responsible=appointment(coordinator, agreement),
     )
+    Milestone.objects.filter(pk=made.pk).update(created_at=oslo(2026, 12, 1, 9))
 
     run(datetime.date(2027, 2, 15))
     assert mailoutbox == []
@@ -228,6 +233,40 @@ def test_no_stale_nagging_before_the_plan_has_run_60_days(
 
     assert len(mailoutbox) == 1
     assert "Ingen statusoppdatering ennå." in mailoutbox[0].body
+
+
+def test_a_milestone_made_today_is_not_stale(mailoutbox, work, make_milestone, coordinator):
+    # Issue 11, finding 10: "no update for 60 days" counts from when the milestone was made, not
+    # from the plan's first day (1 January 2025, long before ``TODAY``).
+    new = make_milestone(
+        work["fresh"].action,
+        "Ny milepæl i dag",
+        due=datetime.date(2026, 10, 1),
+        responsible=appointment(coordinator, work["fresh"].action.plan.agreement),
+    )
+    Milestone.objects.filter(pk=new.pk).update(created_at=oslo(2026, 5, 4, 8))
+
+    run()
+    assert "Ny milepæl i dag" not in "".join(mail.body for mail in mailoutbox)
+
+    run(datetime.date(2026, 7, 3))  # 60 days after 4 May: not yet
+    assert "Ny milepæl i dag" not in "".join(mail.body for mail in mailoutbox)
+
+    run(datetime.date(2026, 7, 4))  # 61 days
+
+    bodies = "".join(mail.body for mail in mailoutbox)
+    assert "Ny milepæl i dag" in bodies
+
+
+def test_a_milestone_with_unknown_creation_counts_from_the_plans_first_day(
+    mailoutbox, work, coordinator
+):
+    # Milestones made before creation times were recorded behave as before.
+    Milestone.objects.filter(pk=work["never"].pk).update(created_at=None)
+
+    run()
+
+    assert "Høringssvar til regional plan" in mailoutbox[0].body
 
 
 def test_inactive_coordinator_gets_nothing(mailoutbox, work, coordinator):

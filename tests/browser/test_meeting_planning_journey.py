@@ -30,7 +30,9 @@ def test_coordinator_plans_a_year_and_records_a_decision_with_a_task(
     page.get_by_role("button", name="Planlegg året 2027").first.click()
 
     expect(page.get_by_text(re.compile(r"Laget utkast for 2027"))).to_be_visible()
-    expect(page.get_by_text(re.compile(r"2027 mangler"))).to_have_count(0)
+    # Drafts do not count as meetings (§5.1) until they are planned; nothing is left to plan.
+    expect(page.get_by_text(re.compile(r"Et utkast teller ikke")).first).to_be_visible()
+    expect(page.get_by_role("button", name="Planlegg året 2027")).to_have_count(0)
     drafts = Meeting.objects.filter(agreement__slug="halogaland", start__year=2027)
     assert sorted(drafts.values_list("kind", flat=True)) == ["digital", "physical"]
     assert set(drafts.values_list("status", flat=True)) == {"draft"}
@@ -58,6 +60,14 @@ def test_coordinator_plans_a_year_and_records_a_decision_with_a_task(
     expect(
         page.get_by_role("heading", name=re.compile("Boligsamarbeid i regionen"))
     ).to_be_visible()
+
+    # The meeting has not taken place yet, so no decision can be recorded in it.
+    expect(page.get_by_text(re.compile(r"Møtet har ikke funnet sted ennå"))).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile("Nytt vedtak"))).to_have_count(0)
+    page.goto(f"/avtaler/moter/{physical.pk}/endre/")
+    page.get_by_label("Status").select_option("held")
+    page.get_by_role("button", name="Lagre endringene").click()
+    expect(page).to_have_url(re.compile(rf"/avtaler/moter/{physical.pk}/$"))
 
     page.get_by_role("link", name=re.compile("Nytt vedtak")).first.click()
     assert_no_axe_violations(page)
@@ -91,4 +101,4 @@ def test_coordinator_plans_a_year_and_records_a_decision_with_a_task(
     task.refresh_from_db()
     assert task.done and task.done_on is not None
     physical.refresh_from_db()
-    assert (physical.status, physical.place) == ("planned", "Harstad, Rådhuset")
+    assert (physical.status, physical.place) == ("held", "Harstad, Rådhuset")
