@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -213,13 +213,11 @@ def milestone_update(
     return milestone
 
 
-@transaction.atomic
-def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
-    """Make a draft of the next two-year plan holding what is neither done nor cancelled.
+def plan_carry_over_period(*, plan: ActionPlan) -> tuple[int, int]:
+    """The period of the plan that would follow ``plan``: (first year, last year).
 
-    Each carried action and milestone links to its original, so the history stays reachable.
-    A milestone carried over starts the new plan with its current status and percent and a
-    due date moved into the new period when the old one lies before it.
+    Raises ValidationError (in Norwegian) when it would run past the agreement or when the
+    agreement has a plan for that period already.
     """
     start = plan.end_year + 1
     end = start + (plan.end_year - plan.start_year)
@@ -235,6 +233,53 @@ def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
             _("Handlingsplanen for %(start)s–%(end)s finnes allerede.")
             % {"start": start, "end": end}
         )
+    return start, end
+
+
+def plan_carry_over_items(*, plan: ActionPlan) -> list[tuple[Action, list[Milestone]]]:
+    """What carrying ``plan`` over takes along, in the plan's order: every action that has
+    milestones neither done nor cancelled (with those milestones, by due date), and every
+    action that has no milestones yet (with an empty list). The confirmation page shows this
+    list and plan_carry_over copies exactly it."""
+    open_milestones = list(
+        Milestone.objects.in_plan(plan)
+        .exclude(status__in=CLOSED_STATUSES)
+        .select_related("responsible__user")
+        .order_by(F("due_date").asc(nulls_last=True), "order", "pk")
+    )
+    by_action: dict[int, list[Milestone]] = {}
+    for milestone in open_milestones:
+        by_action.setdefault(milestone.action_id, []).append(milestone)
+    actions = (
+        Action.objects.filter(plan=plan)
+        .filter(Q(pk__in=list(by_action)) | Q(milestones__isnull=True))
+        .distinct()
+        .select_related("sub_goal", "lead_party")
+        .order_by("order", "number")
+    )
+    return [(action, by_action.get(action.pk, [])) for action in actions]
+
+
+@transaction.atomic
+def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
+    """Make a draft of the next two-year plan holding what is neither done nor cancelled
+    (``plan_carry_over_items``); ``user`` is the coordinator who confirmed it.
+
+    Each carried action and milestone links to its original (``carried_from``), so the earlier
+    history stays reachable from the new milestone's page ("Historikk fra forrige plan").
+
+    A carried milestone keeps its title, description, responsible person, status and percent,
+    but gets **no due date**: the old one belongs to the old plan, and inventing one would
+    hide that the coordinator must set a new deadline. Until then it shows as "Ny frist
+    mangler", is never counted as overdue, and the responsible coordinator's reminder asks for
+    a deadline. It also gets **no progress update**: the status it starts with was reported in
+    the old plan (by whoever reported it there, shown in the earlier history), and writing an
+    update in the name of the person who clicked would present that as their own progress. Its
+    first update in the new plan is the first real report (its ``previous_status`` is the
+    carried status).
+    """
+    start, end = plan_carry_over_period(plan=plan)
+    items = plan_carry_over_items(plan=plan)
     new_plan = ActionPlan.objects.create(
         agreement=plan.agreement,
         start_year=start,
@@ -243,17 +288,7 @@ def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
         previous=plan,
         is_example=plan.is_example,
     )
-    open_milestones = Milestone.objects.in_plan(plan).exclude(status__in=CLOSED_STATUSES)
-    # Actions with unfinished milestones, and actions that have no milestones yet.
-    actions = (
-        Action.objects.filter(plan=plan)
-        .filter(Q(milestones__in=open_milestones) | Q(milestones__isnull=True))
-        .distinct()
-        .prefetch_related("strategies", "responsible")
-        .order_by("order", "number")
-    )
-    first_day = new_plan.first_day
-    for action in actions:
+    for action, milestones in items:
         copy = Action.objects.create(
             plan=new_plan,
             number=action.number,
@@ -267,25 +302,18 @@ def plan_carry_over(*, plan: ActionPlan, user: User) -> ActionPlan:
         )
         copy.strategies.set(action.strategies.all())
         copy.responsible.set(action.responsible.all())
-        for milestone in open_milestones.filter(action=action).order_by("due_date", "order"):
-            carried = Milestone.objects.create(
+        for milestone in milestones:
+            Milestone.objects.create(
                 action=copy,
                 title=milestone.title,
                 description=milestone.description,
-                due_date=max(milestone.due_date, first_day),
+                due_date=None,
                 responsible=milestone.responsible,
+                status=milestone.status,
+                percent=milestone.percent,
                 order=milestone.order,
                 carried_from=milestone,
             )
-            if milestone.status != Status.NOT_STARTED or milestone.percent:
-                progress_log(
-                    milestone=carried,
-                    user=user,
-                    status=milestone.status,
-                    percent=milestone.percent,
-                    comment=_("Videreført fra handlingsplan %(period)s.") % {"period": plan.period},
-                    seen_version=0,
-                )
     return new_plan
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from actionplans import views, views_brief, views_dashboard, views_edit, views_excel
+from actionplans import views, views_brief, views_dashboard, views_edit, views_excel, views_mine
 
 app_name = "actionplans"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("handlingsplaner/<int:pk>/tiltak/nytt/", views_edit.action_create, name="action-create"),
     path("tiltak/<int:pk>/endre/", views_edit.action_edit, name="action-edit"),
     path("tiltak/<int:pk>/milepaeler/ny/", views_edit.milestone_create, name="milestone-create"),
+    path("mine-milepaeler/", views_mine.my_milestones_page, name="my-milestones"),
     path("milepaeler/<int:pk>/", views.milestone_detail, name="milestone-detail"),
     path("milepaeler/<int:pk>/endre/", views_edit.milestone_edit, name="milestone-edit"),
     path("milepaeler/<int:pk>/slett/", views_edit.milestone_delete, name="milestone-delete"),

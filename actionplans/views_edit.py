@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from actionplans import services
 from actionplans.access import get_action_for_user, get_milestone_for_user, get_plan_for_user
@@ -202,9 +202,43 @@ def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actionplans/milestone_confirm_delete.html", ctx, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def plan_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
+    """«Lag neste handlingsplan»: GET shows what will be carried over and asks for
+    confirmation; POST (the confirm button, with its CSRF token) makes the draft plan.
+
+    When there can be no next plan (the agreement ends, or the plan exists already) the page
+    says so and shows no button; a POST then goes back to the plan with the message.
+    """
     plan = get_plan_for_user(request, pk, edit=True)
+    try:
+        start, end = services.plan_carry_over_period(plan=plan)
+    except ValidationError as exc:
+        refusal = " ".join(exc.messages)
+        start = end = None
+    else:
+        refusal = ""
+    if request.method == "POST":
+        if refusal:
+            messages.error(request, refusal)
+            return redirect(plan)
+        return _plan_carry_over_post(request, plan)
+    items = [] if refusal else services.plan_carry_over_items(plan=plan)
+    ctx = {
+        "plan": plan,
+        "agreement": plan.agreement,
+        "refusal": refusal,
+        "period": f"{start}–{end}" if start else "",
+        "items": items,
+        "n_actions": len(items),
+        "n_milestones": sum(len(milestones) for _action, milestones in items),
+        "n_left": Milestone.objects.in_plan(plan).count()
+        - sum(len(milestones) for _action, milestones in items),
+    }
+    return render(request, "actionplans/plan_carry_over.html", ctx)
+
+
+def _plan_carry_over_post(request: HttpRequest, plan) -> HttpResponse:
     try:
         new_plan = services.plan_carry_over(plan=plan, user=request.user)
     except ValidationError as exc:
@@ -220,7 +254,8 @@ def plan_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _(
             "Handlingsplan %(period)s er laget som utkast, med %(actions)s tiltak og "
-            "%(milestones)s milepæler som ikke var fullført eller avlyst i %(old)s."
+            "%(milestones)s milepæler som ikke var fullført eller avlyst i %(old)s. "
+            "Milepælene mangler frist: sett en ny frist for hver av dem."
         )
         % {
             "period": new_plan.period,
