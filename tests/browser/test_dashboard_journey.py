@@ -134,3 +134,37 @@ def test_politician_lands_on_the_dashboard_and_reads_it_on_laptop_phone_and_pape
     page.emulate_media(media="print")
     expect(filters).to_be_hidden()
     expect(page.locator("#headline-percent")).to_be_visible()
+
+
+def test_every_headline_count_opens_its_milestones_and_the_terms_are_explained(
+    page, example_plan, assert_no_axe_violations
+):
+    """Issue 11, finding 4: the six status counts add up to the total, "Forfalt" is its own
+    column, a click on a count opens the plan page with exactly those milestones, and the terms
+    unfold on the page."""
+    page.goto("/")
+    _log_in(page, "politiker", DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(re.escape(DASHBOARD_URL) + "$"))
+
+    statuses = ["not_started", "on_track", "at_risk", "delayed", "done", "cancelled"]
+    counts = {s: int(page.locator(f'[data-figure="{s}"]').inner_text()) for s in statuses}
+    assert sum(counts.values()) == 6
+    overdue = Milestone.objects.in_plan(example_plan).overdue()
+    expect(page.locator('[data-figure="overdue"]')).to_have_text(str(overdue.count()))
+
+    terms = page.locator("details.headline-terms")
+    assert terms.evaluate("el => el.open") is False
+    terms.locator("summary").click()
+    expect(
+        terms.get_by_text("Fristen har passert, og milepælen er verken fullført")
+    ).to_be_visible()
+    assert_no_axe_violations(page)
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.locator('a[data-figure="overdue"]').click()
+    expect(page).to_have_url(re.compile(r"/handlingsplaner/\d+/\?overdue=on$"))
+    shown = page.locator("li.milestone")
+    expect(shown).to_have_count(overdue.count())
+    for milestone in overdue:
+        expect(page.locator(f"#milepael-{milestone.pk}")).to_be_visible()
