@@ -41,6 +41,10 @@ def test_the_xmp_metadata_identifies_pdf_a_3b(production, name):
     reader = reader_of(production[name][0])
 
     assert pdfa_identification(reader) == ("3", "B")
+    # PDF/A also needs an output intent (WeasyPrint embeds sRGB) naming the colour space.
+    (intent,) = reader.trailer["/Root"]["/OutputIntents"]
+    assert intent.get_object()["/S"] == "/GTS_PDFA1"
+    assert "/DestOutputProfile" in intent.get_object()
 
 
 @pytest.mark.parametrize("name", PDFS)
@@ -77,6 +81,8 @@ def test_every_font_is_embedded_and_the_portals_own(production, name):
 
     assert pdffonts(pdf)
     assert foreign_fonts(pdf) == []
+    # Every font maps its glyphs back to text (search, copy, screen readers).
+    assert all(font.unicode for font in pdffonts(pdf))
 
 
 def test_the_brief_draws_its_arrows_with_the_portals_font(production):
