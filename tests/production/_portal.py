@@ -398,12 +398,43 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+def production_environment(
+    *, database_url: str, root: Path, smtp_port: int, site_url: str
+) -> dict[str, str]:
+    """The variables of README's «Production» step 3, as this run sets them."""
+    return {
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Plain HTTP on loopback: no TLS proxy in front here, so no HTTPS redirect, no
+        # secure-only cookies, no proxy headers. Everything else is as in production.
+        "HTTPS": "False",
+        "DATABASE_URL": database_url,
+        "STATIC_ROOT": str(root / "static"),
+        "MEDIA_ROOT": str(root / "media"),
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_port),
+        "DEFAULT_FROM_EMAIL": "Tromsvekst-portalen <ikke-svar@test.invalid>",
+        "SITE_URL": site_url,
+    }
+
+
+# What a real deployment adds for its TLS proxy (README step 3); step 5 is checked with these.
+BEHIND_TLS_PROXY = {
+    "HTTPS": "True",
+    "BEHIND_PROXY": "True",
+    "ALLOWED_HOSTS": "tromsvekst.example.no",
+    "CSRF_TRUSTED_ORIGINS": "https://tromsvekst.example.no",
+}
 
 
 @dataclass
@@ -428,22 +459,12 @@ class ProductionSite:
         site.smtp = SMTPSink()
         site.first_port = free_port()
         site.env = clean_environment(
-            DEBUG="False",
-            SECRET_KEY=secrets.token_urlsafe(64),
-            ALLOWED_HOSTS="127.0.0.1",
-            DATABASE_URL=database_url(db, site.name, host=database_host, port=port),
-            # Plain HTTP on loopback: no TLS proxy in front here, so no HTTPS redirect or
-            # secure-only cookies. Everything else is as in production.
-            HTTPS="False",
-            STATIC_ROOT=str(root / "static"),
-            MEDIA_ROOT=str(root / "media"),
-            EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-            EMAIL_HOST="127.0.0.1",
-            EMAIL_PORT=str(site.smtp.port),
-            EMAIL_TIMEOUT="5",
-            DEFAULT_FROM_EMAIL="Tromsvekst-portalen <ikke-svar@test.invalid>",
-            SITE_URL=f"http://127.0.0.1:{site.first_port}",
-            LOG_LEVEL="WARNING",
+            **production_environment(
+                database_url=database_url(db, site.name, host=database_host, port=port),
+                root=root,
+                smtp_port=site.smtp.port,
+                site_url=f"http://127.0.0.1:{site.first_port}",
+            )
         )
         return site
 
@@ -483,8 +504,15 @@ class ProductionSite:
             output, _ = collect.communicate(timeout=180)
             assert collect.returncode == 0, f"collectstatic failed:\n{output}"
 
-    def start(self, port: int | None = None) -> Server:
-        port = port or (self.first_port if not self.servers else free_port())
+    def start(self, count: int = 1) -> list[Server]:
+        """Start ``count`` gunicorns side by side and wait until each answers."""
+        launched = [self._launch() for _ in range(count)]
+        for server in launched:
+            self._wait(server)
+        return launched
+
+    def _launch(self) -> Server:
+        port = self.first_port if not self.servers else free_port()
         log = self.root / f"gunicorn-{port}.log"
         with log.open("w") as out:
             process = subprocess.Popen(
@@ -510,17 +538,21 @@ class ProductionSite:
             )
         server = Server(url=f"http://127.0.0.1:{port}", port=port, process=process, log=log)
         self.servers.append(server)
-        deadline = time.monotonic() + 30
+        return server
+
+    def _wait(self, server: Server) -> None:
+        process, log = server.process, server.log
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise AssertionError(f"gunicorn exited:\n{log.read_text()}")
             try:
                 if Http(server.url).get("/helse/").status == 200:
-                    return server
+                    return
             except OSError:
                 pass
             time.sleep(0.2)
-        raise AssertionError(f"gunicorn did not answer within 30 s:\n{log.read_text()}")
+        raise AssertionError(f"gunicorn did not answer within 60 s:\n{log.read_text()}")
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return query(self.db, self.name, sql, params)

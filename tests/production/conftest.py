@@ -24,8 +24,7 @@ def production(tmp_path_factory):
     site = ProductionSite.create(db, tmp_path_factory.mktemp("production"))
     try:
         site.install()
-        site.start()
-        site.start()
+        site.start(2)
         yield site
     finally:
         site.close()

@@ -1,6 +1,7 @@
 """Configuration a deployment depends on: HSTS preloading is opt-in, `make run PORT=…` sends
 links to that port, and stored files go wherever ``MEDIA_STORAGE`` says."""
 
+import re
 import secrets
 import subprocess
 import sys
@@ -9,7 +10,12 @@ import pytest
 from django.core.files.storage import InMemoryStorage, storages
 
 from tests.evaluation._evaluation_helpers import build_history, new_evaluation, rate_all
-from tests.production._portal import BASE_DIR, clean_environment
+from tests.production._portal import (
+    BASE_DIR,
+    BEHIND_TLS_PROXY,
+    clean_environment,
+    production_environment,
+)
 
 PRODUCTION = {
     "DEBUG": "False",
@@ -158,3 +164,46 @@ def test_a_final_report_is_stored_by_the_configured_backend(
     assert not settings.MEDIA_ROOT.exists()
     download = client_for(coordinator).get(f"/evalueringer/{evaluation.pk}/rapport.pdf")
     assert b"".join(download) == b"%PDF-1.7\n%%EOF\n"
+
+
+# --- README's «Production» is what the production-configured run does ---------------------------
+
+
+def _production_section() -> str:
+    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
+    return readme[readme.index("## Production\n") : readme.index("### Backups\n")]
+
+
+def test_readme_production_variables_are_the_ones_the_run_sets(tmp_path):
+    section = _production_section()
+    documented = set(re.findall(r"^ {7}([A-Z][A-Z0-9_]+)=", section, re.M))
+    run = production_environment(
+        database_url="postgres://x@127.0.0.1/x", root=tmp_path, smtp_port=25, site_url="http://x"
+    )
+
+    assert documented, "README's Production section lists no variables"
+    assert documented == set(run) - {"HTTPS"} | set(BEHIND_TLS_PROXY) - {"HTTPS"}
+    assert "`HTTPS=False`" in section  # the one difference, said in the README
+
+
+# Each step of the README, and how the run's code says it (quotes and commas of an argument list).
+STEPS = {
+    "createdb tromsvekst": r"CREATE DATABASE",
+    "manage.py migrate": r'"migrate"',
+    "manage.py collectstatic --noinput": r'"collectstatic",\s*"--noinput"',
+    "manage.py load_agreement": r'"load_agreement"',
+    "manage.py check --deploy": r'"check",\s*"--deploy"',
+    "gunicorn tromsvekst.wsgi --workers 2": r'"gunicorn",\s*"tromsvekst.wsgi",\s*"--workers",\s*"2"',
+    "manage.py send_reminders": r'"send_reminders"',
+}
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_readme_production_steps_are_the_ones_the_run_takes(step):
+    run = "\n".join(
+        (BASE_DIR / "tests" / "production" / name).read_text(encoding="utf-8")
+        for name in ("_portal.py", "conftest.py", "test_production_run.py")
+    )
+
+    assert step in _production_section()
+    assert re.search(STEPS[step], run), f"the production run does not do: {step}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM
-from tests.production._portal import DEMO_PASSWORD, DEMO_USERS, Http
+from tests.production._portal import BEHIND_TLS_PROXY, DEMO_PASSWORD, DEMO_USERS, Http
 
 pytestmark = pytest.mark.xdist_group("production-run")
 
@@ -363,12 +363,7 @@ def test_the_deployment_checks_pass_with_the_proxy_settings(production):
         "--deploy",
         "--fail-level",
         "WARNING",
-        env={
-            "HTTPS": "True",
-            "BEHIND_PROXY": "True",
-            "ALLOWED_HOSTS": "tromsvekst.example.no",
-            "CSRF_TRUSTED_ORIGINS": "https://tromsvekst.example.no",
-        },
+        env=BEHIND_TLS_PROXY,
     )
     assert "System check identified no issues" in result.stdout
 
