@@ -1,6 +1,7 @@
 from django.urls import path
 
 from actionplans import views, views_brief, views_dashboard, views_edit, views_excel, views_mine
+from tromsvekst import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "actionplans"
 
@@ -13,23 +14,23 @@ urlpatterns = [
         name="public-progress-toggle",
     ),
     path("avtaler/<slug:slug>/handlingsplaner/", views.plan_list, name="plan-list"),
-    path("handlingsplaner/<int:pk>/", views.plan_detail, name="plan-detail"),
-    path("handlingsplaner/<int:pk>/neste/", views_edit.plan_carry_over, name="plan-carry-over"),
-    path("handlingsplaner/<int:pk>/excel/", views_excel.plan_export, name="plan-export"),
-    path("handlingsplaner/<int:pk>/import/", views_excel.plan_import, name="plan-import"),
+    path("handlingsplaner/<id:pk>/", views.plan_detail, name="plan-detail"),
+    path("handlingsplaner/<id:pk>/neste/", views_edit.plan_carry_over, name="plan-carry-over"),
+    path("handlingsplaner/<id:pk>/excel/", views_excel.plan_export, name="plan-export"),
+    path("handlingsplaner/<id:pk>/import/", views_excel.plan_import, name="plan-import"),
     path(
-        "handlingsplaner/<int:pk>/import/bekreft/",
+        "handlingsplaner/<id:pk>/import/bekreft/",
         views_excel.plan_import_confirm,
         name="plan-import-confirm",
     ),
-    path("handlingsplaner/<int:pk>/tiltak/nytt/", views_edit.action_create, name="action-create"),
-    path("tiltak/<int:pk>/endre/", views_edit.action_edit, name="action-edit"),
-    path("tiltak/<int:pk>/milepaeler/ny/", views_edit.milestone_create, name="milestone-create"),
+    path("handlingsplaner/<id:pk>/tiltak/nytt/", views_edit.action_create, name="action-create"),
+    path("tiltak/<id:pk>/endre/", views_edit.action_edit, name="action-edit"),
+    path("tiltak/<id:pk>/milepaeler/ny/", views_edit.milestone_create, name="milestone-create"),
     path("mine-milepaeler/", views_mine.my_milestones_page, name="my-milestones"),
-    path("milepaeler/<int:pk>/", views.milestone_detail, name="milestone-detail"),
-    path("milepaeler/<int:pk>/endre/", views_edit.milestone_edit, name="milestone-edit"),
-    path("milepaeler/<int:pk>/slett/", views_edit.milestone_delete, name="milestone-delete"),
-    path("milepaeler/<int:pk>/status/", views.progress_log, name="progress-log"),
-    path("moter/<int:pk>/brief/", views_brief.meeting_brief, name="meeting-brief"),
-    path("moter/<int:pk>/brief.pdf", views_brief.meeting_brief_pdf, name="meeting-brief-pdf"),
+    path("milepaeler/<id:pk>/", views.milestone_detail, name="milestone-detail"),
+    path("milepaeler/<id:pk>/endre/", views_edit.milestone_edit, name="milestone-edit"),
+    path("milepaeler/<id:pk>/slett/", views_edit.milestone_delete, name="milestone-delete"),
+    path("milepaeler/<id:pk>/status/", views.progress_log, name="progress-log"),
+    path("moter/<id:pk>/brief/", views_brief.meeting_brief, name="meeting-brief"),
+    path("moter/<id:pk>/brief.pdf", views_brief.meeting_brief_pdf, name="meeting-brief-pdf"),
 ]

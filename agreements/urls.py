@@ -1,6 +1,7 @@
 from django.urls import path
 
 from agreements import views, views_calendar, views_invitations, views_meetings
+from tromsvekst import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "agreements"
 
@@ -14,37 +15,37 @@ urlpatterns = [
         views_meetings.coordinator_create,
         name="coordinator-create",
     ),
-    path("koordinatorer/<int:pk>/endre/", views_meetings.coordinator_edit, name="coordinator-edit"),
+    path("koordinatorer/<id:pk>/endre/", views_meetings.coordinator_edit, name="coordinator-edit"),
     path(
-        "koordinatorer/<int:pk>/fjern/",
+        "koordinatorer/<id:pk>/fjern/",
         views_meetings.coordinator_delete,
         name="coordinator-delete",
     ),
     # Invitations: the person's answer (by signed link, no login) and a coordinator's withdrawal.
-    path("invitasjon/<str:token>/", views_invitations.invitation_respond, name="invitation"),
+    path("invitasjon/<token:token>/", views_invitations.invitation_respond, name="invitation"),
     path(
-        "invitasjoner/<int:pk>/trekk-tilbake/",
+        "invitasjoner/<id:pk>/trekk-tilbake/",
         views_invitations.invitation_withdraw,
         name="invitation-withdraw",
     ),
     # Meetings (§5.1).
     path("<slug:slug>/moter/", views_meetings.meeting_schedule, name="meeting-schedule"),
     path(
-        "<slug:slug>/moter/planlegg/<int:year>/",
+        "<slug:slug>/moter/planlegg/<year:year>/",
         views_meetings.meeting_plan_year,
         name="meeting-plan-year",
     ),
     path("<slug:slug>/moter/nytt/", views_meetings.meeting_create, name="meeting-create"),
-    path("moter/<int:pk>/", views_meetings.meeting_detail, name="meeting-detail"),
-    path("moter/<int:pk>/endre/", views_meetings.meeting_edit, name="meeting-edit"),
-    path("moter/<int:pk>/saker/ny/", views_meetings.agenda_item_create, name="agenda-item-create"),
-    path("saker/<int:pk>/endre/", views_meetings.agenda_item_edit, name="agenda-item-edit"),
-    path("saker/<int:pk>/vedtak/nytt/", views_meetings.decision_create, name="decision-create"),
-    path("vedtak/<int:pk>/endre/", views_meetings.decision_edit, name="decision-edit"),
-    path("vedtak/<int:pk>/oppgaver/ny/", views_meetings.task_create, name="task-create"),
-    path("oppgaver/<int:pk>/utfort/", views_meetings.task_toggle, name="task-toggle"),
+    path("moter/<id:pk>/", views_meetings.meeting_detail, name="meeting-detail"),
+    path("moter/<id:pk>/endre/", views_meetings.meeting_edit, name="meeting-edit"),
+    path("moter/<id:pk>/saker/ny/", views_meetings.agenda_item_create, name="agenda-item-create"),
+    path("saker/<id:pk>/endre/", views_meetings.agenda_item_edit, name="agenda-item-edit"),
+    path("saker/<id:pk>/vedtak/nytt/", views_meetings.decision_create, name="decision-create"),
+    path("vedtak/<id:pk>/endre/", views_meetings.decision_edit, name="decision-edit"),
+    path("vedtak/<id:pk>/oppgaver/ny/", views_meetings.task_create, name="task-create"),
+    path("oppgaver/<id:pk>/utfort/", views_meetings.task_toggle, name="task-toggle"),
     # Calendar.
     path("<slug:slug>/kalender/ny-lenke/", views_calendar.calendar_rotate, name="calendar-rotate"),
-    path("kalender/<str:token>.ics", views_calendar.calendar_feed, name="calendar-feed"),
-    path("moter/<int:pk>/kalender.ics", views_calendar.meeting_ics, name="meeting-ics"),
+    path("kalender/<token:token>.ics", views_calendar.calendar_feed, name="calendar-feed"),
+    path("moter/<id:pk>/kalender.ics", views_calendar.meeting_ics, name="meeting-ics"),
 ]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from evaluation import views, views_feedback, views_indicators
+from tromsvekst import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "evaluation"
 
@@ -14,20 +15,18 @@ urlpatterns = [
         views_indicators.indicator_create,
         name="indicator-create",
     ),
-    path("indikatorer/<int:pk>/", views_indicators.indicator_detail, name="indicator-detail"),
-    path("indikatorer/<int:pk>/endre/", views_indicators.indicator_edit, name="indicator-edit"),
-    path(
-        "indikatorer/<int:pk>/import/", views_indicators.indicator_import, name="indicator-import"
-    ),
+    path("indikatorer/<id:pk>/", views_indicators.indicator_detail, name="indicator-detail"),
+    path("indikatorer/<id:pk>/endre/", views_indicators.indicator_edit, name="indicator-edit"),
+    path("indikatorer/<id:pk>/import/", views_indicators.indicator_import, name="indicator-import"),
     # Feedback: the open form (no login, by secret token) and the coordinators' view of it.
-    path("tilbakemelding/<str:token>/", views_feedback.feedback_form, name="feedback-form"),
+    path("tilbakemelding/<token:token>/", views_feedback.feedback_form, name="feedback-form"),
     path(
-        "evalueringer/<int:pk>/tilbakemeldinger/",
+        "evalueringer/<id:pk>/tilbakemeldinger/",
         views_feedback.feedback_list,
         name="feedback-list",
     ),
     path(
-        "evalueringer/<int:pk>/tilbakemeldinger/apne/",
+        "evalueringer/<id:pk>/tilbakemeldinger/apne/",
         views_feedback.feedback_toggle,
         name="feedback-toggle",
     ),
@@ -38,24 +37,24 @@ urlpatterns = [
         views.evaluation_create,
         name="evaluation-create",
     ),
-    path("evalueringer/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
-    path("evalueringer/<int:pk>/endre/", views.evaluation_edit, name="evaluation-edit"),
-    path("evalueringer/<int:pk>/rapport.pdf", views.evaluation_pdf, name="evaluation-pdf"),
-    path("evalueringer/<int:pk>/hent-tall/", views.snapshot_refresh, name="evaluation-refresh"),
+    path("evalueringer/<id:pk>/", views.evaluation_detail, name="evaluation-detail"),
+    path("evalueringer/<id:pk>/endre/", views.evaluation_edit, name="evaluation-edit"),
+    path("evalueringer/<id:pk>/rapport.pdf", views.evaluation_pdf, name="evaluation-pdf"),
+    path("evalueringer/<id:pk>/hent-tall/", views.snapshot_refresh, name="evaluation-refresh"),
     path(
-        "evalueringer/<int:pk>/ferdigstill/",
+        "evalueringer/<id:pk>/ferdigstill/",
         views.evaluation_finalise,
         name="evaluation-finalise",
     ),
-    path("vurderinger/<int:pk>/endre/", views.assessment_edit, name="assessment-edit"),
+    path("vurderinger/<id:pk>/endre/", views.assessment_edit, name="assessment-edit"),
     path(
-        "evalueringer/<int:pk>/anbefalinger/ny/",
+        "evalueringer/<id:pk>/anbefalinger/ny/",
         views.recommendation_create,
         name="recommendation-create",
     ),
-    path("anbefalinger/<int:pk>/endre/", views.recommendation_edit, name="recommendation-edit"),
+    path("anbefalinger/<id:pk>/endre/", views.recommendation_edit, name="recommendation-edit"),
     path(
-        "anbefalinger/<int:pk>/slett/",
+        "anbefalinger/<id:pk>/slett/",
         views.recommendation_delete,
         name="recommendation-delete",
     ),
