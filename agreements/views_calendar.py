@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 from agreements import calendar
 from agreements.access import check_agreement_access, get_agreement_for_user
 from agreements.models import CalendarFeed, Meeting
+from audit.context import secret_url_kwargs
 
 
 def _get_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
@@ -54,6 +55,7 @@ def _ics_response(body: bytes, *, filename: str | None = None) -> HttpResponse:
     return response
 
 
+@secret_url_kwargs("token")
 @require_safe
 @cache_control(private=True, no_cache=True)
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:

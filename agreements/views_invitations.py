@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements import invitations, rules
 from agreements.access import check_agreement_access
 from agreements.models import Invitation
+from audit.context import secret_url_kwargs
 
 ACCEPT, DECLINE = "godta", "avsla"
 
@@ -27,6 +28,7 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@secret_url_kwargs("token")
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
@@ -96,9 +98,7 @@ def _accepted(request: HttpRequest, appointment, *, new_account: bool) -> HttpRe
 @require_POST
 def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """A coordinator takes back an invitation that has not been answered."""
-    invitation = get_object_or_404(
-        Invitation.objects.select_related("agreement", "party"), pk=pk
-    )
+    invitation = get_object_or_404(Invitation.objects.select_related("agreement", "party"), pk=pk)
     check_agreement_access(request, invitation.agreement, edit=True)
     if invitation.party_id not in rules.appointable_party_ids(request.user, invitation.agreement):
         raise PermissionDenied

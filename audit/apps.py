@@ -13,6 +13,7 @@ class AuditConfig(AppConfig):
 
         capture.connect()
         context.attribute_management_commands()
+        context.redact_request_logs()
         # E-mail queued by a request is sent once its response has gone out (audit/outbox.py).
         request_started.connect(outbox.forget_queued, dispatch_uid="audit.outbox.forget")
         request_finished.connect(outbox.send_after_response, dispatch_uid="audit.outbox.send")

@@ -7,11 +7,14 @@ Outside a request (management commands, the shell, tests) the actor is the syste
 
 import contextlib
 import functools
+import logging
+import re
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 
 from audit.models import ANONYMOUS, SYSTEM
 
@@ -49,6 +52,82 @@ def acting(actor: Actor) -> Iterator[Actor]:
         _actor.reset(token)
 
 
+# --- Secrets in addresses ------------------------------------------------------------------------
+# Some addresses hold a secret (the feedback form's key, the calendar feed's token, an invitation,
+# a password link). The one rule: the view declares which of its URL arguments are secret
+# (``secret_url_kwargs`` on a function view, the ``secret_url_kwargs`` attribute of a class-based
+# one), and every path that is recorded or logged goes through ``redacted_path``. A test walks
+# the URL conf and fails on a view with a secret-looking argument that does not declare it
+# (tests/security/test_secret_paths.py).
+
+REDACTED = "[skjult]"
+DECLARATION_ATTRIBUTE = "secret_url_kwargs"
+
+
+def secret_url_kwargs(*names: str):
+    """Declare URL arguments of a function view as secret: never logged, never recorded."""
+
+    def decorate(view):
+        setattr(view, DECLARATION_ATTRIBUTE, frozenset(names))
+        return view
+
+    return decorate
+
+
+def declared_secrets(view) -> frozenset[str]:
+    """The URL arguments ``view`` (a resolved view function) declares secret."""
+    names = getattr(view, DECLARATION_ATTRIBUTE, None)
+    if names is None:
+        names = getattr(getattr(view, "view_class", None), DECLARATION_ATTRIBUTE, ())
+    return frozenset(names)
+
+
+def redacted_path(path: str, path_info: str | None = None) -> str:
+    """``path`` with the values of its view's secret URL arguments replaced by ``[skjult]``
+    (``path_info``: the part after the script prefix, if the portal is not served at /)."""
+    try:
+        match = resolve(path if path_info is None else path_info)
+    except (Resolver404, ValueError):
+        return path
+    for name in declared_secrets(match.func):
+        value = match.kwargs.get(name)
+        if value:
+            path = path.replace(str(value), REDACTED)
+    return path
+
+
+_REQUEST_LINE = re.compile(r"^([A-Z]+ )(\S+)( HTTP/\S+)$")
+
+
+class SecretPathFilter(logging.Filter):
+    """Redacts secret URL arguments in what Django logs about requests (``django.request``,
+    e.g. "Too Many Requests: /tilbakemelding/…/", and ``django.server``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._redact(arg) for arg in record.args)
+        return True
+
+    @staticmethod
+    def _redact(arg):
+        if not isinstance(arg, str):
+            return arg
+        if arg.startswith("/"):
+            return redacted_path(arg)
+        line = _REQUEST_LINE.match(arg)
+        if line:
+            return line.group(1) + redacted_path(line.group(2)) + line.group(3)
+        return arg
+
+
+def redact_request_logs() -> None:
+    """Put ``SecretPathFilter`` on Django's request loggers (once)."""
+    for name in ("django.request", "django.server"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SecretPathFilter) for f in logger.filters):
+            logger.addFilter(SecretPathFilter())
+
+
 class AuditMiddleware:
     """Records the request (and so its user) as the actor of every change made while it runs.
 
@@ -58,7 +137,8 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with acting(Actor(request=request, source=f"{request.method} {request.path}"[:300])):
+        source = f"{request.method} {redacted_path(request.path, request.path_info)}"[:300]
+        with acting(Actor(request=request, source=source)):
             return self.get_response(request)
 
 

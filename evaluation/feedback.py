@@ -6,13 +6,17 @@ keyed hash of the client's IP address (HMAC-SHA256 with a key derived from SECRE
 as ``Feedback.sender_hash``. The address itself is never stored, and without the secret key the
 hash cannot be turned back into an address by trying them all.
 
-Limits: ``SENDER_LIMIT`` submissions per sender per hour (over all evaluations), and
-``EVALUATION_LIMIT`` per evaluation per 24 hours. They are checked while the evaluation row is
-locked (PostgreSQL), so parallel requests cannot slip past them.
+Limits, all per sender and never for everyone: ``SENDER_LIMIT`` submissions per sender per hour
+and ``SENDER_DAY_LIMIT`` per day (over all evaluations). There is no limit for the form as a
+whole: one, or forty, flooding addresses must never close it for a genuine sender. Against a
+flood from very many addresses the coordinators close the form or give it a new link. The
+limits are checked while the evaluation row is locked (PostgreSQL), so parallel requests cannot
+slip past them.
 """
 
 import datetime
 import math
+import secrets
 
 from django.conf import settings
 from django.db import transaction
@@ -26,8 +30,8 @@ from evaluation.models import Evaluation, Feedback
 
 SENDER_LIMIT = 5
 SENDER_WINDOW = datetime.timedelta(hours=1)
-EVALUATION_LIMIT = 200
-EVALUATION_WINDOW = datetime.timedelta(days=1)
+SENDER_DAY_LIMIT = 20
+SENDER_DAY_WINDOW = datetime.timedelta(days=1)
 # The largest request body the form accepts: 5,000 characters of text, each up to 12 bytes when
 # percent-encoded (a four-byte UTF-8 character), plus the name and the other fields.
 MAX_BODY_BYTES = 80 * 1024
@@ -73,33 +77,32 @@ def _retry_after(oldest: datetime.datetime, window: datetime.timedelta, now) -> 
 
 
 def feedback_rate_check(*, evaluation: Evaluation, sender: str, now=None) -> None:
-    """Raise FeedbackRateLimited if one more submission would pass a limit."""
+    """Raise FeedbackRateLimited if one more submission from ``sender`` would pass a limit.
+    Only the sender's own submissions count (``evaluation`` is kept for the callers)."""
     now = now or timezone.now()
-    recent = Feedback.objects.filter(
-        sender_hash=sender, created_at__gt=now - SENDER_WINDOW
-    ).order_by("created_at")
-    times = list(recent.values_list("created_at", flat=True)[:SENDER_LIMIT])
-    if len(times) >= SENDER_LIMIT:
+    day = list(
+        Feedback.objects.filter(sender_hash=sender, created_at__gt=now - SENDER_DAY_WINDOW)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:SENDER_DAY_LIMIT]
+    )
+    hour = [moment for moment in day if moment > now - SENDER_WINDOW][:SENDER_LIMIT]
+    if len(hour) >= SENDER_LIMIT:
         raise FeedbackRateLimited(
             message=_(
                 "Du har sendt %(n)s tilbakemeldinger den siste timen, og det er grensen. Vent "
                 "litt og prøv igjen senere. Teksten din er ikke lagret, så ta gjerne en kopi."
             )
             % {"n": SENDER_LIMIT},
-            retry_after=_retry_after(times[0], SENDER_WINDOW, now),
+            retry_after=_retry_after(hour[-1], SENDER_WINDOW, now),
         )
-    today = Feedback.objects.filter(
-        evaluation=evaluation, created_at__gt=now - EVALUATION_WINDOW
-    ).order_by("created_at")
-    times = list(today.values_list("created_at", flat=True)[:EVALUATION_LIMIT])
-    if len(times) >= EVALUATION_LIMIT:
+    if len(day) >= SENDER_DAY_LIMIT:
         raise FeedbackRateLimited(
             message=_(
-                "Skjemaet har fått svært mange tilbakemeldinger det siste døgnet og tar ikke "
-                "imot flere akkurat nå. Prøv igjen i morgen. Teksten din er ikke lagret, så ta "
-                "gjerne en kopi."
-            ),
-            retry_after=_retry_after(times[0], EVALUATION_WINDOW, now),
+                "Du har sendt %(n)s tilbakemeldinger det siste døgnet, og det er grensen. Prøv "
+                "igjen i morgen. Teksten din er ikke lagret, så ta gjerne en kopi."
+            )
+            % {"n": SENDER_DAY_LIMIT},
+            retry_after=_retry_after(day[-1], SENDER_DAY_WINDOW, now),
         )
 
 
@@ -152,4 +155,14 @@ def feedback_open_set(*, evaluation: Evaluation, is_open: bool) -> Evaluation:
     if locked.feedback_open != is_open:
         locked.feedback_open = is_open
         locked.save(update_fields=["feedback_open"])
+    return locked
+
+
+@transaction.atomic
+def feedback_link_rotate(*, evaluation: Evaluation) -> Evaluation:
+    """Give the feedback form a new secret key: the old link stops working at once. The audit
+    log records that the key changed, never the key (audit.capture.SECRET_FIELDS)."""
+    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    locked.feedback_token = secrets.token_urlsafe()
+    locked.save(update_fields=["feedback_token"])
     return locked

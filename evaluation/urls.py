@@ -30,6 +30,11 @@ urlpatterns = [
         views_feedback.feedback_toggle,
         name="feedback-toggle",
     ),
+    path(
+        "evalueringer/<int:pk>/tilbakemeldinger/ny-lenke/",
+        views_feedback.feedback_rotate,
+        name="feedback-rotate",
+    ),
     # Evaluations and the report are added below (views.py).
     path("avtaler/<slug:slug>/evalueringer/", views.evaluation_list, name="evaluation-list"),
     path(

@@ -1,14 +1,16 @@
 """Feedback for an evaluation: the open form behind a secret link (no login), and the
-coordinators' page that lists what came in and opens or closes the link.
+coordinators' page that lists what came in, opens or closes the link, and replaces it with a new
+one (the old link then shows a page saying it no longer works).
 
 The writes and the flood limits are in ``evaluation.feedback``.
 """
 
 import logging
+import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from actionplans.access import check_agreement_access
 from agreements import rules
+from audit.context import secret_url_kwargs
 from evaluation import feedback as services
 from evaluation.forms_feedback import FeedbackForm
 from evaluation.models import Evaluation, Feedback
@@ -34,11 +37,20 @@ def _get_evaluation_for_user(request: HttpRequest, pk: int, *, edit: bool = Fals
     return evaluation
 
 
-def _get_evaluation_by_token(token: str) -> Evaluation:
-    # Tokens are made by secrets.token_urlsafe (43 characters); anything longer is not one.
-    if not token or len(token) > 64:
-        raise Http404
-    return get_object_or_404(Evaluation.objects.select_related("agreement"), feedback_token=token)
+# Keys are made by secrets.token_urlsafe (43 characters of A–Z, a–z, 0–9, - and _); anything
+# else is not one and is not looked up.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _get_evaluation_by_token(token: str) -> Evaluation | None:
+    """The evaluation whose feedback link this is, or None (a wrong, mangled or replaced key)."""
+    if not TOKEN.fullmatch(token or ""):
+        return None
+    return Evaluation.objects.select_related("agreement").filter(feedback_token=token).first()
+
+
+def _unknown_link(request: HttpRequest) -> HttpResponse:
+    return _public(render(request, "evaluation/feedback_unknown.html", status=404))
 
 
 def _public(response: HttpResponse) -> HttpResponse:
@@ -56,11 +68,14 @@ def _content_length(request: HttpRequest) -> int:
 
 # The CSRF check is done by ``_feedback_form`` (``csrf_protect``), after the size of the
 # request body is checked: the CSRF middleware would read the whole body first.
+@secret_url_kwargs("token")
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
     evaluation = _get_evaluation_by_token(token)
+    if evaluation is None:
+        return _unknown_link(request)
     if request.method == "POST" and _content_length(request) > services.MAX_BODY_BYTES:
         ctx = {
             "evaluation": evaluation,
@@ -156,3 +171,22 @@ def feedback_toggle(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Skjemaet er stengt. Lenken viser nå bare at skjemaet er stengt."),
             )
     return redirect("evaluation:feedback-list", pk=evaluation.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def feedback_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Replace the form's link with a new one, after a confirmation page. The old link stops
+    working at once (it shows a page saying so); what was sent through it is kept."""
+    evaluation = _get_evaluation_for_user(request, pk, edit=True)
+    if request.method == "POST":
+        services.feedback_link_rotate(evaluation=evaluation)
+        messages.success(
+            request,
+            _(
+                "Skjemaet har fått en ny lenke. Den gamle lenken virker ikke lenger, så del den "
+                "nye med dem som skal kunne sende tilbakemelding."
+            ),
+        )
+        return redirect("evaluation:feedback-list", pk=evaluation.pk)
+    ctx = {"evaluation": evaluation, "agreement": evaluation.agreement}
+    return render(request, "evaluation/feedback_rotate.html", ctx)

@@ -89,3 +89,5 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = PortalSetPasswordForm
+    # The link's parts are never logged (audit.context.redacted_path).
+    secret_url_kwargs = ("uidb64", "token")

@@ -258,7 +258,7 @@ def test_rate_limit_counts_the_last_hour_only(evaluation):
     assert send(evaluation).status_code == 302
 
 
-def test_rate_limit_per_evaluation_per_day(evaluation):
+def test_rate_limit_per_sender_per_day(evaluation):
     now = timezone.now()
     Feedback.objects.bulk_create(
         Feedback(
@@ -266,19 +266,20 @@ def test_rate_limit_per_evaluation_per_day(evaluation):
             stakeholder=f"Avsender {n}",
             stakeholder_kind="person",
             text="x",
-            created_at=now - datetime.timedelta(minutes=n),
-            sender_hash=f"{n:064x}",
+            created_at=now - datetime.timedelta(hours=2, minutes=n),
+            sender_hash=expected_hash(IP),
         )
-        for n in range(services.EVALUATION_LIMIT)
+        for n in range(services.SENDER_DAY_LIMIT)
     )
 
     response = send(evaluation)
 
     assert response.status_code == 429
-    assert "Skjemaet har fått svært mange tilbakemeldinger det siste døgnet" in (
-        response.content.decode()
-    )
-    assert Feedback.objects.count() == services.EVALUATION_LIMIT
+    assert "Du har sendt 20 tilbakemeldinger det siste døgnet" in response.content.decode()
+    assert 0 < int(response["Retry-After"]) <= 24 * 3600
+    assert Feedback.objects.count() == services.SENDER_DAY_LIMIT
+    # The form as a whole has no limit (tests/security/test_rate_limits.py).
+    assert send(evaluation, ip="198.51.100.2").status_code == 302
 
 
 def test_behind_the_proxy_the_address_the_proxy_saw_is_used(evaluation, settings):

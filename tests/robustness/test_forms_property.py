@@ -992,6 +992,9 @@ NO_FORM = {
     "agreements:invitation": "two buttons (svar); anything else is a Norwegian 400 "
     "(tests/security/test_invitations.py)",
     "agreements:invitation-withdraw": "a button, no fields",
+    "agreements:invitation": "two buttons (svar); anything else is a Norwegian 400 "
+    "(tests/security/test_invitations.py)",
+    "agreements:invitation-withdraw": "a button, no fields",
     "agreements:meeting-schedule": "a page (?year= is read as a number or ignored)",
     "agreements:meeting-plan-year": "a button; the year is in the URL (<int:>)",
     "agreements:meeting-detail": "a page",
@@ -1015,6 +1018,7 @@ NO_FORM = {
     "evaluation:indicator-detail": "a page",
     "evaluation:feedback-list": "a page (?side= is Django's paginator)",
     "evaluation:feedback-toggle": "a button; its open field is fuzzed below",
+    "evaluation:feedback-rotate": "a confirm button, no fields",
     "evaluation:evaluation-list": "a page",
     "evaluation:evaluation-detail": "a page",
     "evaluation:evaluation-pdf": "a download",
