@@ -67,7 +67,6 @@ VIEWS = {
     "evaluation:feedback-list": "read",
     "evaluation:feedback-toggle": "post",
     "evaluation:feedback-rotate": "edit",
-    "evaluation:feedback-rotate": "edit",
     "evaluation:feedback-form": "public",
     "evaluation:evaluation-list": "read",
     "evaluation:evaluation-detail": "read",

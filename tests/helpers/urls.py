@@ -199,7 +199,6 @@ URL_ARGS = {
     "evaluation:feedback-list": lambda o: [o["evaluation"].pk],
     "evaluation:feedback-toggle": lambda o: [o["evaluation"].pk],
     "evaluation:feedback-rotate": lambda o: [o["evaluation"].pk],
-    "evaluation:feedback-rotate": lambda o: [o["evaluation"].pk],
     "evaluation:feedback-form": lambda o: [o["evaluation"].feedback_token],
     "evaluation:evaluation-list": lambda o: [o["agreement"].slug],
     "evaluation:evaluation-detail": lambda o: [o["evaluation"].pk],

@@ -992,9 +992,6 @@ NO_FORM = {
     "agreements:invitation": "two buttons (svar); anything else is a Norwegian 400 "
     "(tests/security/test_invitations.py)",
     "agreements:invitation-withdraw": "a button, no fields",
-    "agreements:invitation": "two buttons (svar); anything else is a Norwegian 400 "
-    "(tests/security/test_invitations.py)",
-    "agreements:invitation-withdraw": "a button, no fields",
     "agreements:meeting-schedule": "a page (?year= is read as a number or ignored)",
     "agreements:meeting-plan-year": "a button; the year is in the URL (<int:>)",
     "agreements:meeting-detail": "a page",
