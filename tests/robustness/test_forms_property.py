@@ -684,6 +684,17 @@ CASES = [
         writes=(Decision,),
     ),
     Case(
+        "decision-edit",
+        "agreements:decision-edit",
+        lambda w: [w.decision.pk],
+        DecisionForm,
+        lambda w, d, f: DecisionForm(d),
+        model=Decision,
+        target=lambda w: w.decision,
+        compare=("text",),
+        writes=(Decision,),
+    ),
+    Case(
         "task-create",
         "agreements:task-create",
         lambda w: [w.decision.pk],
@@ -1002,7 +1013,8 @@ NO_FORM = {
     "actionplans:public-progress": "a page",
     "actionplans:public-progress-toggle": "a button, no fields",
     "actionplans:plan-list": "a page",
-    "actionplans:plan-carry-over": "a button, no fields",
+    "actionplans:plan-carry-over": "a confirmation page and its button, no fields",
+    "actionplans:my-milestones": "a page",
     "actionplans:plan-export": "a download",
     "actionplans:milestone-detail": "a page",
     "actionplans:milestone-delete": (
