@@ -192,9 +192,9 @@ def test_a_bad_link_gets_a_clear_page(client_for, coordinator, agreement, kari, 
             created_at=timezone.now() - timezone.timedelta(days=INVITATION_DAYS, minutes=1)
         )
     elif mangle == "long":
-        link = link.replace(token, "x" * 5000)
+        link = link.replace(token, "x" * 250)
     elif mangle == "junk":
-        link = reverse("agreements:invitation", args=["%00"])
+        link = link.replace(token, "x.y:z")
     else:
         Invitation.objects.filter(pk=invitation.pk).update(email="annen@eksempel.no")
     for response in (Client().get(link), Client().post(link, {"svar": "godta"})):
