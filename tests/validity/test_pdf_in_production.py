@@ -71,6 +71,16 @@ def test_static_file_finds_hashed_and_plain_names(static_root):
         assert pdf_module.static_file("https://example.com/x.png") is None
 
 
+def test_static_files_on_another_host_are_still_read_from_disk(settings):
+    """With STATIC_URL on a CDN, templates name that host; the file is read from disk anyway."""
+    settings.STATIC_URL = "https://cdn.example.no/tromsvekst-static/"
+
+    assert pdf_module.base_url() == "https://pdf.invalid/tromsvekst-static/"
+    found = pdf_module.static_file("https://cdn.example.no/tromsvekst-static/css/pdf.css")
+    assert found is not None and found.name == "pdf.css"
+    assert pdf_module.static_file("https://cdn.example.no/static/css/pdf.css") is None
+
+
 # --- Finalising never freezes a broken PDF --------------------------------------------------
 
 
