@@ -308,6 +308,11 @@ def test_pages_and_files_that_show_due_dates_take_a_missing_one(
     assert dashboard.status_code == 200
     assert export.status_code == 200
     assert progress.status_code == 200
+    assert "Frist Ny frist mangler" in text_of(progress)
+    delete_page = client_for(coordinator).get(
+        reverse("actionplans:milestone-delete", args=[carried.pk])
+    )
+    assert "Frist Ny frist mangler" in text_of(delete_page)
     sheet = openpyxl.load_workbook(io.BytesIO(export.content)).worksheets[0]
     header = [cell.value for cell in sheet[1]]
     rows = [
