@@ -140,7 +140,9 @@ def milestone_due_date_change(
     Every writer of a due date (the edit form, the Excel import) goes through here.
     """
     locked = (
-        Milestone.objects.select_for_update().select_related("action__plan").get(pk=milestone.pk)
+        Milestone.objects.select_for_update(of=("self",))
+        .select_related("action__plan")
+        .get(pk=milestone.pk)
     )
     if new_due_date == locked.due_date:
         return None
