@@ -186,13 +186,15 @@ def test_rotating_the_calendar_link_records_that_the_secret_changed_not_its_valu
     assert feed.token not in stored
 
 
-def test_appointing_a_new_person_records_the_user_account_and_the_role(
+def test_inviting_a_new_person_records_the_invitation_then_the_account_and_the_role(
     client_for, coordinator, agreement, entries
 ):
+    from agreements.invitations import invitation_token
+    from agreements.models import Invitation
+
     response = client_for(coordinator).post(
         reverse("agreements:coordinator-create", args=[agreement.slug]),
         {
-            "user": "",
             "name": "Kari Nordmann",
             "email": "kari@halogaland.test",
             "party": Party.objects.get(slug="halogalandsradet").pk,
@@ -201,12 +203,20 @@ def test_appointing_a_new_person_records_the_user_account_and_the_role(
             "phone": "",
         },
     )
-
     assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    [invited] = entries(Invitation, invitation.pk)
+    assert invited.user == coordinator
+    assert invited.changes["email"] == {"etter": "kari@halogaland.test"}
+
+    # Kari accepts through the e-mailed link, without an account yet.
+    link = reverse("agreements:invitation", args=[invitation_token(invitation)])
+    assert client_for(None).post(link, {"svar": "godta"}).status_code == 302
+
     kari = User.objects.get(email="kari@halogaland.test")
     [account] = entries(User, kari.pk)
     assert account.action == CREATED
-    assert account.user == coordinator
+    assert account.username == "anonym"  # she was not logged in: the link was her key
     assert account.agreement_pk == agreement.pk
     assert account.changes["email"] == {"etter": "kari@halogaland.test"}
     assert account.changes["first_name"] == {"etter": "Kari"}
@@ -215,6 +225,9 @@ def test_appointing_a_new_person_records_the_user_account_and_the_role(
     [appointed] = entries(Coordinator, role.pk)
     assert appointed.changes["role"] == {"etter": "reader"}
     assert appointed.changes["user"] == {"etter": kari.pk}
+    assert appointed.source == "POST /avtaler/invitasjon/[skjult]/"
+    [answered] = entries(Invitation, invitation.pk, DELETED)
+    assert answered.changes["email"] == {"før": "kari@halogaland.test"}
 
 
 def test_creating_an_evaluation_records_its_assessments_made_in_bulk(

@@ -84,7 +84,7 @@ ENGLISH = re.compile(r"\b(Ensure|Enter a|This field|characters are not|is requir
 
 # Every form with a text or file field, by module and class name (see the module docstring).
 COVERED_FORMS = {
-    "agreements.forms.CoordinatorCreateForm",
+    "agreements.forms.InvitationForm",
     "agreements.forms.CoordinatorChangeForm",
     "agreements.forms.MeetingForm",
     "agreements.forms.AgendaItemForm",
@@ -252,19 +252,20 @@ def _setup(world: World):
 def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in order
     from actionplans.models import Action, Milestone
     from agreements.calendar import feed_path
-    from agreements.models import AgendaItem, Coordinator, Decision, Meeting
+    from agreements.invitations import invitation_token
+    from agreements.models import AgendaItem, Coordinator, Decision, Invitation, Meeting
     from evaluation.models import Evaluation, Indicator, SubGoalAssessment
 
     agreement, county, council, plan, per, clients = _setup(world)
     tone, anon = clients["tone"], clients["anon"]
     w = world
 
-    # People: a new coordinator whose name, title and phone are the payload.
+    # People: a new coordinator whose name, title and phone are the payload (invited, and the
+    # invitation accepted as the person would, through its link).
     w.post(
         tone,
         reverse("agreements:coordinator-create", args=[agreement.slug]),
         {
-            "user": "",
             "name": w.text("coordinator-name", 300),
             "email": "ny.koordinator@test.invalid",
             "party": county.pk,
@@ -272,13 +273,21 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
             "title": w.text("coordinator-title", 200),
             "phone": w.text("coordinator-phone", 40),
         },
-        form="CoordinatorCreateForm",
+        form="InvitationForm",
         keys={
             "name": "coordinator-name",
             "title": "coordinator-title",
             "phone": "coordinator-phone",
         },
         follow=True,
+    )
+    invitation = Invitation.objects.get(agreement=agreement, email="ny.koordinator@test.invalid")
+    w.post(
+        anon,
+        reverse("agreements:invitation", args=[invitation_token(invitation)]),
+        {"svar": "godta"},
+        form="InvitationAnswer",
+        keys={},
     )
     newc = Coordinator.objects.get(agreement=agreement, user__email="ny.koordinator@test.invalid")
     w.stored["coordinator-name"] = newc.user.get_full_name()
