@@ -717,10 +717,10 @@ def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
         raise PlanFileError([str(FORBIDDEN_XML) if _forbidden_xml(exc) else not_xlsx]) from None
 
 
-def _read_sheet(upload: UploadedFile, budget: uploads.ParseBudget) -> list[tuple[int, tuple]]:
-    """The header row and the non-empty rows of the first sheet, as (row number, values)."""
+def _sheet_rows(upload: UploadedFile, budget: uploads.ParseBudget):
+    """The header row and the non-empty rows of the first sheet, as (row number, values),
+    read as they are asked for: an importer that stops early reads no further."""
     workbook = _open_workbook(upload, budget)
-    rows: list[tuple[int, tuple]] = []
     width = len(ALL_COLUMNS)
     try:
         if not workbook.worksheets:
@@ -743,11 +743,13 @@ def _read_sheet(upload: UploadedFile, budget: uploads.ParseBudget) -> list[tuple
                     ]
                 )
             values = tuple(values)[:width]
-            rows.append((row_number, values + (None,) * (width - len(values))))
+            yield row_number, values + (None,) * (width - len(values))
     except PlanFileError:
         raise
     except uploads.ParseTooSlow as exc:
         raise PlanFileError([exc.message]) from None
+    except GeneratorExit:
+        raise
     except Exception as exc:
         logger.info("Excel import: the sheet could not be read", exc_info=True)
         if _forbidden_xml(exc):
@@ -761,14 +763,13 @@ def _read_sheet(upload: UploadedFile, budget: uploads.ParseBudget) -> list[tuple
         ) from None
     finally:
         workbook.close()
-    return rows
 
 
-def _check_headers(rows: list[tuple[int, tuple]]) -> set[str]:
+def _check_headers(first: tuple[int, tuple] | None) -> set[str]:
     """Refuse a file whose first row is not the plan's headers; returns the id columns it has
     (a file written by hand, or exported before they existed, has none)."""
     expected = ", ".join(f"«{column.header}»" for column in COLUMNS)
-    if not rows or rows[0][0] != 1:
+    if first is None or first[0] != 1:
         raise PlanFileError(
             [
                 _("Første rad i det første arket må være kolonneoverskriftene: %(headers)s.")
@@ -777,7 +778,7 @@ def _check_headers(rows: list[tuple[int, tuple]]) -> set[str]:
         )
     errors = []
     found_headers = []
-    for value in rows[0][1]:
+    for value in first[1]:
         found = value.strip() if isinstance(value, str) else ("" if value is None else str(value))
         found_headers.append(found)
     for index, (column, found) in enumerate(zip(COLUMNS, found_headers, strict=False), start=1):
@@ -1042,16 +1043,15 @@ def read_plan_file(*, plan: ActionPlan, upload: UploadedFile) -> list[ImportRow]
     ``plan_import_changes``.
     """
     budget = uploads.ParseBudget()
-    rows = _read_sheet(upload, budget)
-    id_columns = _check_headers(rows)
-    if len(rows) == 1:
-        raise PlanFileError([_("Filen har ingen rader under kolonneoverskriftene.")])
-    lookups = _Lookups(plan)
+    rows = _sheet_rows(upload, budget)
     errors = uploads.ImportErrors()
     result: list[ImportRow] = []
+    seen_rows = 0
     try:
-        for row, values in rows[1:]:
-            budget.check()
+        id_columns = _check_headers(next(rows, None))
+        lookups = _Lookups(plan)
+        for row, values in rows:
+            seen_rows += 1
             parsed, row_errors = _parse_row(row, values, lookups, plan, id_columns)
             errors.extend(row_errors)
             if errors.full:
@@ -1078,8 +1078,12 @@ def read_plan_file(*, plan: ActionPlan, upload: UploadedFile) -> list[ImportRow]
             )
     except uploads.ParseTooSlow as exc:
         raise PlanFileError([exc.message]) from None
+    finally:
+        rows.close()
     if errors:
         raise PlanFileError(errors)
+    if not seen_rows:
+        raise PlanFileError([_("Filen har ingen rader under kolonneoverskriftene.")])
     return result
 
 

@@ -101,9 +101,10 @@ CSV_COLUMN_NAMES = {"year": "år", "value": "verdi", "municipality": "kommune", 
 class IndicatorFileError(Exception):
     """The file cannot be imported. ``errors`` holds every problem, in Norwegian."""
 
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("; ".join(errors))
+    def __init__(self, errors, truncated: bool = False):
+        self.errors = list(errors)
+        self.truncated = truncated or bool(getattr(errors, "truncated", False))
+        super().__init__("; ".join(self.errors))
 
 
 @dataclass(frozen=True)
@@ -246,12 +247,17 @@ def read_indicator_file(
         ) from None
     if "\x00" in text:
         raise IndicatorFileError([_("Filen er ikke en tekstfil. Last opp en CSV- eller JSON-fil.")])
+    other_regions: list[str] = []
     if text.lstrip().startswith(("{", "[")):
-        observations, file_source = _jsonstat_observations(text)
+        observations, file_source, other_regions = _jsonstat_observations(
+            text, listed=_listed(indicator)
+        )
         file_format = "json-stat"
     else:
         observations = _csv_observations(text)
-        file_source = _("Importert fra «%(name)s»") % {"name": upload.name or "fil"}
+        file_source = _("Importert fra «%(name)s»") % {
+            "name": uploads.excerpt(upload.name or "fil")
+        }
         file_format = "csv"
     values, left_out = _per_year(
         observations,
@@ -259,8 +265,19 @@ def read_indicator_file(
         file_format=file_format,
         file_source=file_source,
         source_note=source_note.strip(),
+        other_regions=other_regions,
     )
     return ParsedFile(format=file_format, values=values, municipalities_left_out=left_out)
+
+
+def _listed(indicator: Indicator) -> list[str]:
+    """The indicator's municipality numbers, normalised («K-1806» → «1806»), in order."""
+    listed = []
+    for code in indicator.municipality_codes:
+        municipality = normalise_municipality(code) or code
+        if municipality not in listed:
+            listed.append(municipality)
+    return listed
 
 
 # CSV ----------------------------------------------------------------------------------------
@@ -276,13 +293,18 @@ def _csv_observations(text: str) -> list[Observation]:
     else:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    errors: list[str] = []
+    errors = uploads.ImportErrors()
     columns: dict[str, int] | None = None
     width = 0
     observations: list[Observation] = []
     data_rows = 0
+    budget = uploads.ParseBudget()
     try:
         for cells in reader:
+            budget.check()
+            if errors.full:
+                errors.truncated = True
+                break
             row = reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
@@ -292,7 +314,7 @@ def _csv_observations(text: str) -> list[Observation]:
                 continue
             data_rows += 1
             if data_rows > MAX_ROWS:
-                errors.append(
+                errors.add(
                     _("Filen har mer enn %(max)s rader. Del den opp, eller fjern tomme rader.")
                     % {"max": MAX_ROWS}
                 )
@@ -301,10 +323,12 @@ def _csv_observations(text: str) -> list[Observation]:
             if observation is not None:
                 observations.append(observation)
     except csv.Error:
-        errors.append(
+        errors.add(
             _("Rad %(row)s: raden kan ikke leses som CSV. Sjekk anførselstegnene i raden.")
             % {"row": reader.line_num}
         )
+    except uploads.ParseTooSlow as exc:
+        raise IndicatorFileError([exc.message]) from None
     if columns is None:
         raise IndicatorFileError([_("Filen er tom.")])
     if errors:
@@ -315,7 +339,7 @@ def _csv_observations(text: str) -> list[Observation]:
 
 
 def _csv_header(cells: list[str], *, row: int) -> dict[str, int]:
-    errors: list[str] = []
+    errors = uploads.ImportErrors()
     columns: dict[str, int] = {}
     for index, cell in enumerate(cells):
         name = cell.strip().strip('"').strip().lower()
@@ -323,15 +347,15 @@ def _csv_header(cells: list[str], *, row: int) -> dict[str, int]:
             continue
         key = CSV_HEADERS.get(name)
         if key is None:
-            errors.append(
+            errors.add(
                 _(
                     "Rad %(row)s: kolonnen «%(name)s» er ukjent. Kolonnene kan hete «år», "
                     "«verdi», «kommune» og «kilde»."
                 )
-                % {"row": row, "name": cell.strip()}
+                % {"row": row, "name": uploads.excerpt(cell.strip())}
             )
         elif key in columns:
-            errors.append(
+            errors.add(
                 _("Rad %(row)s: kolonnen «%(name)s» står to ganger.")
                 % {"row": row, "name": CSV_COLUMN_NAMES[key]}
             )
@@ -339,7 +363,7 @@ def _csv_header(cells: list[str], *, row: int) -> dict[str, int]:
             columns[key] = index
     for key in ("year", "value"):
         if key not in columns:
-            errors.append(
+            errors.add(
                 _(
                     "Rad %(row)s: kolonnen «%(name)s» mangler. Første rad må være "
                     "kolonneoverskriftene, minst «år» og «verdi»."
@@ -352,10 +376,10 @@ def _csv_header(cells: list[str], *, row: int) -> dict[str, int]:
 
 
 def _csv_row(
-    cells: list[str], *, row: int, columns: dict[str, int], width: int, errors: list[str]
+    cells: list[str], *, row: int, columns: dict[str, int], width: int, errors
 ) -> Observation | None:
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-        errors.append(
+        errors.add(
             _(
                 "Rad %(row)s: raden har %(n)s felt, men overskriftsraden har %(width)s. Bruker "
                 "du desimalkomma, må kolonnene skilles med semikolon."
@@ -374,12 +398,12 @@ def _csv_row(
     year_text = cell("year")
     year = None
     if not year_text:
-        errors.append(_("Rad %(row)s: år mangler.") % {"row": row})
+        errors.add(_("Rad %(row)s: år mangler.") % {"row": row})
         failed = True
     elif not YEAR_RE.fullmatch(year_text) or not YEAR_MIN <= int(year_text) <= YEAR_MAX:
-        errors.append(
+        errors.add(
             _("Rad %(row)s: «%(text)s» i kolonnen «år» er ikke et årstall (for eksempel 2025).")
-            % {"row": row, "text": year_text}
+            % {"row": row, "text": uploads.excerpt(year_text)}
         )
         failed = True
     else:
@@ -388,24 +412,24 @@ def _csv_row(
     value_text = cell("value")
     value = None
     if not value_text:
-        errors.append(_("Rad %(row)s: verdi mangler.") % {"row": row})
+        errors.add(_("Rad %(row)s: verdi mangler.") % {"row": row})
         failed = True
     elif value_text in MISSING_SYMBOLS:
-        errors.append(
+        errors.add(
             _(
                 "Rad %(row)s: «%(text)s» betyr at tallet mangler hos kilden. Fjern raden, eller "
                 "skriv inn et tall."
             )
-            % {"row": row, "text": value_text}
+            % {"row": row, "text": uploads.excerpt(value_text)}
         )
         failed = True
     else:
         try:
             value = parse_number(value_text)
         except (ValueError, InvalidOperation):
-            errors.append(
+            errors.add(
                 _("Rad %(row)s: «%(text)s» i kolonnen «verdi» er ikke et tall.")
-                % {"row": row, "text": value_text}
+                % {"row": row, "text": uploads.excerpt(value_text)}
             )
             failed = True
 
@@ -413,17 +437,17 @@ def _csv_row(
     if "municipality" in columns:
         municipality_text = cell("municipality")
         if not municipality_text:
-            errors.append(_("Rad %(row)s: kommunenummer mangler.") % {"row": row})
+            errors.add(_("Rad %(row)s: kommunenummer mangler.") % {"row": row})
             failed = True
         else:
             municipality = normalise_municipality(municipality_text)
             if municipality is None:
-                errors.append(
+                errors.add(
                     _(
                         "Rad %(row)s: «%(text)s» i kolonnen «kommune» er ikke et kommunenummer "
                         "(fire sifre, for eksempel 1806)."
                     )
-                    % {"row": row, "text": municipality_text}
+                    % {"row": row, "text": uploads.excerpt(municipality_text)}
                 )
                 failed = True
     if failed:
@@ -444,7 +468,15 @@ def _reject_constant(name: str):
     raise ValueError(name)
 
 
-def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
+def _jsonstat_observations(
+    text: str, *, listed: list[str]
+) -> tuple[list[Observation], str, list[str]]:
+    """The observations the indicator needs, the file's source, and the regions it leaves out.
+
+    Only the cells the indicator uses are read: the listed municipalities (or the one series
+    of an indicator without them) × the years, at most ``len(listed) × 201``, whatever
+    ``size`` claims; the other regions are only named. So a small file claiming a large cube
+    costs no more than its size."""
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -474,34 +506,34 @@ def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
             ]
         )
 
-    errors: list[str] = []
+    errors = uploads.ImportErrors()
     version = data.get("version")
     if version != "2.0":
-        errors.append(
+        errors.add(
             _("Feltet «version» må være «2.0» (JSON-stat 2), men er %(value)s.")
             % {"value": _shown(version)}
         )
     klass = data.get("class")
     if klass != "dataset":
-        errors.append(
+        errors.add(
             _("Feltet «class» må være «dataset», men er %(value)s.") % {"value": _shown(klass)}
         )
     ids = data.get("id")
     sizes = data.get("size")
     dimensions = data.get("dimension")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        errors.append(_("Feltet «id» mangler eller er ikke en liste med dimensjonsnavn."))
+        errors.add(_("Feltet «id» mangler eller er ikke en liste med dimensjonsnavn."))
         ids = None
     if not isinstance(sizes, list) or not all(_is_count(s) for s in sizes):
-        errors.append(_("Feltet «size» mangler eller er ikke en liste med hele tall."))
+        errors.add(_("Feltet «size» mangler eller er ikke en liste med hele tall."))
         sizes = None
     if not isinstance(dimensions, dict):
-        errors.append(_("Feltet «dimension» mangler eller er ikke et objekt."))
+        errors.add(_("Feltet «dimension» mangler eller er ikke et objekt."))
         dimensions = None
     if "value" not in data:
-        errors.append(_("Feltet «value» mangler."))
+        errors.add(_("Feltet «value» mangler."))
     if ids is not None and sizes is not None and len(ids) != len(sizes):
-        errors.append(
+        errors.add(
             _("«id» har %(ids)s dimensjoner, men «size» har %(sizes)s tall.")
             % {"ids": len(ids), "sizes": len(sizes)}
         )
@@ -515,19 +547,21 @@ def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
     for dim_id, size in zip(ids, sizes, strict=True):
         dimension = dimensions.get(dim_id)
         if not isinstance(dimension, dict):
-            errors.append(_("Dimensjonen «%(dim)s» mangler i «dimension».") % {"dim": dim_id})
+            errors.add(
+                _("Dimensjonen «%(dim)s» mangler i «dimension».") % {"dim": uploads.excerpt(dim_id)}
+            )
             continue
         codes = _category_codes(dimension)
         if codes is None:
-            errors.append(
+            errors.add(
                 _("Dimensjonen «%(dim)s» har ingen gyldig liste over kategorier («category»).")
-                % {"dim": dim_id}
+                % {"dim": uploads.excerpt(dim_id)}
             )
             continue
         if len(codes) != size:
-            errors.append(
+            errors.add(
                 _("Dimensjonen «%(dim)s» har %(n)s kategorier, men «size» sier %(size)s.")
-                % {"dim": dim_id, "n": len(codes), "size": size}
+                % {"dim": uploads.excerpt(dim_id), "n": len(codes), "size": size}
             )
             continue
         categories[dim_id] = codes
@@ -536,33 +570,36 @@ def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
     time_dim = _role_dimension(role, "time", ids, fallback="Tid")
     geo_dim = _role_dimension(role, "geo", ids, fallback="Region")
     if time_dim is None:
-        errors.append(_("Dimensjonen «Tid» mangler. Filen må ha en tidsdimensjon med årstall."))
+        errors.add(_("Dimensjonen «Tid» mangler. Filen må ha en tidsdimensjon med årstall."))
     for dim_id in ids:
         if dim_id in (time_dim, geo_dim) or dim_id not in categories:
             continue
         if len(categories[dim_id]) != 1:
-            errors.append(
+            errors.add(
                 _(
                     "Dimensjonen «%(dim)s» har %(n)s kategorier (%(codes)s). Filen kan bare ha "
                     "én kategori i andre dimensjoner enn region og tid; velg bare én når du "
                     "henter tabellen."
                 )
                 % {
-                    "dim": dim_id,
+                    "dim": uploads.excerpt(dim_id),
                     "n": len(categories[dim_id]),
-                    "codes": _codes(f"«{c}»" for c in categories[dim_id][:5])
+                    "codes": _codes(f"«{uploads.excerpt(c)}»" for c in categories[dim_id][:5])
                     + (" …" if len(categories[dim_id]) > 5 else ""),
                 }
             )
     if time_dim in categories:
         not_years = [code for code in categories[time_dim] if not _is_year(code)]
         if not_years:
-            errors.append(
+            errors.add(
                 _(
                     "Dimensjonen «%(dim)s» har tider som ikke er årstall (%(codes)s). Bare "
                     "årlige tall kan importeres."
                 )
-                % {"dim": time_dim, "codes": _codes(f"«{c}»" for c in not_years[:5])}
+                % {
+                    "dim": uploads.excerpt(time_dim),
+                    "codes": _codes(f"«{uploads.excerpt(c)}»" for c in not_years[:5]),
+                }
             )
     if errors:
         raise IndicatorFileError(errors)
@@ -575,32 +612,63 @@ def _jsonstat_observations(text: str) -> tuple[list[Observation], str]:
                 % {"n": number_format(total, force_grouping=True)}
             ]
         )
-    values = _jsonstat_values(data.get("value"), total=total)
     status = data.get("status")
-
     strides = {}
     stride = 1
     for dim_id, size in reversed(list(zip(ids, sizes, strict=True))):
         strides[dim_id] = stride
         stride *= size
-    geo_list = categories[geo_dim] if geo_dim else [None]
-    observations = []
-    for geo_position, geo_code in enumerate(geo_list):
-        region = None if geo_code is None else normalise_municipality(geo_code) or geo_code
+    # Which regions to read: the listed ones, or the single series of an indicator without a
+    # list (several regions are refused before any value is read).
+    other_regions: list[str] = []
+    if geo_dim:
+        regions = [normalise_municipality(code) or code for code in categories[geo_dim]]
+        if listed:
+            wanted = set(listed)
+            positions = [i for i, region in enumerate(regions) if region in wanted]
+            other_regions = sorted({region for region in regions if region not in wanted})
+        else:
+            distinct = sorted(set(regions))
+            if len(distinct) > 1:
+                raise IndicatorFileError(
+                    [
+                        _(
+                            "Filen har tall for flere regioner eller kommuner (%(codes)s), men "
+                            "indikatoren har ingen kommuneliste. Legg inn kommunene i "
+                            "indikatoren, så summeres de per år, eller last opp én serie."
+                        )
+                        % {
+                            "codes": _codes(uploads.excerpt(c) for c in distinct[:20])
+                            + (" …" if len(distinct) > 20 else "")
+                        }
+                    ]
+                )
+            positions = list(range(len(regions)))
+    else:
+        positions = [None]
+    cells = []
+    for geo_position in positions:
         for time_position, time_code in enumerate(categories[time_dim]):
             flat = time_position * strides[time_dim]
-            if geo_dim:
+            if geo_position is not None:
                 flat += geo_position * strides[geo_dim]
-            observations.append(
-                Observation(
-                    where=f"{geo_code}/{time_code}" if geo_code is not None else str(time_code),
-                    region=region,
-                    year=int(time_code),
-                    value=values[flat],
-                    status=_status_at(status, flat),
-                )
+            cells.append((geo_position, time_code, flat))
+    values = _jsonstat_values(data.get("value"), total=total, wanted=[c[2] for c in cells])
+    observations = []
+    for geo_position, time_code, flat in cells:
+        geo_code = None if geo_position is None else categories[geo_dim][geo_position]
+        observations.append(
+            Observation(
+                where=f"{uploads.excerpt(geo_code)}/{time_code}"
+                if geo_code is not None
+                else str(time_code),
+                region=None if geo_code is None else regions[geo_position],
+                year=int(time_code),
+                value=values.get(flat),
+                status=_status_at(status, flat),
             )
-    return observations, _jsonstat_source(data)
+        )
+    return observations, _jsonstat_source(data), other_regions
 
 
 # Text a database cannot hold, nor a page show: NUL, and half of a UTF-16 surrogate pair, which
@@ -617,9 +685,15 @@ def _check_json_shape(data: dict) -> None:
     read as JSON-stat. Walked without recursion, so the walk itself cannot run out of stack."""
     stack: list[tuple[object, int]] = [(data, 1)]
     items = 0
+    budget = uploads.ParseBudget()
     while stack:
         value, depth = stack.pop()
         items += 1
+        if items % 10_000 == 0:
+            try:
+                budget.check()
+            except uploads.ParseTooSlow as exc:
+                raise IndicatorFileError([exc.message]) from None
         if items > MAX_JSON_ITEMS:
             raise IndicatorFileError(
                 [
@@ -706,8 +780,9 @@ def _role_dimension(role: dict, name: str, ids: list[str], *, fallback: str) -> 
     return None
 
 
-def _jsonstat_values(value, *, total: int) -> list[Decimal | None]:
-    errors: list[str] = []
+def _jsonstat_values(value, *, total: int, wanted: list[int]) -> dict[int, Decimal]:
+    """The numbers at the ``wanted`` positions (a missing or null cell is left out)."""
+    errors = uploads.ImportErrors()
     if isinstance(value, list):
         if len(value) != total:
             raise IndicatorFileError(
@@ -719,34 +794,39 @@ def _jsonstat_values(value, *, total: int) -> list[Decimal | None]:
                     % {"n": len(value), "total": total}
                 ]
             )
-        cells = list(enumerate(value))
-        result: list[Decimal | None] = [None] * total
+        cells = [(position, value[position]) for position in wanted]
     elif isinstance(value, dict):
-        result = [None] * total
-        cells = []
-        for key, cell in value.items():
-            if not (key.isdigit() and int(key) < total):
-                errors.append(
+        for key in value:
+            if not (isinstance(key, str) and key.isdigit() and len(key) < 20 and int(key) < total):
+                errors.add(
                     _("«value» har nøkkelen «%(key)s», som ikke er en plass i tabellen.")
-                    % {"key": key[:20]}
+                    % {"key": uploads.excerpt(key, 20)}
                 )
-                continue
-            cells.append((int(key), cell))
+                if errors.full:
+                    break
+        cells = [(position, value.get(str(position))) for position in wanted]
     else:
         raise IndicatorFileError([_("Feltet «value» må være en liste eller et objekt.")])
+    result: dict[int, Decimal] = {}
     for position, cell in cells:
+        if errors.full:
+            errors.truncated = True
+            break
         if cell is None:
             continue
         if isinstance(cell, bool) or not isinstance(cell, int | Decimal):
-            errors.append(
+            errors.add(
                 _("Verdi nr. %(n)s (%(value)s) er ikke et tall.")
                 % {"n": position + 1, "value": _shown(cell)}
             )
             continue
-        number = Decimal(cell)
+        try:
+            number = Decimal(cell)
+        except (ValueError, InvalidOperation):
+            number = Decimal("Infinity")
         # A number such as 1e999999999 is read exactly, but summing it would overflow.
         if not number.is_finite() or number.copy_abs() >= VALUE_LIMIT:
-            errors.append(
+            errors.add(
                 _(
                     "Verdi nr. %(n)s (%(value)s) er for stor til å lagres (høyst 12 sifre før "
                     "komma)."
@@ -755,8 +835,6 @@ def _jsonstat_values(value, *, total: int) -> list[Decimal | None]:
             )
             continue
         result[position] = number
-        if len(errors) > 100:
-            break
     if errors:
         raise IndicatorFileError(errors)
     return result
@@ -803,16 +881,15 @@ def _per_year(
     file_format: str,
     file_source: str,
     source_note: str,
+    other_regions: list[str] = (),
 ) -> tuple[list[YearValue], list[str]]:
-    """Sum the observations to one value per year, by the indicator's municipalities."""
-    listed = []
-    for code in indicator.municipality_codes:
-        municipality = normalise_municipality(code) or code
-        if municipality not in listed:
-            listed.append(municipality)
-    errors: list[str] = []
+    """Sum the observations to one value per year, by the indicator's municipalities.
+
+    ``other_regions``: regions in the file that were not read (JSON-stat), for the summary."""
+    listed = _listed(indicator)
+    errors = uploads.ImportErrors()
     left_out: list[str] = []
-    in_file = sorted({o.region for o in observations if o.region is not None})
+    in_file = sorted({o.region for o in observations if o.region is not None} | set(other_regions))
 
     if listed:
         if any(o.region is None for o in observations):
@@ -836,7 +913,10 @@ def _per_year(
                         "Filen har ingen tall for kommunene indikatoren gjelder (%(codes)s). "
                         "Kommunene i filen er %(found)s."
                     )
-                    % {"codes": _codes(listed), "found": _codes(in_file[:20])}
+                    % {
+                        "codes": _codes(listed),
+                        "found": _codes(uploads.excerpt(c) for c in in_file[:20]),
+                    }
                 ]
             )
     else:
@@ -848,7 +928,10 @@ def _per_year(
                         "indikatoren har ingen kommuneliste. Legg inn kommunene i indikatoren, "
                         "så summeres de per år, eller last opp én serie."
                     )
-                    % {"codes": _codes(in_file[:20]) + (" …" if len(in_file) > 20 else "")}
+                    % {
+                        "codes": _codes(uploads.excerpt(c) for c in in_file[:20])
+                        + (" …" if len(in_file) > 20 else "")
+                    }
                 ]
             )
         used = observations
@@ -861,7 +944,7 @@ def _per_year(
                 message = _("%(where)s: år %(year)s står også i %(other)s.")
             else:
                 message = _("%(where)s: kommune %(code)s og år %(year)s står også i %(other)s.")
-            errors.append(
+            errors.add(
                 message
                 % {
                     "where": observation.where,
@@ -878,14 +961,14 @@ def _per_year(
             code for code in listed if not any(code in row for row in by_year.values())
         ]
         for code in missing_everywhere:
-            errors.append(
+            errors.add(
                 _("Kommune %(code)s mangler i filen; indikatoren summerer %(codes)s.")
                 % {"code": code, "codes": _codes(listed)}
             )
         for year in sorted(by_year):
             for code in listed:
                 if code not in missing_everywhere and code not in by_year[year]:
-                    errors.append(
+                    errors.add(
                         _("Kommune %(code)s mangler for %(year)s.") % {"code": code, "year": year}
                     )
 
@@ -897,14 +980,14 @@ def _per_year(
             message = _("Verdien for %(where)s mangler.") % {"where": observation.where}
             if observation.status:
                 message += " " + _("Kilden markerer den med «%(symbol)s».") % {
-                    "symbol": observation.status
+                    "symbol": uploads.excerpt(observation.status)
                 }
-            errors.append(message)
+            errors.add(message)
         if empty or (listed and len(row) != len(listed)):
             continue
         total = sum((o.value for o in row.values()), Decimal(0))
         if abs(total) >= VALUE_LIMIT:
-            errors.append(
+            errors.add(
                 _("%(year)s: verdien er for stor til å lagres (høyst 12 sifre før komma).")
                 % {"year": year}
             )

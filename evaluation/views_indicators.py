@@ -27,7 +27,7 @@ from evaluation.forms_indicators import IndicatorForm, IndicatorImportForm
 from evaluation.models import Indicator, IndicatorValue
 from tromsvekst import uploads
 
-MAX_ERRORS_SHOWN = 100
+MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
 
 
 def _get_agreement_for_user(request: HttpRequest, slug: str, *, edit: bool = False) -> Agreement:
@@ -204,6 +204,7 @@ def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpRespons
     else:
         form = IndicatorImportForm()
     errors: list[str] = []
+    truncated = False
     if form.is_bound and form.is_valid():
         try:
             parsed = indicators.read_indicator_file(
@@ -214,22 +215,29 @@ def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpRespons
             summary = indicators.indicator_values_import(indicator=indicator, parsed=parsed)
         except indicators.IndicatorFileError as exc:
             errors = exc.errors
+            truncated = exc.truncated
         else:
             messages.success(request, summary.message())
             return redirect("evaluation:indicator-detail", pk=indicator.pk)
-    return _import_page(request, indicator, form, errors)
+    return _import_page(request, indicator, form, errors, truncated=truncated)
 
 
 def _import_page(
-    request: HttpRequest, indicator: Indicator, form, errors: list[str], status: int = 200
+    request: HttpRequest,
+    indicator: Indicator,
+    form,
+    errors: list[str],
+    status: int = 200,
+    truncated: bool = False,
 ) -> HttpResponse:
     ctx = {
         "indicator": indicator,
         "agreement": indicator.agreement,
         "form": form,
         "errors": errors[:MAX_ERRORS_SHOWN],
-        "errors_hidden": max(len(errors) - MAX_ERRORS_SHOWN, 0),
-        "file_name": form.cleaned_data["file"].name if errors else "",
+        "errors_truncated": truncated or len(errors) > MAX_ERRORS_SHOWN,
+        "more_errors": uploads.more_errors_message(),
+        "file_name": uploads.excerpt(form.cleaned_data["file"].name) if errors else "",
         "municipalities": indicator.municipality_codes,
         "max_mb": uploads.megabytes(indicators.max_upload_bytes()),
     }

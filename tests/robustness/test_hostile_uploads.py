@@ -9,6 +9,7 @@ by byte.
 import datetime
 import io
 import json
+import re
 import time
 import zipfile
 from decimal import Decimal
@@ -64,8 +65,15 @@ def plan_state() -> tuple:
 
 
 def upload_plan(client, plan, content: bytes, name: str = "plan.xlsx"):
+    """Upload the file and, if it gets a preview with changes, press «Bekreft import»."""
     file = SimpleUploadedFile(name, content, content_type=excel.XLSX_CONTENT_TYPE)
-    return client.post(reverse("actionplans:plan-import", args=[plan.pk]), {"file": file})
+    response = client.post(reverse("actionplans:plan-import", args=[plan.pk]), {"file": file})
+    match = re.search(r'name="digest" value="([0-9a-f]{64})"', response.content.decode())
+    if response.status_code != 200 or not match:
+        return response
+    return client.post(
+        reverse("actionplans:plan-import-confirm", args=[plan.pk]), {"digest": match.group(1)}
+    )
 
 
 def assert_plan_refused(response, message: str, before: tuple) -> None:
