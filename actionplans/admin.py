@@ -35,11 +35,18 @@ class ActionPlanAdmin(admin.ModelAdmin):
 
 
 class MilestoneInline(admin.TabularInline):
+    """An action's milestones. Their due dates are changed in the portal's "Endre milepæl" form,
+    which records each move (old, new, who, when, why) in the milestone's history; so here they
+    are read-only, and new milestones are made on their own admin page or in the portal."""
+
     model = Milestone
     extra = 0
     fields = ["title", "due_date", "responsible", "status", "percent", "order"]
-    readonly_fields = ["status", "percent"]
+    readonly_fields = ["due_date", "status", "percent"]
     show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Action)
@@ -59,6 +66,12 @@ class MilestoneAdmin(admin.ModelAdmin):
     search_fields = ["title", "description", "action__number"]
     readonly_fields = ["status", "percent", "completed_on"]
     list_select_related = ["action__plan"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A due date set once is moved in the portal's form, which records the move and why.
+        if obj is not None:
+            return [*self.readonly_fields, "due_date"]
+        return self.readonly_fields
 
 
 @admin.register(ProgressUpdate)

@@ -363,3 +363,21 @@ def test_the_brief_lists_deadlines_moved_between_the_two_meetings(
         re.search(r'aria-labelledby="brief-summary-h">(.*?)</section>', html, re.S).group(1)
     )
     assert "Frist flyttet: 1 gang." in summary
+
+
+# --- The Django admin cannot move a due date past the record ---
+
+
+def test_the_admin_shows_a_set_due_date_read_only(logged, admin_user, client_for):
+    client = client_for(admin_user)
+
+    milestone_page = client.get(reverse("admin:actionplans_milestone_change", args=[logged.pk]))
+    action_page = client.get(reverse("admin:actionplans_action_change", args=[logged.action.pk]))
+    new_milestone = client.get(reverse("admin:actionplans_milestone_add"))
+
+    assert milestone_page.status_code == action_page.status_code == 200
+    assert 'name="due_date"' not in milestone_page.content.decode()
+    assert "30. juni 2026" in text(milestone_page.content.decode())
+    assert 'name="milestones-0-due_date"' not in action_page.content.decode()
+    assert 'name="milestones-0-title"' in action_page.content.decode()
+    assert 'name="due_date"' in new_milestone.content.decode()  # a new one gets its first date
