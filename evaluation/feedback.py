@@ -18,7 +18,6 @@ import datetime
 import math
 import secrets
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import FocusArea
 from evaluation.models import Evaluation, Feedback
+from tromsvekst import security
 
 SENDER_LIMIT = 5
 SENDER_WINDOW = datetime.timedelta(hours=1)
@@ -56,15 +56,11 @@ class FeedbackOpenRefused(Exception):
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address. Behind the reverse proxy (``BEHIND_PROXY=True``, which sets
-    ``SECURE_PROXY_SSL_HEADER``) it is the last address in X-Forwarded-For, the one our own
-    proxy added; earlier entries come from the client and could be anything."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if addresses:
-            return addresses[-1]
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address, by the portal's one rule for it (``tromsvekst.security.client_ip``,
+    the same as for login throttling): behind ``TRUSTED_PROXY_COUNT`` proxies, the entry of
+    X-Forwarded-For that the outermost trusted proxy added, never what the client claimed. A
+    rule that took a proxy's own address would make every sender one and the same."""
+    return security.client_ip(request)
 
 
 def sender_hash(ip: str) -> str:

@@ -129,3 +129,24 @@ def test_many_requesting_addresses_do_not_silence_a_users_password_mail(reader):
     before = len(mail.outbox)
     Client(REMOTE_ADDR="198.51.100.30").post(reverse("password_reset"), {"email": reader.email})
     assert len(mail.outbox) == before + 1
+
+
+def test_behind_two_proxies_each_sender_is_still_their_own(evaluation, settings):
+    # The feedback limit takes the client's address by the same rule as the login throttling:
+    # a rule that took a proxy's address would make every sender one and share one limit.
+    settings.TRUSTED_PROXY_COUNT = 2
+    url = reverse("evaluation:feedback-form", args=[evaluation.feedback_token])
+    form = {"stakeholder": "Avsender", "stakeholder_kind": "person", "text": "Hei.", "nettside": ""}
+
+    def send(client_address: str):
+        return Client().post(
+            url,
+            form,
+            REMOTE_ADDR="10.0.0.2",  # the inner proxy
+            HTTP_X_FORWARDED_FOR=f"{client_address}, 10.0.0.1",  # client, outer proxy
+        )
+
+    for _ in range(services.SENDER_LIMIT):
+        assert send("203.0.113.50").status_code == 302
+    assert send("203.0.113.50").status_code == 429
+    assert send("198.51.100.60").status_code == 302
