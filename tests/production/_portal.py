@@ -341,7 +341,7 @@ class Http:
                 url, data=body, method=method, headers=headers or {}
             )
             try:
-                with self.opener.open(request, timeout=30) as answer:
+                with self.opener.open(request, timeout=120) as answer:
                     response = Response(
                         answer.status,
                         {k.lower(): v for k, v in answer.headers.items()},
@@ -525,8 +525,9 @@ class ProductionSite:
                     "2",
                     "--bind",
                     f"127.0.0.1:{port}",
+                    # A PDF takes seconds; on a loaded CI machine many more.
                     "--timeout",
-                    "60",
+                    "120",
                     # gunicorn's control socket has one default path per user: two servers (or
                     # two test runs) would fight over it.
                     "--no-control-socket",
