@@ -182,6 +182,10 @@ def test_a_milestone_on_track_past_its_deadline_stays_on_track_and_is_counted_ov
     assert "står milepælen fortsatt som «I rute», men den merkes «Forfalt»" in text(html)
     page = text(client.get(late.get_absolute_url()).content.decode())
     assert "I rute" in page and "Forfalt" in page
+    assert (
+        "Fristen har passert, og milepælen er verken fullført eller avlyst: den telles som "
+        "forfalt. Statusen «I rute» er den koordinatoren sist meldte." in page
+    )
 
 
 # --- Every figure leads to exactly its milestones ---
