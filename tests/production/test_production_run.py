@@ -281,9 +281,10 @@ def test_a_reminder_link_leads_to_a_save_that_is_stored(production, tmp_path):
             )
             # The person is told: the page says it was saved.
             page.get_by_text("er lagret", exact=False).first.wait_for()
-            # And reading it back in the portal shows it.
+            # And the milestone's page shows it, through the other server (same session).
             page.goto(production.servers[1].url + f"/milepaeler/{milestone}/")
-            assert "produksjonstest" in page.content() or "/logg-inn/" in page.url
+            assert f"/milepaeler/{milestone}/" in page.url
+            assert "Lagret fra lenken i påminnelsen (produksjonstest)." in page.content()
             context.close()
         finally:
             browser.close()
