@@ -991,7 +991,7 @@ def _parse_row(
 
     def due_date(value):
         if _blank(value):
-            raise _CellError(_("Skriv en frist."))
+            return None  # allowed only for a milestone still waiting for its first deadline
         day = _date(value)
         if not plan.first_day <= day <= plan.last_day:
             raise _CellError(
@@ -1124,7 +1124,7 @@ class MilestoneStep:
     action: ActionStep
     title: str
     description: str
-    due_date: datetime.date
+    due_date: datetime.date | None
     status: str
     percent: int
     order: int = 0
@@ -1223,7 +1223,7 @@ class ImportPlan:
                     "action": index[id(step.action)],
                     "title": step.title,
                     "description": step.description,
-                    "due_date": step.due_date.isoformat(),
+                    "due_date": step.due_date.isoformat() if step.due_date else None,
                     "status": step.status,
                     "percent": step.percent,
                     "order": step.order,
@@ -1570,6 +1570,10 @@ def plan_import_changes(*, plan: ActionPlan, rows: list[ImportRow]) -> ImportPla
             if candidates:
                 milestone = candidates[0]
                 claimed[milestone.pk] = item.row
+        if item.due_date is None and (milestone is None or milestone.due_date is not None):
+            # Only a milestone carried over without a deadline may stay without one.
+            errors.add(_cell_error(item.row, "due_date", _("Skriv en frist.")))
+            continue
         step = MilestoneStep(
             row=item.row,
             pk=milestone.pk if milestone else None,
@@ -1698,7 +1702,7 @@ def _apply_actions(plan: ActionPlan, entries: list[dict], summary: ImportSummary
 def _apply_milestone(
     action: Action, entry: dict, user: User, summary: ImportSummary, reason: str
 ) -> None:
-    due_date = datetime.date.fromisoformat(entry["due_date"])
+    due_date = datetime.date.fromisoformat(entry["due_date"]) if entry["due_date"] else None
     if entry["pk"] is None:
         milestone = Milestone.objects.create(
             action=action,

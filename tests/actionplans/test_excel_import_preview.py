@@ -8,6 +8,7 @@ tests/actionplans/test_excel_import.py.
 import datetime
 
 from django.contrib.messages import get_messages
+from django.urls import reverse
 
 from actionplans.models import Action, Milestone, MilestoneDueDateChange, ProgressUpdate, Status
 from tests.actionplans.test_excel_import import (
@@ -278,3 +279,70 @@ def test_confirm_without_a_preview_says_so(client_for, coordinator, excel_plan):
 def test_confirm_is_post_only_and_for_editors(client_for, coordinator, reader, excel_plan):
     assert client_for(coordinator).get(confirm_url(excel_plan)).status_code == 405
     assert client_for(reader).post(confirm_url(excel_plan), {}).status_code == 403
+
+
+def test_the_preview_and_the_delete_page_are_valid_html(
+    client_for, coordinator, excel_plan, make_milestone
+):
+    from tests.helpers.html_checker import as_document, check_html, require_checker
+
+    require_checker()
+    client = client_for(coordinator)
+
+    def change(ws):
+        set_cell("Kartlegge boligbehovet", "Frist", datetime.datetime(2025, 9, 15))(ws)
+        set_cell("Evaluering", "Milepæl", "Evaluering av arenaen")(ws)
+        ws.append(
+            [4, "4.1", "4.1-1", "Nytt tiltak", "4.1.1", ""]
+            + ["Første milepæl", "", "01.02.2026", "Ikke startet", 0]
+        )
+
+    preview_page = preview(client, excel_plan, edited(exported(client, excel_plan), change))
+    survey = Milestone.objects.get(title="Kartlegge boligbehovet")
+    delete_page = client.get(reverse("actionplans:milestone-delete", args=[survey.pk]))
+    refused = client.post(reverse("actionplans:milestone-delete", args=[survey.pk]))
+
+    documents = {
+        "preview": as_document(preview_page.content.decode()),
+        "delete with history": as_document(delete_page.content.decode()),
+        "delete refused": as_document(refused.content.decode()),
+    }
+    assert check_html(documents) == []
+
+
+def test_a_milestone_waiting_for_its_first_deadline_may_stay_without_one(
+    client_for, coordinator, excel_plan
+):
+    """Carried over to a new plan without a deadline (issue 11, finding 8): its blank «Frist»
+    imports as it is, and a date typed in Excel becomes its first deadline."""
+    action = Action.objects.get(plan=excel_plan, number="1.2-1")
+    waiting = Milestone.objects.create(action=action, title="Venter på frist", due_date=None)
+    client = client_for(coordinator)
+    content = exported(client, excel_plan)
+
+    unchanged = preview(client, excel_plan, content)
+    page = preview(
+        client,
+        excel_plan,
+        edited(content, set_cell("Venter på frist", "Frist", datetime.datetime(2026, 4, 1))),
+    )
+    client.post(confirm_url(excel_plan), {"digest": digest_on(page)})
+
+    assert "Filen gir ingen endringer i planen." in unchanged.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.due_date == datetime.date(2026, 4, 1)
+    assert not MilestoneDueDateChange.objects.filter(milestone=waiting).exists()
+
+
+def test_a_new_milestone_needs_a_deadline(client_for, coordinator, excel_plan):
+    client = client_for(coordinator)
+
+    def add(ws):
+        ws.append(
+            [4, "4.1", "4.1-1", "Nytt tiltak", "4.1.1", "", "Uten frist", "", None, "I rute", 0]
+        )
+
+    response = preview(client, excel_plan, edited(exported(client, excel_plan), add))
+
+    assert "kolonne «Frist»: Skriv en frist." in response.content.decode()
+    assert "ble ikke importert. Ingenting er lagret." in response.content.decode()
