@@ -306,6 +306,10 @@ def test_pages_and_files_that_show_due_dates_take_a_missing_one(
     progress = client_for(coordinator).get(reverse("actionplans:progress-log", args=[carried.pk]))
 
     assert dashboard.status_code == 200
+    # The terms under the headline say what «Ny frist mangler» means for the counts.
+    assert "Ny frist mangler Milepælen er videreført fra forrige handlingsplan" in text_of(
+        dashboard
+    )
     assert export.status_code == 200
     assert progress.status_code == 200
     assert "Frist Ny frist mangler" in text_of(progress)
