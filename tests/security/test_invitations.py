@@ -86,7 +86,8 @@ def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(
         seen[label] = (
             response.status_code,
             response.redirect_chain,
-            re.sub(r"invitasjoner/\d+/", "invitasjoner/N/", CSRF.sub("CSRF", page)),
+            # (row ids differ: PostgreSQL does not roll its sequences back)
+            re.sub(r"invitasjon(er/|-)\d+", "invitasjon-N", CSRF.sub("CSRF", page)),
             [_normalised(q["sql"]) for q in queries.captured_queries],
         )
     assert seen["account"] == seen["none"]  # the same page, and the same queries one by one
