@@ -197,6 +197,8 @@ def portal(agreement, coordinator, reader, settings):
         title="Kartlegge boligbehovet",
         due_date=datetime.date(2026, 4, 30),
         responsible=Coordinator.objects.get(agreement=agreement, user=coordinator),
+        # Made early in the plan period: "no update for 60 days" counts from when it was made.
+        created_at=oslo(2025, 1, 10, 9),
     )
     meeting = Meeting.objects.create(
         agreement=agreement,
