@@ -374,3 +374,33 @@ def test_delete_access(client_for, coordinator, reader, outsider):
     assert client_for(reader).post(url).status_code == 403
     assert client_for(coordinator).put(url).status_code == 405
     assert Coordinator.objects.filter(pk=role.pk).exists()
+
+
+def test_list_query_count_for_a_coordinator_is_pinned(
+    client_for, coordinator, agreement, django_assert_max_num_queries
+):
+    from agreements.invitations import invitation_create
+
+    for n in range(5):
+        coordinator_appoint(
+            agreement=agreement,
+            party=_party(),
+            role="reader",
+            name=f"L {n}",
+            email=f"l{n}@x.test",
+            by=None,
+        )
+        invitation_create(
+            agreement=agreement,
+            party=_party(),
+            role="reader",
+            name=f"I {n}",
+            email=f"i{n}@x.test",
+            by=coordinator,
+        )
+    client = client_for(coordinator)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(_list_url(agreement))
+    assert response.status_code == 200
+    assert response.text.count("Trekk tilbake") == 5
