@@ -126,10 +126,14 @@ def send_waiting(*, ids: list[int] | None = None, now: datetime.datetime | None 
                 if mail is None or not _due(mail, now):
                     continue
                 try:
-                    result = _deliver(mail, connection)
-                except (smtplib.SMTPException, OSError) as exc:
+                    # A savepoint: a row that fails in the database does not spoil the others.
+                    with transaction.atomic():
+                        result = _deliver(mail, connection)
+                except Exception as exc:  # noqa: BLE001 - one bad row must not stop the rest
                     mail.attempts += 1
                     mail.last_error = repr(exc)[:300]
+                    if not isinstance(exc, smtplib.SMTPException | OSError):
+                        log.exception("Outgoing mail %s could not be made", mail.pk)
                     if mail.attempts >= MAX_ATTEMPTS:
                         log.error("Gave up sending outgoing mail %s: %r", mail.pk, exc)
                         mail.result, mail.sent_at = OutgoingMail.Result.FAILED, now

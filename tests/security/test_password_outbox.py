@@ -170,3 +170,21 @@ def test_old_rows_are_deleted_by_send_outbox(settings):
     OutgoingMail.objects.update(sent_at=timezone.now() - timezone.timedelta(days=31))
     call_command("send_outbox")
     assert not OutgoingMail.objects.exists()
+
+
+def test_one_row_that_cannot_be_made_does_not_stop_the_others(per, settings, monkeypatch):
+    settings.OUTBOX_SEND_AFTER_RESPONSE = False
+    _ask(KNOWN)
+    outbox.enqueue(to="ola@eksempel.no", subject="Emne", body="Tekst")
+    monkeypatch.setattr(outbox, "RESET_MESSAGE_MAKER", "tests.security.test_password_outbox.broken")
+
+    counts = outbox.send_waiting()
+
+    assert counts == {"retry": 1, OutgoingMail.Result.SENT: 1}
+    assert [m.to for m in mail.outbox] == [["ola@eksempel.no"]]
+    failed = OutgoingMail.objects.get(kind=OutgoingMail.Kind.PASSWORD_RESET)
+    assert failed.attempts == 1 and "ValueError" in failed.last_error and failed.sent_at is None
+
+
+def broken(mail):
+    raise ValueError("en feil i malen")
