@@ -904,6 +904,9 @@ def demo_plan_load(today: datetime.date | None = None) -> DemoPlanResult:
         )
         action.strategies.set(Strategy.objects.filter(sub_goal=goal, order__in=spec.strategies))
         action.responsible.set([coordinators[spec.lead], coordinators[other_party[spec.lead]]])
+        made_at = timezone.make_aware(
+            datetime.datetime.combine(min(plan.first_day, today), datetime.time(9))
+        )
         for milestone_order, milestone_spec in enumerate(spec.milestones, start=1):
             party = other_party[spec.lead] if milestone_spec.other_party else spec.lead
             due = _due_date(milestone_spec.due, today, plan)
@@ -913,6 +916,8 @@ def demo_plan_load(today: datetime.date | None = None) -> DemoPlanResult:
                 due_date=due,
                 responsible=coordinators[party],
                 order=milestone_order,
+                # Made when the plan started, before the history logged on it below.
+                created_at=made_at,
             )
             _log_history(
                 milestone,

@@ -128,6 +128,15 @@ def test_every_status_is_present_and_some_milestones_are_overdue_or_due_soon(dem
         assert due_soon.count() >= 3
 
 
+def test_every_milestone_was_made_before_its_history(demo):
+    # So that "no update for 60 days" (reminders, Mine milepæler) counts as the demo tells it.
+    plan, _ = demo
+    for milestone in Milestone.objects.in_plan(plan).annotate(first=Min("updates__created_at")):
+        assert milestone.created_at is not None
+        assert timezone.localdate(milestone.created_at) <= plan.first_day
+        assert milestone.first is None or milestone.created_at <= milestone.first
+
+
 def test_each_milestone_shows_its_latest_update(demo):
     plan, _ = demo
 
