@@ -91,6 +91,8 @@ OUTSIDE = {
     "logout",
     "accessibility",
     "health",
+    # Readiness for a load balancer: open, answers only «ok» or 503 (tests/production/).
+    "readiness",
     # Setting a password by e-mail: open to anyone, the token in the link is the permission
     # (tests/security/test_password_links.py).
     "password_reset",
