@@ -595,11 +595,17 @@ XML_TOO_COMPLEX = gettext_lazy(
 # The work expat does for one part is bounded before openpyxl parses it (expat 2.5 rescans an
 # unfinished token on every 16 KB it is fed, so one 45 MB comment or attribute costs minutes):
 # no comments, processing instructions or DTDs (Excel writes none), no start tag or other markup
-# longer than MAX_XML_TOKEN, at most MAX_PART_BYTES unpacked in any member, and at most
-# MAX_XML_TAGS tags in all parts together (each costs openpyxl some Python).
+# longer than MAX_XML_TOKEN, at most MAX_PART_BYTES unpacked in any member, at most MAX_XML_TAGS
+# tags in all parts together (each costs openpyxl some Python), MAX_ROW_CELLS cells in a row and
+# MAX_SHEET_CELLS in a sheet. While openpyxl reads the sheet, the time budget is checked on every
+# 16 KB it reads (``_BudgetedArchive``), so no single row can outlast it.
 MAX_PART_BYTES = 25 * 1024 * 1024
 MAX_XML_TOKEN = 256 * 1024
-MAX_XML_TAGS = 2_000_000
+MAX_XML_TAGS = 1_000_000
+# openpyxl builds a whole row before it hands it over; Excel has at most 16,384 columns. A plan
+# of 5,000 rows and its 15 columns has 75,000 cells.
+MAX_ROW_CELLS = 20_000
+MAX_SHEET_CELLS = 250_000
 _SCAN_CHUNK = 1024 * 1024
 _XML_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[ \t\r\n][^<>]{0,300}\?>")
 _DTD = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
@@ -624,9 +630,22 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> int
         start = declaration.end() if declaration else 0
         carry = b""
         tags = 0
+        row_cells = -1  # -1: no row seen yet (styles have «<c…» tags that are no cells)
+        cells = 0
         while data:
             budget.check()
             tags += data.count(b"<")
+            counts = [piece.count(b"<c") for piece in data.split(b"<row")]
+            if row_cells >= 0:
+                row_cells += counts[0]
+                cells += counts[0]
+            for count in counts[1:]:
+                if row_cells > MAX_ROW_CELLS:
+                    break
+                row_cells = count
+                cells += count
+            if row_cells > MAX_ROW_CELLS or cells > MAX_SHEET_CELLS:
+                raise PlanFileError([str(XML_TOO_COMPLEX)])
             buffer = carry + data if carry else data
             if _DTD.search(buffer, start):
                 raise PlanFileError([str(FORBIDDEN_XML)])
@@ -711,10 +730,49 @@ def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
         logger.info("Excel import: the zip could not be read", exc_info=True)
         raise PlanFileError([not_xlsx]) from None
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:
         logger.info("Excel import: the file could not be opened", exc_info=True)
         raise PlanFileError([str(FORBIDDEN_XML) if _forbidden_xml(exc) else not_xlsx]) from None
+    # openpyxl reads each sheet (read-only mode) through ``workbook._archive.open``.
+    workbook._archive = _BudgetedArchive(workbook._archive, budget)
+    return workbook
+
+
+class _BudgetedArchive:
+    """The workbook's zip, whose members check the time budget on every read."""
+
+    def __init__(self, archive: zipfile.ZipFile, budget: uploads.ParseBudget):
+        self._archive = archive
+        self._budget = budget
+
+    def open(self, *args, **kwargs):
+        return _BudgetedStream(self._archive.open(*args, **kwargs), self._budget)
+
+    def __getattr__(self, name):
+        return getattr(self._archive, name)
+
+
+class _BudgetedStream:
+    def __init__(self, stream, budget: uploads.ParseBudget):
+        self._stream = stream
+        self._budget = budget
+
+    def read(self, size: int = -1) -> bytes:
+        self._budget.check()
+        return self._stream.read(size)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _sheet_rows(upload: UploadedFile, budget: uploads.ParseBudget):

@@ -331,3 +331,43 @@ def test_excerpt_cuts_long_text_and_keeps_short_text():
     assert uploads.excerpt("kort") == "kort"
     assert uploads.excerpt("x" * 200) == "x" * 79 + "…"
     assert len(uploads.excerpt("y" * 10**6)) == uploads.EXCERPT_CHARS
+
+
+def _rows_of_empty_cells(rows: int, cells: int) -> bytes:
+    return b"".join(b'<row r="%d">' % (3 + n) + b"<c/>" * cells + b"</row>" for n in range(rows))
+
+
+@pytest.mark.parametrize(
+    ("rows", "cells"), [(1, 1_900_000), (1, 25_000), (13, 19_900)], ids=["huge-row", "row", "sheet"]
+)
+def test_too_many_cells_are_refused_before_openpyxl_builds_them(plan, rows, cells):
+    """One row of 1.9 million empty cells (a 12 KB file) took openpyxl 18 s and the memory of
+    every cell before the first row was handed over; a sheet may hold 250,000 cells."""
+    content = with_sheet_xml(
+        lambda xml: xml.replace(
+            b"</sheetData>", _rows_of_empty_cells(rows, cells) + b"</sheetData>"
+        )
+    )
+    started = time.monotonic()
+
+    with pytest.raises(excel.PlanFileError) as caught:
+        excel.read_plan_file(plan=plan, upload=SimpleUploadedFile("plan.xlsx", content))
+
+    assert time.monotonic() - started < 2
+    assert "altfor store eller altfor mange" in caught.value.errors[0]
+
+
+def test_the_budget_holds_while_openpyxl_reads_the_sheet(plan, monkeypatch):
+    """240,000 empty cells pass the scan but take openpyxl seconds: the budget is checked on
+    every 16 KB it reads, not only between rows."""
+    monkeypatch.setattr(uploads, "PARSE_SECONDS", 0.5)
+    content = with_sheet_xml(
+        lambda xml: xml.replace(b"</sheetData>", _rows_of_empty_cells(12, 19_900) + b"</sheetData>")
+    )
+    started = time.monotonic()
+
+    with pytest.raises(excel.PlanFileError) as caught:
+        excel.read_plan_file(plan=plan, upload=SimpleUploadedFile("plan.xlsx", content))
+
+    assert time.monotonic() - started < 1.5
+    assert "Filen tok for lang tid å lese" in caught.value.errors[0]
