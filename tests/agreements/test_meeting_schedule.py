@@ -116,6 +116,7 @@ def test_a_draft_on_the_schedule_page_is_shown_as_missing(client_for, coordinato
     assert "Mangler (utkast finnes)" in page
     # Both kinds have a draft already, so there is nothing for «Planlegg året» to make.
     assert "Planlegg året 2026" not in page
+    assert "«Planlegg året» lager utkast" not in page
 
 
 def test_the_year_is_the_norwegian_one(agreement):
