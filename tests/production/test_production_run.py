@@ -6,6 +6,7 @@ instances (2 workers each) on the same database, with ``DEBUG=False``, a random 
 and an SMTP sink. The tests go through it over HTTP, and in Chromium with JavaScript on.
 """
 
+import os
 import re
 import subprocess
 import time
@@ -205,13 +206,54 @@ def test_pdfs_embed_only_the_portals_fonts(production, tmp_path, document):
 # --- A reminder e-mail's link, followed in Chromium with JavaScript on ----------------------------
 
 
-def test_a_reminder_link_leads_to_a_save_that_is_stored(production, tmp_path):
+def _chromium_or_skip():
     if not CHROMIUM.exists():
-        import os
-
         if os.environ.get("CI") == "true":
             pytest.fail(f"{MISSING_CHROMIUM} (CI=true, so this is an error, not a skip).")
         pytest.skip(MISSING_CHROMIUM)
+
+
+def _sign_in(page, username: str) -> None:
+    page.get_by_label("Brukernavn").fill(username)
+    page.get_by_label("Passord").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Logg inn").click()
+
+
+def test_after_logout_the_back_button_shows_no_dashboard(production):
+    """A shared computer: the next person presses «back» after the politician logged out.
+
+    What the browser does. Chromium also refetches here because of ``Vary: Cookie``; the
+    ``Cache-Control: private, no-store`` that keeps every browser and proxy from storing the
+    page at all is pinned by the tests above, test_private_pages.py and the permission matrix.
+    """
+    _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    dashboard = f"{production.servers[0].url}/avtaler/{_agreement_slug(production)}/oversikt/"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="nb-NO")
+            context.set_default_timeout(60_000)
+            page = context.new_page()
+            page.goto(dashboard)
+            _sign_in(page, "politiker")
+            page.wait_for_url(dashboard)
+            assert "Logg ut" in page.content()
+            page.goto(dashboard + "?side=2")  # a second page of history to go back over
+            page.get_by_role("button", name="Logg ut").click()
+            page.wait_for_url("**/logg-inn/**")
+
+            page.go_back()
+
+            assert "Logg ut" not in page.content(), f"{page.url} still shows a signed-in page"
+            assert "/logg-inn/" in page.url
+        finally:
+            browser.close()
+
+
+def test_a_reminder_link_leads_to_a_save_that_is_stored(production, tmp_path):
+    _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     production.manage("send_reminders")
@@ -246,9 +288,7 @@ def test_a_reminder_link_leads_to_a_save_that_is_stored(production, tmp_path):
             page.goto(link)
             # Not signed in yet: the login page, which returns to the link afterwards.
             assert "/logg-inn/" in page.url
-            page.get_by_label("Brukernavn").fill("koordinator.troms")
-            page.get_by_label("Passord").fill(DEMO_PASSWORD)
-            page.get_by_role("button", name="Logg inn").click()
+            _sign_in(page, "koordinator.troms")
             page.wait_for_url(f"**/milepaeler/{milestone}/status/**")
             assert page.evaluate("typeof htmx") == "object", "htmx did not load"
 
