@@ -17,5 +17,11 @@ class LoginNeededMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if isinstance(exception, LoginNeeded):
+            if getattr(request, "htmx", False):
+                # An htmx request (say, a save after the session ran out) would follow the
+                # redirect and swap the login page into the form. 401 is swapped nowhere, and
+                # static/js/htmx-errors.js tells the person to log in again; the form keeps
+                # what they typed.
+                return HttpResponse(status=401)
             return redirect_to_login(request.get_full_path())
         return None

@@ -5,7 +5,8 @@
  * form stays as it was; without this file the person would see nothing happen at all. On a
  * failed answer (htmx:responseError), no answer (htmx:sendError) or a slow one (htmx:timeout)
  * a Norwegian message goes into an alert (role="alert") beside the element that asked: in a
- * form, just above its buttons. The next request from that element removes it.
+ * form, just above its buttons. The next request from that element removes it. A 401 means the
+ * session has run out (tromsvekst/access.py answers htmx so instead of redirecting to login).
  *
  * A form whose htmx target is missing from the page (htmx:targetError) is posted the ordinary
  * way instead, as it would be without JavaScript.
@@ -38,11 +39,14 @@
   function message(kind, detail) {
     var t = texts();
     var verb = detail.requestConfig ? String(detail.requestConfig.verb).toLowerCase() : "get";
+    var status = detail.xhr ? detail.xhr.status : 0;
+    if (kind === "response" && status === 401) {
+      return verb === "get" || !isForm(detail.elt) ? t.login : t.saveLogin;
+    }
     if (verb === "get" || !isForm(detail.elt)) {
       return t.load || "";
     }
     if (kind === "response") {
-      var status = detail.xhr ? detail.xhr.status : 0;
       return status >= 500 ? t.saveServer : (t.saveClient || "").replace("{code}", String(status));
     }
     return kind === "timeout" ? t.saveTimeout : t.saveNetwork;

@@ -169,3 +169,22 @@ def test_a_conflict_on_the_page_keeps_what_was_typed(
     assert f'data-hx-target="#progress-form-{open_milestone.pk}"' in form_tag(body)
     assert "Lagre likevel" in body
     assert ProgressUpdate.objects.count() == 1
+
+
+@pytest.mark.parametrize("target", ["page", "row"])
+def test_after_the_session_ran_out_an_htmx_save_gets_401_not_the_login_page(
+    client, open_milestone, target
+):
+    """Following a redirect, htmx would swap the login page into the form; a 401 is swapped
+    nowhere, and static/js/htmx-errors.js says to log in again (tests/browser/…journey.py)."""
+    headers = page_htmx(open_milestone) if target == "page" else {"HX-Request": "true"}
+
+    response = client.post(url_for(open_milestone), form_data(open_milestone), headers=headers)
+
+    assert response.status_code == 401
+    assert "Location" not in response.headers
+    assert not ProgressUpdate.objects.exists()
+    # Without htmx the browser is still sent to the login page.
+    plain = client.post(url_for(open_milestone), form_data(open_milestone))
+    assert plain.status_code == 302
+    assert plain.url.startswith(reverse("login"))

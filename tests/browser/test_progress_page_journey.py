@@ -12,6 +12,7 @@ row editor. Every page a journey stops on is checked with axe-core.
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
@@ -285,6 +286,27 @@ def test_a_failed_save_on_the_page_says_so_and_keeps_the_text(
     expect(page).to_have_url(re.compile(rf"/handlingsplaner/{plan_site.pk}/$"))
     assert updates.count() == before + 1
     assert updates.latest("pk").comment == comment
+
+
+def test_a_save_after_the_session_ran_out_says_to_log_in_and_keeps_the_text(page, plan_site):
+    _expect_htmx_errors(
+        page, "status of 401", "Response Status Error Code 401", "htmx:afterRequest"
+    )
+    target = _target(plan_site)
+    updates = ProgressUpdate.objects.filter(milestone=target)
+    before = updates.count()
+    comment = "Skrevet over lunsj; økten gikk ut i mellomtiden."
+    _open_from_email(page, target)
+    _fill(page, status="I rute", percent="35", comment=comment)
+    # The session runs out (the CSRF cookie, which lasts a year, stays).
+    page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    page.get_by_role("button", name="Lagre status").click()
+
+    alert = page.locator("form.stack .htmx-error[role=alert]")
+    expect(alert).to_contain_text("Ikke lagret: du er ikke lenger logget inn.")
+    expect(page.get_by_label("Kommentar")).to_have_value(comment)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Logg fremdrift")
+    assert updates.count() == before
 
 
 def test_a_save_without_an_answer_in_time_says_so(page, plan_site):
