@@ -343,6 +343,14 @@ def _milestone_row(html: str, milestone: int) -> str:
 
 
 def test_a_save_on_one_server_shows_at_once_on_the_other(production):
+    # The servers keep ready-rendered pages, as in production (not turned off as under tests).
+    kept_for = production.manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.PAGE_CACHE_SECONDS)",
+    )
+    assert int(kept_for.stdout) > 0
     first, second = production.servers
     on_first = Http(first.url)
     on_first.login("koordinator.halogaland")
