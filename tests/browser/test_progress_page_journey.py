@@ -372,3 +372,26 @@ def test_a_form_whose_htmx_target_is_missing_is_posted_the_ordinary_way(page, pl
     assert (
         ProgressUpdate.objects.filter(milestone=target).latest("pk").comment == "Sendt uten htmx."
     )
+
+
+def test_opening_the_row_editor_without_an_answer_says_so(
+    page, plan_site, assert_no_axe_violations
+):
+    _expect_htmx_errors(
+        page, "status of 500", "Response Status Error Code 500", "htmx:afterRequest"
+    )
+    target = _target(plan_site)
+    _open_from_email(page, target)
+    page.goto(plan_site.get_absolute_url())
+    page.route(
+        re.compile(re.escape(_status_url(target)) + r"\?"),
+        lambda route: route.fulfill(status=500, body="Server Error", content_type="text/html"),
+    )
+    row = page.locator(f"#milepael-{target.pk}")
+    row.locator("a.milestone__log").click()
+
+    expect(row.locator(".htmx-error[role=alert]")).to_have_text(
+        "Noe gikk galt, og siden ble ikke oppdatert. Prøv igjen om litt."
+    )
+    expect(page.locator(f"#milepael-{target.pk}-skjema")).to_be_empty()
+    assert_no_axe_violations(page)
