@@ -213,3 +213,20 @@ def test_no_page_is_wider_than_a_phone(page, live_server, long_text_site, role):
     assert not missing, "htmx targets missing from their page:\n" + "\n".join(
         f"  {path}: {targets}" for path, targets in sorted(missing.items())
     )
+
+
+def test_no_public_page_is_wider_than_a_phone(page, live_server, long_text_site):
+    """What anyone sees without logging in: the login and password pages, the public agreement
+    (Hålogaland is public) and the accessibility statement."""
+    page.set_viewport_size(PHONE)
+
+    widths, missing, unwrapped = _walk(
+        page, live_server.url, ["/avtaler/halogaland/", "/logg-inn/"]
+    )
+
+    assert {"/avtaler/halogaland/", "/logg-inn/"} <= set(widths)
+    too_wide = {path: width for path, width in widths.items() if width > PHONE["width"]}
+    assert not too_wide, "pages wider than a phone without login:\n" + "\n".join(
+        f"  {width} px  {path}" for path, width in sorted(too_wide.items())
+    )
+    assert not unwrapped and not missing
