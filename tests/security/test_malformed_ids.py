@@ -4,13 +4,15 @@ Every URL pattern of the URL conf that takes a value (an id, a slug, a token, a 
 with hostile values in its place as an administrator (who passes every permission check, so the
 value itself reaches the lookup): a NUL byte (PostgreSQL refuses it in a string), 20 digits
 (beyond a 64-bit integer: SQLite raises OverflowError), a negative number, a path climb and a very
-long value. Every form the URL walk reaches (tests/helpers/urls.py) is posted with 20 digits in
-each of its choice fields (selects, checkboxes, radios). And more than
+long value. Every form the URL walk reaches (tests/helpers/urls.py) is submitted as it says (a
+filter by GET, a form by POST, to its ``action``) with 20 digits in each of its choice fields
+(selects, checkboxes, radios). And more than
 ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` query parameters answer the Norwegian 400 page.
 
 Run on SQLite by default and on PostgreSQL with ``DATABASE_URL=postgres://…``.
 """
 
+import html
 import re
 
 import pytest
@@ -117,7 +119,8 @@ def test_more_query_parameters_than_allowed_give_the_norwegian_400_page(admin_cl
     assert "Ugyldig forespørsel" in response.content.decode()
 
 
-_FORM = re.compile(r'<form[^>]*method="post"[^>]*>(.*?)</form>', re.S | re.I)
+_FORM = re.compile(r"<form([^>]*)>(.*?)</form>", re.S | re.I)
+_ATTRIBUTE = re.compile(r'\s(method|action)="([^"]*)"', re.I)
 _CHOICE = re.compile(
     r'<select[^>]*\sname="([^"]+)"|<input[^>]*type="(?:checkbox|radio)"[^>]*\sname="([^"]+)"'
     r'|<input[^>]*\sname="([^"]+)"[^>]*type="(?:checkbox|radio)"'
@@ -139,14 +142,19 @@ def test_every_choice_field_of_every_form_refuses_a_20_digit_id(
         page = client.get(url)
         if page.status_code != 200 or not page["Content-Type"].startswith("text/html"):
             continue
-        for form in _FORM.findall(page.content.decode()):
+        for tag, form in _FORM.findall(page.content.decode()):
             fields = {next(g for g in match if g) for match in _CHOICE.findall(form)}
             if not fields:
                 continue
+            attributes = {k.lower(): html.unescape(v) for k, v in _ATTRIBUTE.findall(tag)}
+            method = attributes.get("method", "get").lower()
+            target = attributes.get("action") or url
             data = dict.fromkeys(fields, "9" * 20)
-            response = client.post(url, data)
-            tried[url] = sorted(fields)
-            assert response.status_code < 500, f"POST {url} {sorted(fields)}: 500"
+            # A filter (GET) takes its ids from the query string, a form (POST) from its body.
+            response = client.get(target, data) if method == "get" else client.post(target, data)
+            tried[f"{method.upper()} {target}"] = sorted(fields)
+            assert response.status_code < 500, f"{method.upper()} {target} {sorted(fields)}: 500"
     # The seven multiple-choice fields the outside test found, among others.
     flat = {field for fields in tried.values() for field in fields}
     assert {"participants", "actions", "milestones", "plans", "strategies"} <= flat, tried
+    assert any(key.startswith("GET ") for key in tried), tried  # the filters of plan, dashboard
