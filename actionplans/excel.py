@@ -56,6 +56,7 @@ import datetime
 import hashlib
 import io
 import logging
+import posixpath
 import re
 import zipfile
 from collections import defaultdict
@@ -613,8 +614,9 @@ _EXTRAS = re.compile(rb"<(?:!--|\?)")
 _LONG_TOKEN = re.compile(rb"<[^<>]{%d}" % MAX_XML_TOKEN)
 
 
-def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> int:
-    """Check one member before openpyxl may parse it; returns the number of tags in it.
+def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> tuple[str, int]:
+    """Check one member before openpyxl may parse it; returns its root element's local name
+    and the number of tags in it ("", 0 for a member that is not XML).
 
     Raises PlanFileError. A member that is not XML (an image) is left alone: expat stops at its
     first byte. Read in chunks, so a member costs at most a chunk of memory."""
@@ -625,9 +627,11 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> int
             # UTF-16: Excel writes UTF-8 only, and the checks below read bytes.
             raise PlanFileError([_not_xlsx_message(b"")])
         if not re.match(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*(?:<|$)", data[:4096]):
-            return 0
+            return "", 0
         declaration = _XML_DECLARATION.match(data)
         start = declaration.end() if declaration else 0
+        root = _ROOT.match(data, start)
+        root = root.group(1).decode("ascii") if root else ""
         carry = b""
         tags = 0
         row_cells = -1  # -1: no row seen yet (styles have «<c…» tags that are no cells)
@@ -658,7 +662,53 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> int
             carry = buffer[opened:] if opened > closed else buffer[-8:]
             start = 0
             data = stream.read(_SCAN_CHUNK)
-    return tags
+    return root, tags
+
+
+# Parts openpyxl parses as a whole tree (fromstring) whatever their root element: their tags
+# cost memory and time at once, so they get MAX_PART_TAGS. Only a worksheet and the shared
+# strings are streamed (read-only mode) and may hold up to MAX_XML_TAGS.
+_WHOLE_TREE_PARTS = {
+    "[Content_Types].xml",
+    "xl/styles.xml",
+    "docProps/core.xml",
+    "docProps/custom.xml",
+}
+_STREAMED_ROOTS = {"worksheet", "sst"}
+_ROOT = re.compile(rb"(?:\xef\xbb\xbf)?\s*<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)")
+_MAIN_PART = re.compile(
+    rb'<Override\b[^>]*?PartName="/?([^"]+)"[^>]*?ContentType="[^"]*\.main\+xml"'
+    rb'|<Override\b[^>]*?ContentType="[^"]*\.main\+xml"[^>]*?PartName="/?([^"]+)"'
+)
+_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\b[^>]*>")
+_TARGET = re.compile(rb'Target="([^"]*)"')
+MAX_PART_TAGS = 50_000
+
+
+def _whole_tree_names(archive: zipfile.ZipFile, members, content_types: bytes) -> set[str]:
+    """The parts openpyxl parses as a whole tree: the fixed ones, the workbook part, every
+    relationship list, and what a relationship other than a worksheet or the shared strings
+    points at (a chartsheet, the core properties)."""
+    names = set(_WHOLE_TREE_PARTS)
+    for match in _MAIN_PART.finditer(content_types):
+        names.add((match.group(1) or match.group(2)).decode("utf-8", "replace"))
+    for member in members:
+        if not member.filename.endswith(".rels"):
+            continue
+        names.add(member.filename)
+        if member.file_size > MAX_CONTENT_TYPES_BYTES:
+            raise PlanFileError([str(XML_TOO_COMPLEX)])
+        # «xl/_rels/workbook.xml.rels» speaks of targets relative to «xl/».
+        base = posixpath.dirname(posixpath.dirname(member.filename))
+        for relationship in _RELATIONSHIP.findall(archive.read(member)):
+            if b'/worksheet"' in relationship or b'/sharedStrings"' in relationship:
+                continue
+            target = _TARGET.search(relationship)
+            if target:
+                path = target.group(1).decode("utf-8", "replace")
+                path = path[1:] if path.startswith("/") else posixpath.join(base, path)
+                names.add(posixpath.normpath(path))
+    return names
 
 
 def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
@@ -715,10 +765,13 @@ def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
             content_types = archive.read(types)
             if not any(kind in content_types for kind in WORKBOOK_CONTENT_TYPES):
                 raise PlanFileError([not_xlsx])
+            whole_tree = _whole_tree_names(archive, members, content_types)
             tags = 0
             for member in members:
-                tags += _scan_part(archive, member, budget)
-                if tags > MAX_XML_TAGS:
+                root, part_tags = _scan_part(archive, member, budget)
+                tags += part_tags
+                streamed = root in _STREAMED_ROOTS and member.filename not in whole_tree
+                if tags > MAX_XML_TAGS or (part_tags > MAX_PART_TAGS and not streamed):
                     raise PlanFileError([str(XML_TOO_COMPLEX)])
     except PlanFileError:
         raise

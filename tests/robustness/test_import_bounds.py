@@ -371,3 +371,35 @@ def test_the_budget_holds_while_openpyxl_reads_the_sheet(plan, monkeypatch):
 
     assert time.monotonic() - started < 1.5
     assert "Filen tok for lang tid å lese" in caught.value.errors[0]
+
+
+def _rezipped(content: bytes, name: str, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member in source.namelist():
+            data = source.read(member)
+            archive.writestr(member, change(data) if member == name else data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("root", [b"styleSheet", b"worksheet"])
+def test_a_part_parsed_as_a_whole_tree_may_hold_few_tags(plan, root):
+    """openpyxl parses the styles as one tree: 900,000 «<xf/>» took minutes and half a
+    gigabyte, whatever the part calls its root element."""
+    content = _rezipped(
+        with_sheet_xml(lambda xml: xml),
+        "xl/styles.xml",
+        lambda data: (
+            data.replace(b"</cellXfs>", b"<xf/>" * 100_000 + b"</cellXfs>")
+            .replace(b"<styleSheet", b"<" + root)
+            .replace(b"</styleSheet>", b"</" + root + b">")
+        ),
+    )
+    started = time.monotonic()
+
+    with pytest.raises(excel.PlanFileError) as caught:
+        excel.read_plan_file(plan=plan, upload=SimpleUploadedFile("plan.xlsx", content))
+
+    assert time.monotonic() - started < 2
+    assert "altfor store eller altfor mange" in caught.value.errors[0]
