@@ -45,9 +45,10 @@ DTD or an entity (the «billion laughs») is refused, not expanded. The file is 
 ``read_only=True, data_only=True`` (streamed, formulas never evaluated, only their cached
 results read) and a fixed number of columns, so a file claiming a huge sheet size costs
 nothing. Before openpyxl parses anything, every XML part is scanned (``_scan_part``): no
-comments, processing instructions or DTDs, no markup token over 256 KB, at most 25 MB per part
-and two million tags in all, which bounds what expat (quadratic in a token's length) and
-openpyxl spend. Any other failure to read becomes a Norwegian message, never a server error.
+comments, processing instructions or DTDs, no markup token over 256 KB, at most 25 MB per part,
+a million tags in all (50,000 in a part openpyxl parses as one tree), 20,000 cells in a row and
+250,000 in a sheet, which bounds what expat (quadratic in a token's length) and openpyxl spend;
+while openpyxl reads the sheet the time budget is checked on every read. Any other failure to read becomes a Norwegian message, never a server error.
 """
 
 from __future__ import annotations
