@@ -31,7 +31,7 @@ urlpatterns = [
         name="feedback-toggle",
     ),
     path(
-        "evalueringer/<int:pk>/tilbakemeldinger/ny-lenke/",
+        "evalueringer/<id:pk>/tilbakemeldinger/ny-lenke/",
         views_feedback.feedback_rotate,
         name="feedback-rotate",
     ),

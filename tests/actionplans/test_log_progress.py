@@ -155,7 +155,9 @@ def test_post_with_htmx_returns_the_new_row_summary_and_announcement(
     action = open_milestone.action
     assert re.search(rf'id="rollup-action-{action.pk}" data-hx-swap-oob="true"', body)
     assert re.search(rf'id="rollup-sg-{action.sub_goal_id}" data-hx-swap-oob="true"', body)
-    assert re.search(rf'id="rollup-fa-{action.sub_goal.focus_area_id}" data-hx-swap-oob="true"', body)
+    assert re.search(
+        rf'id="rollup-fa-{action.sub_goal.focus_area_id}" data-hx-swap-oob="true"', body
+    )
     # Screen-reader announcement into #live-status.
     assert re.search(
         r'<div data-hx-swap-oob="innerHTML:#live-status">'
