@@ -346,3 +346,47 @@ def test_a_new_milestone_needs_a_deadline(client_for, coordinator, excel_plan):
 
     assert "kolonne «Frist»: Skriv en frist." in response.content.decode()
     assert "ble ikke importert. Ingenting er lagret." in response.content.decode()
+
+
+def test_two_actions_may_swap_numbers(client_for, coordinator, excel_plan):
+    """Numbers are unique in a plan: a swap goes through a temporary number."""
+    client = client_for(coordinator)
+    housing = Action.objects.get(plan=excel_plan, number="1.1-1")
+    arena = Action.objects.get(plan=excel_plan, number="2.1-1")
+
+    def swap(ws):
+        for row in range(2, ws.max_row + 1):
+            cell = ws.cell(row, COL["Tiltak nr."])
+            cell.value = {"1.1-1": "2.1-1", "2.1-1": "1.1-1"}.get(cell.value, cell.value)
+
+    page = preview(client, excel_plan, edited(exported(client, excel_plan), swap))
+    response = client.post(confirm_url(excel_plan), {"digest": digest_on(page)})
+
+    assert response.status_code == 302
+    housing.refresh_from_db()
+    arena.refresh_from_db()
+    assert (housing.number, arena.number) == ("2.1-1", "1.1-1")
+    assert housing.milestones.count() == 2
+
+
+def test_a_number_taken_by_an_action_not_in_the_file_is_refused(
+    client_for, coordinator, excel_plan
+):
+    client = client_for(coordinator)
+    before = db_state()
+
+    def renumber(ws):
+        for row in range(2, ws.max_row + 1):
+            if ws.cell(row, COL["Tiltak nr."]).value == "1.2-1":
+                ws.delete_rows(row)
+                break
+        for row in range(2, ws.max_row + 1):
+            if ws.cell(row, COL["Tiltak nr."]).value == "2.1-1":
+                ws.cell(row, COL["Tiltak nr."]).value = "1.2-1"
+
+    response = preview(client, excel_plan, edited(exported(client, excel_plan), renumber))
+
+    assert "Tiltak nr. 1.2-1 brukes allerede av tiltaket «Fagarbeiderløftet» i planen" in (
+        response.content.decode()
+    )
+    assert db_state() == before
