@@ -40,6 +40,7 @@ from agreements.models import (
     SubGoal,
 )
 from agreements.services import agreement_load, read_agreement_file
+from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 
 PASSWORD = "riktig-hest-batteri-stift"
 AGREEMENT_FILE = Path(settings.FIXTURES_DIR) / "tromsvekstavtalen-halogaland.json"
@@ -186,3 +187,15 @@ def client_for(db) -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, one per test process (tests/helpers/chromium.py)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -12,26 +12,16 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import override_settings
-from playwright.sync_api import sync_playwright
 
 from agreements.demo import demo_users_load
 from agreements.services import agreement_load, read_agreement_file
+from tests.helpers.chromium import CHROMIUM, MISSING_CHROMIUM
 
 # Playwright's sync API runs an asyncio event loop in the test's thread, and Django refuses ORM
 # calls from a thread with a running loop unless told that this is safe (it is: one thread).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-MISSING_CHROMIUM = f"{CHROMIUM} not found: install Debian's chromium to run the browser tests"
 SCREENSHOTS = settings.BASE_DIR / "test-artifacts" / "screenshots"
 AGREEMENT_FILE = "tromsvekstavtalen-halogaland.json"
 DESKTOP = {"width": 1280, "height": 800}
@@ -75,18 +65,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     skipped = terminalreporter.stats.get("skipped", [])
     if any(HERE in Path(report.fspath).resolve().parents for report in skipped):
         terminalreporter.write_line(f"Browser tests skipped: {MISSING_CHROMIUM}.", yellow=True)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{MISSING_CHROMIUM} (CI=true, so this is an error, not a skip).")
-        pytest.skip(MISSING_CHROMIUM)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ instances (2 workers each) on the same database, with ``DEBUG=False``, a random 
 and an SMTP sink. The tests go through it over HTTP, and in Chromium with JavaScript on.
 """
 
-import os
 import re
 import subprocess
 import time
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, MISSING_CHROMIUM
 from tests.production._portal import BEHIND_TLS_PROXY, DEMO_PASSWORD, DEMO_USERS, Http
 
 pytestmark = pytest.mark.xdist_group("production-run")
@@ -206,56 +204,41 @@ def test_pdfs_embed_only_the_portals_fonts(production, tmp_path, document):
 # --- A reminder e-mail's link, followed in Chromium with JavaScript on ----------------------------
 
 
-def _chromium_or_skip():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{MISSING_CHROMIUM} (CI=true, so this is an error, not a skip).")
-        pytest.skip(MISSING_CHROMIUM)
-
-
 def _sign_in(page, username: str) -> None:
     page.get_by_label("Brukernavn").fill(username)
     page.get_by_label("Passord").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Logg inn").click()
 
 
-def test_after_logout_the_back_button_shows_no_dashboard(production):
+def test_after_logout_the_back_button_shows_no_dashboard(production, browser):
     """A shared computer: the next person presses «back» after the politician logged out.
 
     What the browser does. Chromium also refetches here because of ``Vary: Cookie``; the
     ``Cache-Control: private, no-store`` that keeps every browser and proxy from storing the
     page at all is pinned by the tests above, test_private_pages.py and the permission matrix.
     """
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
     dashboard = f"{production.servers[0].url}/avtaler/{_agreement_slug(production)}/oversikt/"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(locale="nb-NO")
-            context.set_default_timeout(60_000)
-            page = context.new_page()
-            page.goto(dashboard)
-            _sign_in(page, "politiker")
-            page.wait_for_url(dashboard)
-            assert "Logg ut" in page.content()
-            page.goto(dashboard + "?side=2")  # a second page of history to go back over
-            page.get_by_role("button", name="Logg ut").click()
-            page.wait_for_url("**/logg-inn/**")
+    context = browser.new_context(locale="nb-NO")
+    try:
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        page.goto(dashboard)
+        _sign_in(page, "politiker")
+        page.wait_for_url(dashboard)
+        assert "Logg ut" in page.content()
+        page.goto(dashboard + "?side=2")  # a second page of history to go back over
+        page.get_by_role("button", name="Logg ut").click()
+        page.wait_for_url("**/logg-inn/**")
 
-            page.go_back()
+        page.go_back()
 
-            assert "Logg ut" not in page.content(), f"{page.url} still shows a signed-in page"
-            assert "/logg-inn/" in page.url
-        finally:
-            browser.close()
+        assert "Logg ut" not in page.content(), f"{page.url} still shows a signed-in page"
+        assert "/logg-inn/" in page.url
+    finally:
+        context.close()
 
 
-def test_a_reminder_link_leads_to_a_save_that_is_stored(production, tmp_path):
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
+def test_a_reminder_link_leads_to_a_save_that_is_stored(production, browser, tmp_path):
     production.manage("send_reminders")
     mails = production.smtp.mails_to("koordinator.troms@eksempel.invalid")
     assert len(mails) == 1, [mail.subject for mail in production.smtp.received]
@@ -270,64 +253,59 @@ def test_a_reminder_link_leads_to_a_save_that_is_stored(production, tmp_path):
     )[0][0]
 
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(locale="nb-NO", java_script_enabled=True)
-            context.set_default_timeout(60_000)  # a loaded CI machine
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(f"uncaught exception: {exc}"))
-            page.on(
-                "console",
-                lambda message: (
-                    message.type == "error"
-                    and not message.location.get("url", "").endswith("/favicon.ico")
-                    and errors.append(f"console error: {message.text}")
-                ),
-            )
-            page.goto(link)
-            # Not signed in yet: the login page, which returns to the link afterwards.
-            assert "/logg-inn/" in page.url
-            _sign_in(page, "koordinator.troms")
-            page.wait_for_url(f"**/milepaeler/{milestone}/status/**")
-            assert page.evaluate("typeof htmx") == "object", "htmx did not load"
+    context = browser.new_context(locale="nb-NO", java_script_enabled=True)
+    try:
+        context.set_default_timeout(60_000)  # a loaded CI machine
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"uncaught exception: {exc}"))
+        page.on(
+            "console",
+            lambda message: (
+                message.type == "error"
+                and not message.location.get("url", "").endswith("/favicon.ico")
+                and errors.append(f"console error: {message.text}")
+            ),
+        )
+        page.goto(link)
+        # Not signed in yet: the login page, which returns to the link afterwards.
+        assert "/logg-inn/" in page.url
+        _sign_in(page, "koordinator.troms")
+        page.wait_for_url(f"**/milepaeler/{milestone}/status/**")
+        assert page.evaluate("typeof htmx") == "object", "htmx did not load"
 
-            page.get_by_label("Status").select_option("at_risk")
-            page.get_by_label("Prosent fullført").fill("63")
-            page.get_by_label("Kommentar").fill(
-                "Lagret fra lenken i påminnelsen (produksjonstest)."
-            )
-            page.get_by_role("button", name="Lagre status").click()
+        page.get_by_label("Status").select_option("at_risk")
+        page.get_by_label("Prosent fullført").fill("63")
+        page.get_by_label("Kommentar").fill("Lagret fra lenken i påminnelsen (produksjonstest).")
+        page.get_by_role("button", name="Lagre status").click()
 
-            deadline = time.monotonic() + 30
-            stored = []
-            while time.monotonic() < deadline:
-                stored = production.query(
-                    "SELECT status, percent, comment FROM actionplans_progressupdate"
-                    " WHERE milestone_id = %s ORDER BY id DESC",
-                    (milestone,),
-                )
-                if len(stored) > before:
-                    break
-                time.sleep(0.2)
-            assert len(stored) == before + 1, (
-                "Saving from the reminder's link stored nothing. Browser errors: "
-                + "; ".join(errors)
+        deadline = time.monotonic() + 30
+        stored = []
+        while time.monotonic() < deadline:
+            stored = production.query(
+                "SELECT status, percent, comment FROM actionplans_progressupdate"
+                " WHERE milestone_id = %s ORDER BY id DESC",
+                (milestone,),
             )
-            assert stored[0] == (
-                "at_risk",
-                63,
-                "Lagret fra lenken i påminnelsen (produksjonstest).",
-            )
-            # The person is told: the page says it was saved.
-            page.get_by_text("er lagret", exact=False).first.wait_for()
-            # And the milestone's page shows it, through the other server (same session).
-            page.goto(production.servers[1].url + f"/milepaeler/{milestone}/")
-            assert f"/milepaeler/{milestone}/" in page.url
-            assert "Lagret fra lenken i påminnelsen (produksjonstest)." in page.content()
-            context.close()
-        finally:
-            browser.close()
+            if len(stored) > before:
+                break
+            time.sleep(0.2)
+        assert len(stored) == before + 1, (
+            "Saving from the reminder's link stored nothing. Browser errors: " + "; ".join(errors)
+        )
+        assert stored[0] == (
+            "at_risk",
+            63,
+            "Lagret fra lenken i påminnelsen (produksjonstest).",
+        )
+        # The person is told: the page says it was saved.
+        page.get_by_text("er lagret", exact=False).first.wait_for()
+        # And the milestone's page shows it, through the other server (same session).
+        page.goto(production.servers[1].url + f"/milepaeler/{milestone}/")
+        assert f"/milepaeler/{milestone}/" in page.url
+        assert "Lagret fra lenken i påminnelsen (produksjonstest)." in page.content()
+        context.close()
+    finally:
+        context.close()
     assert not errors, "The browser reported errors:\n" + "\n".join(errors)
 
 

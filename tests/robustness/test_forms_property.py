@@ -993,6 +993,7 @@ NO_FORM = {
     "home": "a page",
     "logout": "a button, no fields",
     "health": "a page for monitoring",
+    "readiness": "a page for monitoring (the load balancer asks whether the database answers)",
     "password_reset_done": "a page",
     "password_reset_complete": "a page",
     "accessibility": "a page",

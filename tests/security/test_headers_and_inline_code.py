@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from tests.test_permission_matrix import VIEWS, _url, objects, private_agreement  # noqa: F401
+from tests.helpers.urls import url_for
+from tests.test_permission_matrix import VIEWS, objects, private_agreement  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -113,7 +114,9 @@ def test_every_page_and_fragment_has_the_headers_and_no_inline_code(
 ):
     monkeypatch.setattr("evaluation.report.render_report_pdf", lambda evaluation: b"%PDF-1.7 test")
     client = client_for(admin_user)
-    urls = [_url(name, objects) for name, kind in VIEWS.items() if kind not in {"post", "closed"}]
+    urls = [
+        url_for(name, objects) for name, kind in VIEWS.items() if kind not in {"post", "closed"}
+    ]
     urls += [reverse("accessibility")] + ADMIN_PAGES
     checked, problems = 0, []
     for url in urls:
