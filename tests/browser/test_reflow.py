@@ -12,25 +12,19 @@ that show the planted text, which are all visited first. The same walk checks th
 as its target exists on the page (finding 2 was a full page whose target did not).
 """
 
-import re
-from collections import deque
-from urllib.parse import parse_qsl, urlsplit
-
 import pytest
 from django.contrib.auth.models import User
-from django.urls import Resolver404, resolve, reverse
+from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import expect
 
 from actionplans.demo import demo_plan_load
 from actionplans.demo_meetings import demo_meetings_load
 from actionplans.models import Milestone
 from actionplans.services import progress_log
-from agreements.demo import DEMO_PASSWORD
 from agreements.models import AgendaItem, Decision, Meeting
 from evaluation.demo import demo_evaluation_load
 from evaluation.demo_indicators import demo_indicators_load
+from tests.helpers.page_walk import ROLES, log_in, walk
 
 PHONE = {"width": 375, "height": 812}
 LONG_URL = "https://www.tromsfylke.no/" + "/".join(["dokumentarkiv-for-tromsvekst"] * 11)
@@ -38,22 +32,6 @@ LONG_URL = (LONG_URL + "?side=" + "x" * 300)[:300]
 LONG_WORD = "Hålogalands" + "samarbeidsavtale" * 18
 LONG_WORD = LONG_WORD[:300]
 LONG_TEXT = f"Se {LONG_URL} og {LONG_WORD} for detaljene."
-# Views that answer with a file, not a page (a browser would download them).
-NOT_PAGES = {
-    "actionplans:plan-export",
-    "actionplans:meeting-brief-pdf",
-    "evaluation:evaluation-pdf",
-    "agreements:meeting-ics",
-    "agreements:calendar-feed",
-    "logout",
-}
-# A walk that reaches more kinds of page than this is lost (a link that grows without end).
-MAX_PAGES = 400
-ROLES = {
-    "coordinator": "koordinator.troms",
-    "politician": "politiker",
-    "administrator": "admin",
-}
 
 
 @pytest.fixture
@@ -105,31 +83,6 @@ def long_text_site(demo_site) -> dict:
     }
 
 
-def _log_in(page, username: str) -> None:
-    page.goto("/logg-inn/")
-    page.get_by_label("Brukernavn").fill(username)
-    page.get_by_label("Passord").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Logg inn").click()
-    expect(page).not_to_have_url(re.compile(r"/logg-inn/"))
-
-
-def _kind(path: str, query: str) -> tuple | None:
-    """What makes two addresses the same kind of page: the view and the query's keys.
-    None for an address that is not a page of the portal."""
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return None
-    if match.view_name in NOT_PAGES:
-        return None
-    if match.view_name.startswith("admin:"):
-        # The admin's view names carry the model; its filters and sorting are one page each.
-        return (match.view_name,)
-    keys = tuple(sorted({key for key, _value in parse_qsl(query, keep_blank_values=True)}))
-    return (match.view_name, keys)
-
-
-LINKS = """() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"""
 # The elements that hold the planted word or URL in their own text, and how wide each is: a
 # word that does not wrap makes its element as wide as the word (some 2,500 px), even inside a
 # box that scrolls.
@@ -146,35 +99,15 @@ MISSING_TARGETS = """() => Array.from(
 
 
 def _walk(page, base_url: str, seeds: list[str]) -> tuple[dict, dict, dict]:
-    """Visit every kind of page reachable from the landing page and ``seeds``. Returns
-    {path: width} of all pages, {path: [missing htmx targets]} and {path: [(element, width)]}
-    of the planted long text where it is wider than the screen."""
-    origin = urlsplit(base_url).netloc
-    queue = deque(seeds + ["/"])
-    must = set(seeds)
-    kinds: set = set()
+    """Visit every kind of page reachable from the landing page and ``seeds``
+    (tests/helpers/page_walk.py). Returns {path: width} of all pages, {path: [missing htmx
+    targets]} and {path: [(element, width)]} of the planted long text where it is wider than
+    the screen."""
     widths: dict[str, int] = {}
     missing: dict[str, list[str]] = {}
     unwrapped: dict[str, list] = {}
-    while queue:
-        address = urlsplit(queue.popleft())
-        if address.netloc and address.netloc != origin:
-            continue
-        kind = _kind(address.path, address.query)
-        if kind is None or (kind in kinds and address.path not in must):
-            continue
-        must.discard(address.path)
-        kinds.add(kind)
-        assert len(kinds) <= MAX_PAGES, f"more than {MAX_PAGES} kinds of page, e.g. {kind}"
-        path = address.path + (f"?{address.query}" if address.query else "")
-        try:
-            response = page.goto(path)
-        except PlaywrightError as exc:
-            if "Download is starting" in str(exc):
-                continue
-            raise
-        if response is None or "text/html" not in (response.headers.get("content-type") or ""):
-            continue
+
+    def measure(path: str) -> None:
         widths[path] = page.evaluate("document.documentElement.scrollWidth")
         targets = page.evaluate(MISSING_TARGETS)
         if targets:
@@ -182,9 +115,10 @@ def _walk(page, base_url: str, seeds: list[str]) -> tuple[dict, dict, dict]:
         wide = [tuple(el) for el in page.evaluate(PLANTED_WIDTHS, PIECES) if el[1] > PHONE["width"]]
         # Django's admin lists keep a value on one line in a box that scrolls; the admin page
         # itself still fits (checked above).
-        if wide and not address.path.startswith("/admin/"):
+        if wide and not path.startswith("/admin/"):
             unwrapped[path] = wide
-        queue.extend(page.evaluate(LINKS))
+
+    walk(page, base_url, seeds, measure)
     return widths, missing, unwrapped
 
 
@@ -194,7 +128,7 @@ def test_no_page_is_wider_than_a_phone(page, live_server, long_text_site, role):
     # open); the walk records widths, and the access rules have tests of their own.
     page.expected_errors.extend(["status of 403", "status of 404"])
     page.set_viewport_size(PHONE)
-    _log_in(page, ROLES[role])
+    log_in(page, ROLES[role])
 
     widths, missing, unwrapped = _walk(page, live_server.url, long_text_site["seeds"])
 
