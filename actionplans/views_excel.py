@@ -150,9 +150,8 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_bound and not form.errors.get("digest") and "reason" in form.errors:
         messages.error(
             request,
-            _(
-                "Ingenting er lagret: begrunnelsen kan være høyst 2000 tegn. Last opp filen på nytt."
-            ),
+            _("Ingenting er lagret: %(errors)s Last opp filen på nytt.")
+            % {"errors": " ".join(form.errors["reason"])},
         )
         return redirect("actionplans:plan-import", pk=plan.pk)
     if not form.is_valid() or form.cleaned_data["digest"] != pending.get("digest"):
