@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = _("Evaluering")
+
+    def ready(self) -> None:
+        from evaluation.integrity import final_report_files
+        from tromsvekst.operations import stored_files
+
+        # After a backup and a restore, each final report's PDF is checked against its row.
+        stored_files.register(
+            stored_files.StoredFileCheck(noun="final evaluation report", files=final_report_files)
+        )

@@ -1,6 +1,6 @@
 """``manage.py backup_portal FILE.tar``: the database and the stored files in one archive.
 
-What the archive holds and why it is consistent is in ``tromsvekst.backup``; how to run it daily
+What the archive holds and why it is consistent is in ``tromsvekst.operations.backup``; how to run it daily
 and restore it is in the README.
 """
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tromsvekst.backup import BackupError, backup, plural
+from tromsvekst.operations.backup import BackupError, backup, plural
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
             result = backup(file)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
-        for problem in result.missing_pdfs:
+        for problem in result.file_problems:
             self.stderr.write(self.style.WARNING(f"Warning: {problem}"))
         size = result.file_bytes / 1_000_000
         self.stdout.write(

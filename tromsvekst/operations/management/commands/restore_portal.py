@@ -1,14 +1,14 @@
 """``manage.py restore_portal FILE.tar [--force] [--check]``: restore a ``backup_portal`` archive.
 
 Into an empty database and an empty MEDIA_ROOT; ``--force`` replaces what is there. ``--check``
-only checks the archive against its manifest. See ``tromsvekst.backup`` and the README.
+only checks the archive against its manifest. See ``tromsvekst.operations.backup`` and the README.
 """
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tromsvekst.backup import BackupError, check_archive, plural, restore
+from tromsvekst.operations.backup import BackupError, check_archive, plural, restore
 
 
 class Command(BaseCommand):
@@ -44,11 +44,11 @@ class Command(BaseCommand):
             result = restore(file, force=force, info=self.stdout.write)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        checked = ", ".join(plural(count, noun) for noun, count in result.files_checked)
         self.stdout.write(
             f"Restored {file} into the {result.vendor} database {result.database} "
-            f"({plural(result.tables, 'table')}) and {plural(result.files, 'file')}; "
-            f"{plural(result.pdfs_checked, 'final evaluation report')} checked against the "
-            "SHA-256 in its row."
+            f"({plural(result.tables, 'table')}) and {plural(result.files, 'file')}"
+            + (f"; {checked} checked against the SHA-256 in its row." if checked else ".")
         )
         if result.pending_migrations:
             self.stdout.write(

@@ -5,7 +5,7 @@ The archive holds:
 
 - ``database.dump``: on PostgreSQL, ``pg_dump --format=custom`` of the whole database (one
   consistent snapshot); on SQLite, ``database.sqlite3``, a copy made with SQLite's backup API;
-- ``media/…``: every file under ``MEDIA_ROOT`` (the frozen PDFs of final evaluation reports);
+- ``media/…``: every file under ``MEDIA_ROOT`` (e.g. the frozen PDFs of final evaluation reports);
 - ``manifest.json``, written last: the database kind, the applied migrations, and the size and
   SHA-256 of every other member.
 
@@ -17,8 +17,9 @@ Restoring checks the whole archive against its manifest before it touches anythi
 database that has tables or a ``MEDIA_ROOT`` that has files unless ``force`` is given, restores the
 database (PostgreSQL: ``pg_restore --single-transaction``, so all or nothing; with ``force`` also
 ``--clean``, after dropping the tables the backup does not have), writes the files
-and checks each against its SHA-256, and finally checks every final evaluation's stored PDF
-against the SHA-256 in its row.
+and checks each against its SHA-256, and finally checks every stored file a row names against
+the SHA-256 in that row (the checks the apps register in ``stored_files``: the final evaluations'
+report PDFs).
 """
 
 import datetime
@@ -38,6 +39,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
+
+from tromsvekst.operations import stored_files
 
 FORMAT = "tromsvekst-backup/1"
 MANIFEST = "manifest.json"
@@ -160,7 +163,8 @@ class BackupResult:
     tables: int
     files: int
     file_bytes: int
-    missing_pdfs: list[str] = field(default_factory=list)
+    # Stored files that are missing or do not match the SHA-256 in the row that names them.
+    file_problems: list[str] = field(default_factory=list)
 
 
 def _dump_database(vendor: str, target: Path) -> None:
@@ -175,33 +179,33 @@ def _dump_database(vendor: str, target: Path) -> None:
             copy.close()
 
 
-def _check_final_pdfs(media_root: Path, *, stored: dict[str, str] | None = None) -> list[str]:
-    """Problems with the final evaluations' stored PDFs: missing files or a wrong SHA-256.
+def _check_stored_files(
+    media_root: Path, *, stored: dict[str, str] | None = None
+) -> tuple[list[tuple[str, int]], list[str]]:
+    """Run the registered stored-file checks: ((noun, files checked) per check, problems).
 
-    ``stored`` maps a file's name under MEDIA_ROOT to its SHA-256 when that is already known.
+    A problem is a missing file or a wrong SHA-256. ``stored`` maps a file's name under
+    MEDIA_ROOT to its SHA-256 when that is already known.
     """
-    from evaluation.models import Evaluation
-
-    problems = []
-    rows = (
-        Evaluation.objects.exclude(final_pdf="")
-        .order_by("pk")
-        .values_list("pk", "final_pdf", "final_pdf_sha256")
-    )
-    for pk, name, expected in rows:
-        path = media_root / name
-        if stored is not None and name in stored:
-            actual = stored[name]
-        elif path.is_file():
-            actual = _sha256_file(path)
-        else:
-            problems.append(f"evaluation {pk}: {name} is missing from MEDIA_ROOT")
-            continue
-        if actual != expected:
-            problems.append(
-                f"evaluation {pk}: {name} has SHA-256 {actual}, the row says {expected}"
-            )
-    return problems
+    checked, problems = [], []
+    for check in stored_files.registered():
+        count = 0
+        for file in check.files():
+            count += 1
+            path = media_root / file.name
+            if stored is not None and file.name in stored:
+                actual = stored[file.name]
+            elif path.is_file():
+                actual = _sha256_file(path)
+            else:
+                problems.append(f"{file.row}: {file.name} is missing from MEDIA_ROOT")
+                continue
+            if actual != file.sha256:
+                problems.append(
+                    f"{file.row}: {file.name} has SHA-256 {actual}, the row says {file.sha256}"
+                )
+        checked.append((check.noun, count))
+    return checked, problems
 
 
 def backup(path: Path) -> BackupResult:
@@ -261,7 +265,7 @@ def backup(path: Path) -> BackupResult:
         tables=len(tables),
         files=len(media),
         file_bytes=sum(m["size"] for m in media.values()),
-        missing_pdfs=_check_final_pdfs(media_root, stored=hashes),
+        file_problems=_check_stored_files(media_root, stored=hashes)[1],
     )
 
 
@@ -364,7 +368,7 @@ class RestoreResult:
     database: str
     tables: int
     files: int
-    pdfs_checked: int
+    files_checked: list[tuple[str, int]]  # (noun, count) for each registered stored-file check
     pending_migrations: list[str]
     replaced: bool
 
@@ -472,20 +476,18 @@ def restore(path: Path, *, force: bool = False, info: Write = lambda line: None)
     media_root.mkdir(parents=True, exist_ok=True)
     restored_files = _restore_media(archive, media_root)
     info(f"{plural(restored_files, 'file')} restored to {media_root}, each matches its SHA-256.")
-    problems = _check_final_pdfs(media_root)
+    files_checked, problems = _check_stored_files(media_root)
     if problems:
         raise BackupError(
-            "Restored, but stored reports do not match their evaluations:\n  "
+            "Restored, but stored files do not match the rows that name them:\n  "
             + "\n  ".join(problems)
         )
-    from evaluation.models import Evaluation
-
     return RestoreResult(
         vendor=vendor,
         database=database,
         tables=len(_table_names()),
         files=restored_files,
-        pdfs_checked=Evaluation.objects.exclude(final_pdf="").count(),
+        files_checked=files_checked,
         pending_migrations=pending_migrations(),
         replaced=bool(tables or files),
     )
