@@ -13,7 +13,7 @@ one (or their name). The person answers through a signed link (``invitation_toke
 
 Until then the coordinators see the invitation as they typed it, and may withdraw it. Who may
 invite whom to which role is ``rules.may_appoint`` (the person is not in the agreement yet).
-The e-mail goes through the outbox (``audit.outbox``), after the response.
+The e-mail goes through the outbox (``tromsvekst.accounts.outbox``), after the response.
 """
 
 import hashlib
@@ -35,7 +35,7 @@ from agreements.services import (
     check_appointment,
     coordinator_appoint,
 )
-from audit import outbox
+from tromsvekst.accounts import outbox
 
 INVITATION_DAYS = 14
 SIGNING_SALT = "agreements.invitation"

@@ -20,7 +20,7 @@ from agreements.models import (
     Strategy,
     SubGoal,
 )
-from audit import capture as audit
+from tromsvekst.audit import capture as audit
 
 FIXTURE_FORMAT = "tromsvekst-agreement/1"
 

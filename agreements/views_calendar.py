@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST, require_safe
 from agreements import calendar
 from agreements.access import check_agreement_access, get_agreement_for_user
 from agreements.models import CalendarFeed, Meeting
-from audit.context import secret_url_kwargs
+from tromsvekst.audit.context import secret_url_kwargs
 
 
 def _get_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:

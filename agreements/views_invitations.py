@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements import invitations, rules
 from agreements.access import check_agreement_access
 from agreements.models import Invitation
-from audit.context import secret_url_kwargs
+from tromsvekst.audit.context import secret_url_kwargs
 
 ACCEPT, DECLINE = "godta", "avsla"
 

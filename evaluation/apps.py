@@ -7,10 +7,13 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluering")
 
     def ready(self) -> None:
-        from evaluation.integrity import final_report_files
-        from tromsvekst.operations import stored_files
+        from tromsvekst.audit import registry
 
-        # After a backup and a restore, each final report's PDF is checked against its row.
-        stored_files.register(
-            stored_files.StoredFileCheck(noun="final evaluation report", files=final_report_files)
+        registry.register_app(
+            self,
+            # A copy of every covered milestone (their own changes are logged); thousands at
+            # county scale.
+            skipped={"evaluation": {"milestone_snapshot"}},
+            # Secrets: the log says that they changed, never what they are.
+            secret={"evaluation": {"feedback_token"}, "feedback": {"sender_hash"}},
         )

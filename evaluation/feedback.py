@@ -157,7 +157,7 @@ def feedback_open_set(*, evaluation: Evaluation, is_open: bool) -> Evaluation:
 @transaction.atomic
 def feedback_link_rotate(*, evaluation: Evaluation) -> Evaluation:
     """Give the feedback form a new secret key: the old link stops working at once. The audit
-    log records that the key changed, never the key (audit.capture.SECRET_FIELDS)."""
+    log records that the key changed, never the key (registered secret in evaluation/apps.py)."""
     locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     locked.feedback_token = secrets.token_urlsafe()
     locked.save(update_fields=["feedback_token"])

@@ -18,9 +18,9 @@ from django.utils.translation import gettext as _
 from actionplans.models import Action, ActionPlan, local_today
 from agreements import rules
 from agreements.models import Agreement, SubGoal
-from audit import capture as audit
 from evaluation import selectors
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
+from tromsvekst.audit import capture as audit
 
 EDITABLE_STATUSES = (Evaluation.Status.DRAFT, Evaluation.Status.IN_REVIEW)
 

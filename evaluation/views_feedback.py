@@ -20,10 +20,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from actionplans.access import check_agreement_access
 from agreements import rules
-from audit.context import secret_url_kwargs
 from evaluation import feedback as services
 from evaluation.forms_feedback import FeedbackForm
 from evaluation.models import Evaluation, Feedback
+from tromsvekst.audit.context import secret_url_kwargs
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ SOURCES = [
     "agreements",
     "actionplans",
     "evaluation",
-    "audit",
     "templates",
 ]
 

@@ -2,7 +2,7 @@
 the action plan page), kept ready-rendered.
 
 A page is kept per user, address (path and query), language and day, under the agreement's change
-counter (audit/revisions.py): any audited change to the agreement's data makes new keys, so a
+counter (tromsvekst/audit/revisions.py): any audited change to the agreement's data makes new keys, so a
 kept page never shows data older than the last committed change. What changes with the clock
 alone (the next meeting once one has started) is at most PAGE_CACHE_SECONDS old. The CSRF token
 is not kept: the page is rendered with a placeholder, and each response gets the requester's
@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from actionplans.models import local_today
-from audit import revisions
+from tromsvekst.audit import revisions
 
 # Stands in for the CSRF token in a kept page; replaced by the requester's token on the way out.
 TOKEN_PLACEHOLDER = "csrf-token-placeholder-4c1d0b7e"  # noqa: S105 (not a secret)

@@ -47,8 +47,8 @@ INSTALLED_APPS = [
     "agreements",
     "actionplans",
     "evaluation",
-    "tromsvekst.operations",
-    "audit",
+    "tromsvekst.audit",
+    "tromsvekst.accounts",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +61,7 @@ MIDDLEWARE = [
     # Cache-Control: private, no-store on every response to a signed-in person.
     "tromsvekst.middleware.PrivatePagesMiddleware",
     # Records the request's user as the author of every change to the domain data (audit log).
-    "audit.context.AuditMiddleware",
+    "tromsvekst.audit.context.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -104,7 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "tromsvekst.passwords.MinimumLengthValidator",
+        "NAME": "tromsvekst.accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -39,6 +39,6 @@ urlpatterns = [
     path("avtaler/", include("agreements.urls")),
     path("", include("actionplans.urls")),
     path("", include("evaluation.urls")),
-    path("revisjonslogg/", include("audit.urls")),
+    path("revisjonslogg/", include("tromsvekst.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
-from tromsvekst.accounts import PortalPasswordResetForm, PortalSetPasswordForm
+from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
 from tromsvekst.middleware import RETRY_AFTER_SECONDS, database_unavailable
 
 
@@ -89,5 +89,5 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = PortalSetPasswordForm
-    # The link's parts are never logged (audit.context.redacted_path).
+    # The link's parts are never logged (tromsvekst.audit.context.redacted_path).
     secret_url_kwargs = ("uidb64", "token")

@@ -18,7 +18,7 @@ from django.urls import reverse
 from actionplans.models import Milestone, MilestoneDueDateChange, Status
 from actionplans.services import milestone_due_date_change
 from agreements.models import Meeting
-from audit.models import AuditEntry
+from tromsvekst.audit.models import AuditEntry
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 NOW = datetime.datetime(2026, 5, 15, 12, 0, tzinfo=OSLO)

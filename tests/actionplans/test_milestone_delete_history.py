@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from actionplans import services
 from actionplans.models import Milestone, MilestoneDueDateChange, ProgressUpdate, Status
-from audit.models import AuditEntry
+from tromsvekst.audit.models import AuditEntry
 
 
 def _deleted(model, pk) -> list[AuditEntry]:

@@ -1,5 +1,5 @@
 """Kept pages (tromsvekst/pagecache.py) and the change counter they are keyed on
-(audit/revisions.py).
+(tromsvekst/audit/revisions.py).
 
 These tests commit for real (``transaction=True``): the counter moves after a commit, which the
 other tests' rolled-back transactions never reach, so the cache is off everywhere else.
@@ -13,12 +13,12 @@ from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from tromsvekst.pagecache import TOKEN_PLACEHOLDER
 
 from actionplans.models import Milestone, Status
 from agreements.models import Coordinator
-from audit import revisions
-from audit.models import Revision
-from tromsvekst.pagecache import TOKEN_PLACEHOLDER
+from tromsvekst.audit import revisions
+from tromsvekst.audit.models import Revision
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

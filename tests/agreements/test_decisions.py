@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from agreements.models import Decision, FollowUpTask, Meeting
 from agreements.services import decision_create, decision_refusal, follow_up_task_set_done
-from audit.models import AuditEntry
 from tests.agreements._meeting_helpers import (
     assert_redirects_to_login,
     at,
@@ -20,6 +19,7 @@ from tests.agreements._meeting_helpers import (
     make_task,
     text_of,
 )
+from tromsvekst.audit.models import AuditEntry
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from actionplans.models import Action, ActionPlan, Milestone
 from agreements.models import Strategy, SubGoal
-from audit.models import AuditEntry
+from tromsvekst.audit.models import AuditEntry
 
 
 @pytest.fixture

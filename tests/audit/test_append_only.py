@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.urls import get_resolver, reverse
 
 from agreements.models import Party
-from audit.models import AuditEntry
+from tromsvekst.audit.models import AuditEntry
 
 REFUSED = "En oppføring i revisjonsloggen kan ikke endres eller slettes."
 

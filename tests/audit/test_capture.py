@@ -22,8 +22,8 @@ from agreements.models import (
     Party,
     Strategy,
 )
-from audit.models import AuditEntry
 from evaluation.models import Evaluation, Feedback, SubGoalAssessment
+from tromsvekst.audit.models import AuditEntry
 
 CREATED, CHANGED, DELETED = "opprettet", "endret", "slettet"
 
@@ -396,7 +396,7 @@ def test_links_changed_from_the_other_side_are_recorded_on_that_side(agreement, 
 def test_every_domain_model_is_audited_and_knows_its_agreement():
     from django.apps import apps
 
-    from audit import capture
+    from tromsvekst.audit import capture
 
     audited = {m._meta.label_lower for m in capture.audited_models()}
     domain = {

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actionplans.models import Milestone
-from audit import views
-from audit.models import AuditEntry
+from tromsvekst.audit import views
+from tromsvekst.audit.models import AuditEntry
 
 URL = reverse("audit:log")
 

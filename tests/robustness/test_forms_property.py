@@ -90,7 +90,6 @@ from agreements.models import (
     Strategy,
     SubGoal,
 )
-from audit.forms import AuditFilterForm
 from evaluation import indicators
 from evaluation import services as evaluation_services
 from evaluation.forms import AssessmentForm, EvaluationCreateForm, EvaluationForm
@@ -106,7 +105,8 @@ from evaluation.models import (
     SubGoalAssessment,
 )
 from tests.robustness.conftest import ROBUSTNESS
-from tromsvekst.accounts import PortalPasswordResetForm, PortalSetPasswordForm
+from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
+from tromsvekst.audit.forms import AuditFilterForm
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -968,7 +968,9 @@ CASES = [
         lambda w: [],
         AuditFilterForm,
         lambda w, d, f: AuditFilterForm(
-            d, agreements=list(Agreement.objects.order_by("title")), usernames=["ada.admin"]
+            d,
+            agreement_choices=list(Agreement.objects.order_by("title").values_list("pk", "title")),
+            usernames=["ada.admin"],
         ),
         user="admin",
         method="get",

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from agreements.invitations import INVITATION_DAYS
 from agreements.models import Coordinator, Invitation, Party
-from audit.models import OutgoingMail
 from tests.security.test_password_links import can_log_in, set_password
+from tromsvekst.accounts.models import OutgoingMail
 
 pytestmark = pytest.mark.django_db
 
@@ -273,7 +273,7 @@ def test_with_the_mail_server_down_the_invitation_is_kept_and_sent_later(
     assert waiting.sent_at is None and waiting.attempts == 1 and waiting.last_error
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    from audit import outbox
+    from tromsvekst.accounts import outbox
 
     outbox.send_waiting(now=timezone.now() + timezone.timedelta(minutes=3))
     waiting.refresh_from_db()

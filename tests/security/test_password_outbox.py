@@ -23,9 +23,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from audit import outbox
-from audit.models import OutgoingMail, PasswordMail
-from tromsvekst.accounts import MAILS_PER_HOUR
+from tromsvekst.accounts import outbox
+from tromsvekst.accounts.forms import MAILS_PER_HOUR
+from tromsvekst.accounts.models import OutgoingMail, PasswordMail
 from tromsvekst.views import PasswordResetView
 
 pytestmark = pytest.mark.django_db

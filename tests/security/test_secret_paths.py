@@ -19,9 +19,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from agreements.models import CalendarFeed
-from audit.context import REDACTED, SecretPathFilter, declared_secrets, redacted_path
-from audit.models import AuditEntry
 from evaluation.models import Evaluation, Feedback
+from tromsvekst.audit.context import REDACTED, SecretPathFilter, declared_secrets, redacted_path
+from tromsvekst.audit.models import AuditEntry
 
 SECRET_LOOKING = re.compile(r"key|token|uid|secret|signature|hash|code", re.IGNORECASE)
 

@@ -6,8 +6,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from audit.capture import audited_models
-from audit.models import ANONYMOUS, SYSTEM, AuditEntry
+from tromsvekst.audit.capture import audited_models
+from tromsvekst.audit.models import ANONYMOUS, SYSTEM, AuditEntry
 
 
 def object_type_choices() -> list[tuple[str, str]]:
@@ -57,10 +57,12 @@ class AuditFilterForm(forms.Form):
         label=_("Til og med dato"), required=False, widget=DateInput, validators=DAY_RANGE
     )
 
-    def __init__(self, *args, agreements: list, usernames: list[str], **kwargs):
+    def __init__(
+        self, *args, agreement_choices: list[tuple[int, str]], usernames: list[str], **kwargs
+    ):
         super().__init__(*args, **kwargs)
         all_ = [("", _("Alle"))]
-        self.fields["agreement"].choices = all_ + [(a.pk, a.title) for a in agreements]
+        self.fields["agreement"].choices = all_ + list(agreement_choices)
         self.fields["user"].choices = all_ + [(name, _user_label(name)) for name in usernames]
         self.fields["object_type"].choices = all_ + object_type_choices()
         for field in self.fields.values():

@@ -10,12 +10,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
-from agreements import rules
-from agreements.models import Agreement
-from audit.display import change_rows, related_labels
-from audit.forms import AuditFilterForm
-from audit.models import AuditEntry
 from tromsvekst.access import LoginNeeded
+from tromsvekst.audit import registry
+from tromsvekst.audit.display import change_rows, related_labels
+from tromsvekst.audit.forms import AuditFilterForm
+from tromsvekst.audit.models import AuditEntry
 
 PER_PAGE = 50
 
@@ -51,13 +50,16 @@ def _type_label(entry: AuditEntry) -> str:
 def audit_log(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         raise LoginNeeded
-    if not rules.is_admin(request.user):
+    root = registry.root()
+    if not root.may_read_log(request.user):
         raise PermissionDenied
-    agreements = list(Agreement.objects.order_by("title").only("pk", "title"))
+    agreement_choices = root.choices()
     usernames = list(
         AuditEntry.objects.order_by("username").values_list("username", flat=True).distinct()
     )
-    form = AuditFilterForm(request.GET or None, agreements=agreements, usernames=usernames)
+    form = AuditFilterForm(
+        request.GET or None, agreement_choices=agreement_choices, usernames=usernames
+    )
     data = {}
     if form.is_bound:
         # An invalid filter is shown with its error and left out; the valid ones still apply.
@@ -65,7 +67,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
     entries = _filtered(AuditEntry.objects.select_related("content_type"), data)
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("side"))
-    titles = {a.pk: a.title for a in agreements}
+    titles = dict(agreement_choices)
     labels = related_labels(page)
     ctx = {
         "form": form,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 
-from audit.models import ANONYMOUS, SYSTEM
+from tromsvekst.audit.models import ANONYMOUS, SYSTEM
 
 
 @dataclass

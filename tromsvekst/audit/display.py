@@ -14,8 +14,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from audit.capture import AFTER, BEFORE
-from audit.models import AuditEntry
+from tromsvekst.audit.capture import AFTER, BEFORE
+from tromsvekst.audit.models import AuditEntry
 
 NOT_APPLICABLE = "–"
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 
-from audit.models import Revision
+from tromsvekst.audit.models import Revision
 
 # The counter for data that belongs to no single agreement (parties, user accounts).
 SHARED = 0

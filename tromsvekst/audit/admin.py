@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from audit.display import change_rows
-from audit.models import AuditEntry
+from tromsvekst.audit.display import change_rows
+from tromsvekst.audit.models import AuditEntry
 
 
 @admin.register(AuditEntry)

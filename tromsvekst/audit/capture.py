@@ -1,5 +1,5 @@
-"""Recording every create, change and delete of the domain data (the models of ``agreements``,
-``actionplans`` and ``evaluation``) in the audit log.
+"""Recording every create, change and delete of the domain data (the models the domain apps
+register, audit/registry.py) in the audit log.
 
 Signals do the work: ``pre_save`` reads the row as it is in the database (one SELECT, and only
 for an object that already has a primary key), ``post_save`` and ``post_delete`` write one
@@ -26,37 +26,16 @@ from django.db import models
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from audit import context, revisions
-from audit.models import AuditEntry
+from tromsvekst.audit import context, registry, revisions
+from tromsvekst.audit.models import AuditEntry
 
-AUDITED_APPS = ("agreements", "actionplans", "evaluation")
-# Not domain data: the record of reminder e-mails sent (written only by send_reminders) is
-# itself a log of what the system did.
-EXCLUDED_MODELS = {"actionplans.sentreminder"}
-# Counters the portal keeps for itself; they change with every save and tell nothing new.
-SKIPPED_FIELDS = {
-    "agreements.meeting": {"sequence"},
-    "actionplans.milestone": {"version"},
-    # A copy of every covered milestone (their own changes are logged); thousands at county scale.
-    "evaluation.evaluation": {"milestone_snapshot"},
-}
-# Secrets: the log says that they changed, never what they are.
-SECRET_FIELDS = {
-    "agreements.calendarfeed": {"token"},
-    "evaluation.evaluation": {"feedback_token"},
-    "evaluation.feedback": {"sender_hash"},
-}
 HIDDEN = {"skjult": True}
 BEFORE, AFTER = "før", "etter"
 _UNKNOWN = object()  # a value the database computes (an F() expression): not recorded
 
 
 def audited_models() -> list[type[models.Model]]:
-    return [
-        model
-        for model in apps.get_models()
-        if model._meta.app_label in AUDITED_APPS and model._meta.label_lower not in EXCLUDED_MODELS
-    ]
+    return [model for model in apps.get_models() if registry.is_audited(model)]
 
 
 @functools.cache
@@ -66,7 +45,7 @@ def _is_audited(model: type[models.Model]) -> bool:
 
 @functools.cache
 def _fields(model: type[models.Model]) -> tuple[models.Field, ...]:
-    skipped = SKIPPED_FIELDS.get(model._meta.label_lower, set())
+    skipped = registry.skipped_fields(model)
     return tuple(
         f for f in model._meta.concrete_fields if not f.primary_key and f.name not in skipped
     )
@@ -77,7 +56,7 @@ def _agreement_chain(model: type[models.Model]) -> tuple[models.ForeignKey, ...]
     """The foreign keys leading from ``model`` to its agreement: () for Agreement itself, None
     for what belongs to no agreement (a party). A direct key to the agreement wins; otherwise
     the first required key to a model that has a way there."""
-    Agreement = apps.get_model("agreements", "Agreement")
+    Agreement = registry.root().model
     if model is Agreement:
         return ()
     keys = [
@@ -85,7 +64,7 @@ def _agreement_chain(model: type[models.Model]) -> tuple[models.ForeignKey, ...]
         for f in model._meta.concrete_fields
         if isinstance(f, models.ForeignKey)
         and not f.null
-        and f.related_model._meta.app_label in AUDITED_APPS
+        and registry.is_audited_app(f.related_model._meta.app_label)
         and f.related_model is not model
     ]
     for f in keys:
@@ -168,7 +147,7 @@ def _plain(field: models.Field, value):
 
 
 def _secret(model: type[models.Model], field: models.Field) -> bool:
-    return field.name in SECRET_FIELDS.get(model._meta.label_lower, ())
+    return field.name in registry.secret_fields(model)
 
 
 def _snapshot(instance: models.Model, fields: Iterable[models.Field]) -> dict:
@@ -339,16 +318,23 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, using=None, *
     _write(entry, using)
 
 
-def connect() -> None:
-    for model in audited_models():
+def connect(candidates: Iterable[type[models.Model]]) -> None:
+    """Connect the receivers for the audited ones of ``candidates`` (called by
+    registry.register_app for the models of the app registering)."""
+    for cached in (_is_audited, _fields, _agreement_chain, _m2m_fields):
+        cached.cache_clear()
+    for model in candidates:
+        if not registry.is_audited(model):
+            continue
         label = model._meta.label_lower
         pre_save.connect(_pre_save, sender=model, dispatch_uid=f"audit-pre-save-{label}")
         post_save.connect(_post_save, sender=model, dispatch_uid=f"audit-post-save-{label}")
         post_delete.connect(_post_delete, sender=model, dispatch_uid=f"audit-delete-{label}")
-    for through in _m2m_fields():
-        m2m_changed.connect(
-            _m2m_changed, sender=through, dispatch_uid=f"audit-m2m-{through._meta.label_lower}"
-        )
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(
+                _m2m_changed, sender=through, dispatch_uid=f"audit-m2m-{through._meta.label_lower}"
+            )
 
 
 # For the writes that bypass signals -------------------------------------------------------

@@ -4,7 +4,7 @@ agreement sets their first password the same way, after accepting: agreements.se
 Django's password-reset tokens: a link that works once, for a few days, and stops working when
 the password changes or the user logs in.
 
-The request only queues the address in the outbox (audit/outbox.py), with two queries whatever
+The request only queues the address in the outbox (accounts/outbox.py), with two queries whatever
 the address is; whether it has an account is looked up when the outbox sends it, after the
 response. So neither the page, nor its timing, nor its database work tells whether an address has
 an account.
@@ -24,8 +24,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from audit import outbox
-from audit.models import OutgoingMail, PasswordMail
+from tromsvekst.accounts import outbox
+from tromsvekst.accounts.models import OutgoingMail, PasswordMail
 from tromsvekst.security import client_ip
 
 log = logging.getLogger(__name__)

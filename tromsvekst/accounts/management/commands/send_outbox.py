@@ -1,11 +1,11 @@
-"""Send the e-mail waiting in the outbox (audit/outbox.py), and delete old sent rows.
+"""Send the e-mail waiting in the outbox (tromsvekst/accounts/outbox.py), and delete old sent rows.
 
 Run it every minute from cron or a systemd timer; see README, "Reminders and e-mail".
 """
 
 from django.core.management.base import BaseCommand
 
-from audit import outbox
+from tromsvekst.accounts import outbox
 
 
 class Command(BaseCommand):
