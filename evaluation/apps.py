@@ -7,7 +7,14 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluering")
 
     def ready(self) -> None:
+        from evaluation.integrity import final_report_files
         from tromsvekst.audit import registry
+        from tromsvekst.operations import stored_files
+
+        # After a backup and a restore, each final report's PDF is checked against its row.
+        stored_files.register(
+            stored_files.StoredFileCheck(noun="final evaluation report", files=final_report_files)
+        )
 
         registry.register_app(
             self,

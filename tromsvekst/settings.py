@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "agreements",
     "actionplans",
     "evaluation",
+    "tromsvekst.operations",
     "tromsvekst.audit",
     "tromsvekst.accounts",
 ]
