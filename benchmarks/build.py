@@ -661,8 +661,8 @@ def _milestones_and_updates(
 def _evaluation() -> str:
     """The demo mid-term evaluation 2026 of the real agreement, over its generated plan
     2025–2026, with the demo indicators and feedback."""
-    from evaluation.demo import demo_evaluation_load
-    from evaluation.demo_indicators import demo_indicators_load
+    from tromsvekst.demo.evaluation import demo_evaluation_load
+    from tromsvekst.demo.indicators import demo_indicators_load
 
     result = demo_evaluation_load()
     demo_indicators_load()

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "tromsvekst.audit",
     "tromsvekst.accounts",
 ]
+# The example data (manage.py load_demo, which `make run` uses); DEMO=False leaves it out.
+if envbool("DEMO", "True"):
+    INSTALLED_APPS.append("tromsvekst.demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from actionplans.demo import demo_plan_load
 from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate, Status
-from agreements.demo import demo_users_load
 from agreements.models import Agreement, Coordinator, SubGoal
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import demo_users_load
 
 DEMO_COORDINATORS = {"koordinator.troms", "koordinator.halogaland"}
 

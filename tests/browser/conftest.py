@@ -13,9 +13,9 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import override_settings
 
-from agreements.demo import demo_users_load
 from agreements.services import agreement_load, read_agreement_file
 from tests.helpers.chromium import CHROMIUM, MISSING_CHROMIUM
+from tromsvekst.demo.users import demo_users_load
 
 # Playwright's sync API runs an asyncio event loop in the test's thread, and Django refuses ORM
 # calls from a thread with a running loop unless told that this is safe (it is: one thread).

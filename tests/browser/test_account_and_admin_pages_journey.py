@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import mail
 from playwright.sync_api import expect
 
-from agreements.demo import DEMO_PASSWORD
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 NEW_PASSWORD = "nordlys-over-senja-2026"
 

@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from agreements.demo import DEMO_PASSWORD
 from agreements.services import read_agreement_file
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 AGREEMENT_URL = "/avtaler/halogaland/"
 AGREEMENT_TITLE = "Tromsvekstavtalen for Hålogalandsregionen"

@@ -15,10 +15,10 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from actionplans.demo import demo_plan_load
-from agreements.demo import DEMO_PASSWORD
-from evaluation.demo import demo_evaluation_load
-from evaluation.demo_indicators import demo_indicators_load
+from tromsvekst.demo.evaluation import demo_evaluation_load
+from tromsvekst.demo.indicators import demo_indicators_load
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}

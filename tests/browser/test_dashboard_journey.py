@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate
 from actionplans.services import progress_log
-from agreements.demo import DEMO_PASSWORD
 from agreements.models import Meeting, Party, SubGoal
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 DASHBOARD_URL = "/avtaler/halogaland/oversikt/"
 AGREEMENT_TITLE = "Tromsvekstavtalen for Hålogalandsregionen"

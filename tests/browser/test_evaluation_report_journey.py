@@ -7,10 +7,10 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from actionplans.demo import demo_plan_load
-from agreements.demo import DEMO_PASSWORD
-from evaluation.demo import demo_evaluation_load
 from evaluation.models import SubGoalAssessment
+from tromsvekst.demo.evaluation import demo_evaluation_load
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 LIST_URL = "/avtaler/halogaland/evalueringer/"
 NARRATIVE = "Boligsamarbeidet er i gang i alle kommunene, men tomtemangelen er ikke løst."

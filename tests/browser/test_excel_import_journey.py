@@ -11,9 +11,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from actionplans import excel
-from actionplans.demo import demo_plan_load
 from actionplans.models import ActionPlan, Milestone
-from agreements.demo import DEMO_PASSWORD
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 PHONE = {"width": 375, "height": 812}
 

@@ -17,12 +17,12 @@ administrator reaches are walked.
 
 import pytest
 
-from actionplans.demo import demo_plan_load
-from actionplans.demo_meetings import demo_meetings_load
-from evaluation.demo import demo_evaluation_load
-from evaluation.demo_indicators import demo_indicators_load
 from tests.helpers.htmlcs import htmlcs_errors, require_htmlcs, serve_htmlcs
 from tests.helpers.page_walk import ROLES, log_in, view_kind, walk
+from tromsvekst.demo.evaluation import demo_evaluation_load
+from tromsvekst.demo.indicators import demo_indicators_load
+from tromsvekst.demo.meetings import demo_meetings_load
+from tromsvekst.demo.plan import demo_plan_load
 
 PUBLIC_SEEDS = ["/avtaler/halogaland/", "/logg-inn/"]
 # HTML_CodeSniffer 2.6.0 itself logs this for a sniff whose English text it lacks (its own

@@ -17,8 +17,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from actionplans.demo import demo_plan_load
-from agreements.demo import DEMO_PASSWORD
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}

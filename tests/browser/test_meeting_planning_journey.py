@@ -5,8 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from agreements.demo import DEMO_PASSWORD
 from agreements.models import FollowUpTask, Meeting
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 SCHEDULE_2027 = "/avtaler/halogaland/moter/?year=2027"
 

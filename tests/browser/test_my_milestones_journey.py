@@ -9,10 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from actionplans.demo import demo_plan_load
 from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status, local_today
-from agreements.demo import DEMO_PASSWORD
 from agreements.models import Coordinator
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 PHONE = {"width": 375, "height": 812}
 

@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from actionplans.demo import demo_plan_load
 from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status, local_today
 from actionplans.services import progress_log
-from agreements.demo import DEMO_PASSWORD
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 AGREEMENT_URL = "/avtaler/halogaland/"
 PLAN_LINK = "Handlingsplan 2025–2026"

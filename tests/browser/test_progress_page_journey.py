@@ -16,10 +16,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from actionplans.demo import demo_plan_load
 from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status, local_today
 from actionplans.services import progress_log
-from agreements.demo import DEMO_PASSWORD
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}

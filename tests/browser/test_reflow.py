@@ -17,14 +17,14 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 
-from actionplans.demo import demo_plan_load
-from actionplans.demo_meetings import demo_meetings_load
 from actionplans.models import Milestone
 from actionplans.services import progress_log
 from agreements.models import AgendaItem, Decision, Meeting
-from evaluation.demo import demo_evaluation_load
-from evaluation.demo_indicators import demo_indicators_load
 from tests.helpers.page_walk import ROLES, log_in, walk
+from tromsvekst.demo.evaluation import demo_evaluation_load
+from tromsvekst.demo.indicators import demo_indicators_load
+from tromsvekst.demo.meetings import demo_meetings_load
+from tromsvekst.demo.plan import demo_plan_load
 
 PHONE = {"width": 375, "height": 812}
 LONG_URL = "https://www.tromsfylke.no/" + "/".join(["dokumentarkiv-for-tromsvekst"] * 11)

@@ -446,7 +446,7 @@ def test_the_demo_evaluation_is_a_marked_draft_and_loads_once(agreement, setting
 
     from django.core.management import call_command
 
-    from evaluation.demo import demo_evaluation_load
+    from tromsvekst.demo.evaluation import demo_evaluation_load
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     output = StringIO()

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import LongTermEffect
-from evaluation.demo_indicators import DEMO_INDICATORS, demo_indicators_load
 from evaluation.models import Evaluation, Feedback, Indicator, IndicatorValue
+from tromsvekst.demo.indicators import DEMO_INDICATORS, demo_indicators_load
 
 SAMPLE_JSON = Path(__file__).parent / "data" / "ssb-07459-halogaland.json"
 

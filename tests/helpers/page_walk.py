@@ -17,7 +17,7 @@ from django.urls import Resolver404, resolve
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from agreements.demo import DEMO_PASSWORD
+from tromsvekst.demo.users import DEMO_PASSWORD
 
 # Views that answer with a file, not a page (a browser would download them).
 NOT_PAGES = {
@@ -30,7 +30,7 @@ NOT_PAGES = {
 }
 # A walk that reaches more kinds of page than this is lost (a link that grows without end).
 MAX_PAGES = 400
-# The demo users (agreements.demo) a walk logs in as, by role.
+# The demo users (tromsvekst.demo.users) a walk logs in as, by role.
 ROLES = {
     "coordinator": "koordinator.troms",
     "politician": "politiker",

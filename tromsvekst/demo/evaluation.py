@@ -2,7 +2,7 @@
 
 Everything here is invented example data: the evaluation is marked ``is_example`` (the report's
 cover says so) and every narrative starts with «Eksempel: ». Indicators and feedback for the demo
-live in ``evaluation/demo_indicators.py``.
+live in ``tromsvekst/demo/indicators.py``.
 """
 
 from dataclasses import dataclass
@@ -10,20 +10,20 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from actionplans.models import ActionPlan
-from agreements.demo import REAL_AGREEMENT
 from agreements.models import Agreement
 from evaluation import services
 from evaluation.models import Evaluation, SubGoalAssessment
+from tromsvekst.demo.users import REAL_AGREEMENT
 
 YEAR = 2026
 PLAN_PERIOD = (2025, 2026)
 
-R = SubGoalAssessment.Rating
+Rating = SubGoalAssessment.Rating
 
 # delmål code -> (rating, narrative, evidence)
 ASSESSMENTS: dict[str, tuple[int, str, str]] = {
     "1.1": (
-        R.LARGELY,
+        Rating.LARGELY,
         "Eksempel: Kommunene har kartlagt boligbehovet sammen, og kartleggingen er lagt fram for "
         "arbeidsgruppa. Arbeidet med en felles boligstrategi er i gang, men det gjenstår å få "
         "alle kommunene med på tiltakene for utleieboliger.\n\n"
@@ -33,26 +33,26 @@ ASSESSMENTS: dict[str, tuple[int, str, str]] = {
         "handlingsplanen.",
     ),
     "1.2": (
-        R.PARTLY,
+        Rating.PARTLY,
         "Eksempel: Flere tiltak for å rekruttere og beholde fagarbeidere er startet, men to av "
         "milepælene er forsinket fordi finansieringen kom sent. Effekten på sysselsettingen er "
         "for tidlig å vurdere.",
         "Eksempel: Milepælstatus i handlingsplanen og innspill fra næringsforeningene.",
     ),
     "1.3": (
-        R.PARTLY,
+        Rating.PARTLY,
         "Eksempel: Ungdomsrådene er involvert i planleggingen av møteplasser, men tiltakene for "
         "unge voksne utenfor utdanning og arbeid har kommet kortere enn planlagt.",
         "Eksempel: Tilbakemeldinger fra ungdomsrådene og statusrapportene.",
     ),
     "2.1": (
-        R.LARGELY,
+        Rating.LARGELY,
         "Eksempel: Det felles plannettverket har hatt jevnlige samlinger, og flere kommuner har "
         "tatt i bruk veilederen for klima og naturmangfold i samfunnsplanen.",
         "Eksempel: Deltakerlister fra plannettverket og vedtatte planstrategier.",
     ),
     "3.1": (
-        R.PARTLY,
+        Rating.PARTLY,
         "Eksempel: Mulighetsstudien om energi er fulgt opp med et felles arbeid om "
         "energieffektivisering i kommunale bygg, men klimaregnskapene er ennå ikke "
         "sammenlignbare mellom kommunene.",
@@ -60,7 +60,7 @@ ASSESSMENTS: dict[str, tuple[int, str, str]] = {
         "kommunenes klimaregnskap.",
     ),
     "4.1": (
-        R.LARGELY,
+        Rating.LARGELY,
         "Eksempel: Leverandørsamlingene med Forsvaret har gitt flere lokale bedrifter kontakt med "
         "innkjøperne, og kommunene samarbeider om boliger for Forsvarets ansatte.",
         "Eksempel: Referater fra leverandørsamlingene og statusrapportene.",
@@ -123,7 +123,7 @@ def demo_evaluation_load() -> DemoEvaluationResult:
     for assessment in evaluation.assessments.select_related("sub_goal", "evaluation"):
         rating, narrative, evidence = ASSESSMENTS.get(
             assessment.sub_goal.code,
-            (R.PARTLY, "Eksempel: Delmålet er delvis fulgt opp.", ""),
+            (Rating.PARTLY, "Eksempel: Delmålet er delvis fulgt opp.", ""),
         )
         services.assessment_update(
             assessment=assessment, rating=rating, narrative=narrative, evidence=evidence

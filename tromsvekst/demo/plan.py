@@ -23,8 +23,8 @@ from actionplans.models import (
     Status,
 )
 from actionplans.services import progress_log
-from agreements.demo import REAL_AGREEMENT
 from agreements.models import Agreement, Coordinator, Party, Strategy, SubGoal
+from tromsvekst.demo.users import REAL_AGREEMENT
 
 PLAN_START_YEAR = 2025
 PLAN_END_YEAR = 2026
@@ -36,7 +36,7 @@ LEAD_DAYS = 240
 
 COUNTY = "troms-fylkeskommune"
 COUNCIL = "halogalandsradet"
-# The demo coordinator of each party (users made by agreements.demo.demo_users_load).
+# The demo coordinator of each party (users made by tromsvekst.demo.users.demo_users_load).
 COORDINATOR_OF = {COUNTY: "koordinator.troms", COUNCIL: "koordinator.halogaland"}
 
 NOT_STARTED = Status.NOT_STARTED

@@ -26,9 +26,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from agreements.demo import REAL_AGREEMENT
 from agreements.models import Agreement, FocusArea
 from evaluation.models import Evaluation, Feedback, Indicator, IndicatorValue
+from tromsvekst.demo.users import REAL_AGREEMENT
 
 EFFECT_TEXT = "Økt sysselsetting og bosetting i Hålogalandsregionen"
 MUNICIPALITIES = ("1806", "5503", "1853", "5512")  # Narvik, Harstad, Evenes, Tjeldsund

@@ -1,11 +1,13 @@
+"""``manage.py load_demo``: the demo users and the example data of ``tromsvekst.demo``."""
+
 from django.core.management.base import BaseCommand, CommandError
 
-from actionplans.demo import demo_plan_load
-from actionplans.demo_meetings import demo_meetings_load
-from agreements.demo import DEMO_PASSWORD, REAL_AGREEMENT, demo_users_load
 from agreements.models import Agreement
-from evaluation.demo import demo_evaluation_load
-from evaluation.demo_indicators import demo_indicators_load
+from tromsvekst.demo.evaluation import demo_evaluation_load
+from tromsvekst.demo.indicators import demo_indicators_load
+from tromsvekst.demo.meetings import demo_meetings_load
+from tromsvekst.demo.plan import demo_plan_load
+from tromsvekst.demo.users import DEMO_PASSWORD, REAL_AGREEMENT, demo_users_load
 
 
 class Command(BaseCommand):

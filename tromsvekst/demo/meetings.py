@@ -9,8 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from actionplans.models import Milestone, local_today
-from agreements.demo import REAL_AGREEMENT
+from actionplans.models import Milestone
 from agreements.models import (
     AgendaItem,
     Agreement,
@@ -21,6 +20,8 @@ from agreements.models import (
     Party,
     SubGoal,
 )
+from tromsvekst.demo.users import REAL_AGREEMENT
+from tromsvekst.lib.dates import local_today
 
 EXAMPLE = "(eksempel)"
 
