@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate, SentReminder
 from actionplans.services import progress_log, progress_validate
-from tromsvekst.admin_forms import SafeIdsModelForm
+from tromsvekst.lib.admin_forms import SafeIdsModelForm
 
 
 class CorrectionForm(SafeIdsModelForm):

@@ -34,9 +34,9 @@ The stored text itself is not changed (no literal apostrophe is added), so a tit
 with no escaping rule to undo and no risk of eating an apostrophe a user meant to write.
 
 Hostile files. Every error message quotes at most a short excerpt of a cell, and reading stops
-after ``uploads.MAX_ERRORS`` errors or ``uploads.PARSE_SECONDS`` (``tromsvekst.uploads``); a
+after ``uploads.MAX_ERRORS`` errors or ``uploads.PARSE_SECONDS`` (``tromsvekst.lib.uploads``); a
 cell longer than its column can hold is refused by its length alone. The upload is limited to ``settings.PLAN_IMPORT_MAX_BYTES`` (5 MB; the view
-refuses a larger request body before it is parsed, see ``tromsvekst.uploads``) and 5,000 rows.
+refuses a larger request body before it is parsed, see ``tromsvekst.lib.uploads``) and 5,000 rows.
 Before openpyxl sees it, the file must be a zip whose ``[Content_Types].xml`` names a workbook
 (a PDF, an old .xls or a Word file renamed .xlsx is refused by its content), and the zip
 directory is checked so that the unpacked size stays below 50 MB in at most 1,000 members (a zip
@@ -62,7 +62,6 @@ import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from defusedxml import DefusedXmlException
 from django.conf import settings
@@ -85,7 +84,9 @@ from actionplans import services
 from actionplans.models import Action, ActionPlan, Milestone, MilestoneDueDateChange, Status
 from actionplans.services import ProgressConflict, progress_log
 from agreements.models import AgreementParty, Party, Strategy, SubGoal
-from tromsvekst import uploads
+from tromsvekst.lib import uploads
+from tromsvekst.lib.dates import local_tz
+from tromsvekst.lib.names import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,6 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ZIP_MEMBERS = 1000
 EXCEL_LAST_ROW = 1_048_576
 EXCEL_MAX_CELL_TEXT = 32_767
-OSLO = ZoneInfo("Europe/Oslo")
 DATE_FORMAT = "dd.mm.yyyy"
 DATETIME_FORMAT = "dd.mm.yyyy hh:mm"
 TABLE_NAME = "Handlingsplan"
@@ -172,17 +172,11 @@ def strategy_labels(strategies) -> str:
     return "; ".join(s.label for s in sorted(strategies, key=_strategy_sort_key))
 
 
-def _person(user: User | None) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
-
-
 def _excel_datetime(value: datetime.datetime | None) -> datetime.datetime | None:
     """Excel has no time zones: the wall-clock time in Oslo, without tzinfo."""
     if value is None:
         return None
-    return value.astimezone(OSLO).replace(tzinfo=None, microsecond=0)
+    return value.astimezone(local_tz()).replace(tzinfo=None, microsecond=0)
 
 
 def plan_export_rows(plan: ActionPlan) -> list[list]:
@@ -239,7 +233,7 @@ def plan_export_rows(plan: ActionPlan) -> list[list]:
                     str(Status(milestone.status).label),
                     milestone.percent,
                     _excel_datetime(update.created_at) if update else None,
-                    _person(update.author) if update else "",
+                    display_name(update.author) if update and update.author else "",
                     milestone.pk,
                     action.pk,
                 ]
@@ -471,7 +465,7 @@ def _cell_error(row: int, key: str, message: str) -> str:
 
 
 def _quoted(value) -> str:
-    """«…» around at most a short excerpt of what the file says (see tromsvekst.uploads)."""
+    """«…» around at most a short excerpt of what the file says (see tromsvekst.lib.uploads)."""
     return "«" + uploads.excerpt(value) + "»"
 
 

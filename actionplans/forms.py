@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from actionplans.models import Action, ActionPlan, Milestone, Status
 from actionplans.services import due_date_change_needs_reason, progress_validate
 from agreements.models import Coordinator, FocusArea, Party, Strategy, SubGoal
+from tromsvekst.lib.names import display_name
 
 
 class ProgressForm(forms.Form):
@@ -119,8 +120,7 @@ def _sub_goal_label(sub_goal: SubGoal) -> str:
 
 
 def _coordinator_label(coordinator: Coordinator) -> str:
-    name = coordinator.user.get_full_name() or coordinator.user.get_username()
-    return f"{name} ({coordinator.party.name})"
+    return f"{display_name(coordinator.user)} ({coordinator.party.name})"
 
 
 def _agreement_coordinators(agreement):

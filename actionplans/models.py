@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import AgendaItem, Agreement, Coordinator, Party, Strategy, SubGoal
+from tromsvekst.lib.dates import local_today
 
 
 class Status(models.TextChoices):
@@ -37,11 +38,6 @@ STATUS_RANK = {
     Status.DELAYED: 4,
     Status.CANCELLED: 5,
 }
-
-
-def local_today() -> datetime.date:
-    """Today in Europe/Oslo, the time zone every due date is read in."""
-    return timezone.localdate()
 
 
 class ActionPlanQuerySet(models.QuerySet):

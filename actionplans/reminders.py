@@ -63,6 +63,7 @@ from django.utils.translation import ngettext
 
 from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone, SentReminder
 from agreements.models import Coordinator, Meeting
+from tromsvekst.lib.names import display_name
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +84,6 @@ def _absolute(path: str) -> str:
 def _one_line(text: str) -> str:
     """E-mail subjects must not contain line breaks."""
     return " ".join(text.split())
-
-
-def _label(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 @dataclass
@@ -257,7 +254,7 @@ def digest_mail(coordinator: Coordinator, items: list[DigestItem], today: dateti
     agreement = coordinator.agreement
     ctx = {
         "user": coordinator.user,
-        "name": coordinator.user.first_name or _label(coordinator.user),
+        "name": coordinator.user.first_name or display_name(coordinator.user),
         "agreement": agreement,
         "items": items,
         # "New since the last reminder" only makes sense when some items are not new.
@@ -328,7 +325,7 @@ def meeting_notice_mail(meeting: Meeting, user: User, today: datetime.date, *, m
     when = formats.date_format(local_start, r"l j. F Y \k\l. H.i")
     ctx = {
         "user": user,
-        "name": user.first_name or _label(user),
+        "name": user.first_name or display_name(user),
         "meeting": meeting,
         "agreement": meeting.agreement,
         "days": days,
@@ -392,7 +389,7 @@ def _send(mail: Mail) -> bool:
     message = EmailMultiAlternatives(
         subject=mail.subject,
         body=mail.text,
-        to=[formataddr((_label(mail.user), mail.user.email))],
+        to=[formataddr((display_name(mail.user), mail.user.email))],
     )
     message.attach_alternative(mail.html, "text/html")
     try:

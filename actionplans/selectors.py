@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from actionplans.models import CLOSED_STATUSES, Status, local_today
+from actionplans.models import CLOSED_STATUSES, Status
+from tromsvekst.lib.dates import local_today
 
 
 @dataclass

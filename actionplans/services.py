@@ -18,8 +18,8 @@ from actionplans.models import (
     MilestoneDueDateChange,
     ProgressUpdate,
     Status,
-    local_today,
 )
+from tromsvekst.lib.dates import local_today
 
 # The milestone's fields a progress update sets.
 UPDATED_BY_PROGRESS = ("status", "percent", "completed_on", "version", "last_update")

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from actionplans import views, views_brief, views_dashboard, views_edit, views_excel, views_mine
-from tromsvekst import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
+from tromsvekst.lib import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "actionplans"
 

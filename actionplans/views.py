@@ -17,13 +17,15 @@ from django_htmx.http import (
 
 from actionplans.access import check_agreement_access, get_milestone_for_user, get_plan_for_user
 from actionplans.forms import PlanFilterForm, ProgressForm
-from actionplans.models import ActionPlan, Milestone, local_today
+from actionplans.models import ActionPlan, Milestone
 from actionplans.selectors import milestone_history, plan_rollups, row_rollups
 from actionplans.services import ProgressConflict
 from actionplans.services import progress_log as log_progress
 from agreements import rules
 from agreements.models import Agreement
-from tromsvekst.pagecache import render_kept
+from tromsvekst.audit import revisions
+from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.pagecache import render_kept
 
 
 @require_GET
@@ -121,7 +123,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "actionplans/plan_detail.html",
         name="plan",
-        agreement_pk=plan.agreement_id,
+        revision=lambda: revisions.current(plan.agreement_id),
         context=context,
     )
 

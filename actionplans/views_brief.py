@@ -11,7 +11,7 @@ from actionplans.access import check_agreement_access
 from actionplans.selectors import meeting_brief as build_brief
 from actionplans.views_dashboard import headline_links
 from agreements.models import Meeting
-from tromsvekst.pdf import PdfUnavailable, render_pdf
+from tromsvekst.lib.pdf import PdfUnavailable, render_pdf
 
 
 def _get_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:

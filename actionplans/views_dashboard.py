@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from actionplans.access import check_agreement_access
 from actionplans.forms import DashboardFilterForm
-from actionplans.models import ActionPlan, Milestone, local_today
+from actionplans.models import ActionPlan, Milestone
 from actionplans.selectors import (
     Headline,
     change_summary,
@@ -26,7 +26,9 @@ from actionplans.selectors import (
 )
 from agreements import rules
 from agreements.models import Agreement, FocusArea, FollowUpTask, Meeting, SubGoal
-from tromsvekst.pagecache import render_kept
+from tromsvekst.audit import revisions
+from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.pagecache import render_kept
 
 UPCOMING_DAYS = 90
 # "Siden forrige møte" lists at most this many updates, the newest: a plan with hundreds of
@@ -168,7 +170,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "actionplans/dashboard.html",
         name="dashboard",
-        agreement_pk=agreement.pk,
+        revision=lambda: revisions.current(agreement.pk),
         context=context,
     )
 

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from actionplans import excel
 from actionplans.access import get_plan_for_user
 from actionplans.models import Status
-from tromsvekst import uploads
+from tromsvekst.lib import uploads
 
 MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
 # The session key of the import waiting for «Bekreft import» (one at a time per session).

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone, local_today
+from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone
 from actionplans.reminders import STALE_AFTER, milestone_is_stale
 from agreements import rules
+from tromsvekst.lib.dates import local_today
 
 # "Frist snart": due within this many days from today.
 DUE_SOON_DAYS = 30

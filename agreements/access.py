@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from agreements import rules
 from agreements.models import Agreement
-from tromsvekst.access import LoginNeeded
+from tromsvekst.lib.access import LoginNeeded
 
 
 def check_agreement_access(request: HttpRequest, agreement: Agreement, *, edit: bool) -> None:

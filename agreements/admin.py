@@ -19,13 +19,13 @@ from agreements.models import (
     Strategy,
     SubGoal,
 )
-from tromsvekst.admin_forms import SafeIdsModelForm
+from tromsvekst.lib.admin_forms import SafeIdsModelForm
 
 
 class AgreementPartyInline(admin.TabularInline):
     model = AgreementParty
     extra = 0
-    # Ids that are no numbers get a message, not a server error (tromsvekst/admin_forms.py).
+    # Ids that are no numbers get a message, not a server error (tromsvekst/lib/admin_forms.py).
     form = SafeIdsModelForm
     autocomplete_fields = ["party"]
 
@@ -64,7 +64,7 @@ class ProcessEventInline(admin.TabularInline):
 class CoordinatorInline(admin.TabularInline):
     model = Coordinator
     extra = 0
-    # Ids that are no numbers get a message, not a server error (tromsvekst/admin_forms.py).
+    # Ids that are no numbers get a message, not a server error (tromsvekst/lib/admin_forms.py).
     form = SafeIdsModelForm
     autocomplete_fields = ["user", "party"]
 
@@ -179,7 +179,7 @@ class CoordinatorAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "party", "agreement", "title"]
     list_filter = ["role", "agreement", "party"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "title"]
-    # Ids that are no numbers get a message, not a server error (tromsvekst/admin_forms.py).
+    # Ids that are no numbers get a message, not a server error (tromsvekst/lib/admin_forms.py).
     form = SafeIdsModelForm
     autocomplete_fields = ["user", "party"]
     list_select_related = ["user", "party", "agreement"]

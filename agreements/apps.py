@@ -7,12 +7,12 @@ class AgreementsConfig(AppConfig):
     verbose_name = _("Avtaler")
 
     def ready(self):
-        # ``__in`` on integer fields ignores values no column can hold (tromsvekst/lookups.py).
+        # ``__in`` on integer fields ignores values no column can hold (tromsvekst/lib/lookups.py).
         # What the audit log records of this app, and the agreement every entry belongs to.
         from agreements import rules
         from agreements.models import Agreement
-        from tromsvekst import lookups  # noqa: F401
         from tromsvekst.audit import registry
+        from tromsvekst.lib import lookups  # noqa: F401
 
         registry.register_app(
             self,

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
 
 from agreements.models import Agreement, CalendarFeed, Meeting, new_calendar_token
+from tromsvekst.lib.dates import local_tz
 
 PRODID = "-//Tromsvekst-portalen//Møter//NB"
 # How often calendar programs should fetch the feed again (RFC 7986, and the older X- property
@@ -55,11 +56,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _text(value: str) -> str:
     return _CONTROL.sub("", value)
-
-
-def local_tz() -> datetime.tzinfo:
-    """Europe/Oslo (settings.TIME_ZONE): the zone every meeting time is written in."""
-    return timezone.get_default_timezone()
 
 
 def feed_meetings(agreement: Agreement):

@@ -22,6 +22,8 @@ from agreements.models import (
     Meeting,
     SubGoal,
 )
+from tromsvekst.lib.dates import local_tz
+from tromsvekst.lib.names import display_name
 
 
 class DateInput(forms.DateInput):
@@ -67,10 +69,6 @@ def add_service_errors(
             continue
         for error in errors:
             form.add_error(field, error)
-
-
-def user_label(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def _sub_goal_label(sub_goal: SubGoal) -> str:
@@ -175,7 +173,7 @@ class InvitationForm(CoordinatorChangeForm):
 
 def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime | None:
     """The moment ``time`` on ``day`` in Europe/Oslo, or None if the clock skips it that day."""
-    tz = selectors.local_tz()
+    tz = local_tz()
     moment = datetime.datetime.combine(day, time, tzinfo=tz)
     # A time in the spring-forward gap (02:00–03:00 on the last Sunday of March) does not exist.
     back = moment.astimezone(datetime.UTC).astimezone(tz)
@@ -285,8 +283,8 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, agreement: Agreement, meeting: Meeting | None = None, **kwargs):
         if meeting is not None and "initial" not in kwargs:
-            start = meeting.start.astimezone(selectors.local_tz())
-            end = meeting.end.astimezone(selectors.local_tz())
+            start = meeting.start.astimezone(local_tz())
+            end = meeting.end.astimezone(local_tz())
             kwargs["initial"] = {
                 "title": meeting.title,
                 "kind": meeting.kind,
@@ -312,7 +310,7 @@ class MeetingForm(forms.Form):
         self.fields["video_link"].conditionally_required = True
         participants = self.fields["participants"]
         participants.queryset = selectors.agreement_users(agreement)
-        participants.label_from_instance = user_label
+        participants.label_from_instance = display_name
         _add_input_class(self)
 
     def clean(self):
@@ -518,5 +516,5 @@ class FollowUpTaskForm(forms.Form):
     def __init__(self, *args, agreement: Agreement, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = selectors.agreement_users(agreement)
-        self.fields["responsible"].label_from_instance = user_label
+        self.fields["responsible"].label_from_instance = display_name
         _add_input_class(self)

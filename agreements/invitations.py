@@ -36,6 +36,7 @@ from agreements.services import (
     coordinator_appoint,
 )
 from tromsvekst.accounts import outbox
+from tromsvekst.lib.names import display_name
 
 INVITATION_DAYS = 14
 SIGNING_SALT = "agreements.invitation"
@@ -81,7 +82,7 @@ def _queue_mail(invitation: Invitation, *, by) -> None:
     context = {
         "invitation": invitation,
         "agreement": invitation.agreement,
-        "inviter": (by.get_full_name() or by.get_username()) if by else "",
+        "inviter": display_name(by) if by else "",
         "role": invitation.get_role_display().lower(),
         "link": settings.SITE_URL
         + reverse("agreements:invitation", args=[invitation_token(invitation)]),

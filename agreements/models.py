@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tromsvekst.lib.names import display_name
+
 
 class Party(models.Model):
     """An organisation that can be a party to agreements (a county, a regional council)."""
@@ -403,8 +405,7 @@ class Coordinator(models.Model):
         ]
 
     def __str__(self) -> str:
-        name = self.user.get_full_name() or self.user.get_username()
-        return f"{name} ({self.get_role_display()}, {self.party})"
+        return f"{display_name(self.user)} ({self.get_role_display()}, {self.party})"
 
 
 def new_calendar_token() -> str:

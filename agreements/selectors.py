@@ -18,13 +18,9 @@ from agreements.models import (
     Meeting,
     Party,
 )
+from tromsvekst.lib.dates import local_today, local_tz
 
 RULE_5_1 = gettext_lazy("kapittel 5.1: to møter årlig, ett fysisk og ett digitalt")
-
-
-def local_tz() -> datetime.tzinfo:
-    """Europe/Oslo (settings.TIME_ZONE): the time zone every meeting time is read and typed in."""
-    return timezone.get_default_timezone()
 
 
 def local_year(moment: datetime.datetime) -> int:
@@ -145,7 +141,7 @@ def meeting_year_check(agreement: Agreement, year: int) -> YearCheck:
 
 def default_year(agreement: Agreement, today: datetime.date | None = None) -> int:
     """The current year in Europe/Oslo, or the nearest year of the agreement period."""
-    year = (today or timezone.localdate(timezone=local_tz())).year
+    year = (today or local_today()).year
     return min(max(year, agreement.start_year), agreement.end_year)
 
 

@@ -245,6 +245,8 @@ from agreements.models import (  # noqa: E402
     FollowUpTask,
     Meeting,
 )
+from tromsvekst.lib.dates import local_today, local_tz  # noqa: E402
+from tromsvekst.lib.names import display_name  # noqa: E402
 
 # Changes to these fields make calendars update their copy of the meeting (RFC 5545 SEQUENCE).
 # What a calendar event shows (agreements/calendar.py): a change to any of them raises SEQUENCE.
@@ -283,10 +285,6 @@ def _check_party(agreement: Agreement, party: Party, *, field_name: str = "party
         )
 
 
-def _display_name(user) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def _role_taken_error(agreement: Agreement, user) -> ValidationError:
     existing = Coordinator.objects.filter(agreement=agreement, user=user).first()
     role = existing.get_role_display().lower() if existing else ""
@@ -296,7 +294,7 @@ def _role_taken_error(agreement: Agreement, user) -> ValidationError:
                 "%(name)s har allerede en rolle i denne avtalen (%(role)s). "
                 "Endre den rollen i stedet for å legge til personen på nytt."
             )
-            % {"name": _display_name(user), "role": role}
+            % {"name": display_name(user), "role": role}
         },
         code="unique",
     )
@@ -641,7 +639,7 @@ def meeting_plan_year(*, agreement: Agreement, year: int) -> list[Meeting]:
     if inviting_party is None:
         raise ValidationError(gettext("Avtalen har ingen parter som kan invitere til møter."))
     check = selectors.meeting_year_check(agreement, year)
-    tz = selectors.local_tz()
+    tz = local_tz()
     titles = {
         Meeting.Kind.PHYSICAL: gettext("Fysisk møte våren %(year)s"),
         Meeting.Kind.DIGITAL: gettext("Digitalt møte høsten %(year)s"),
@@ -743,7 +741,7 @@ def decision_refusal(*, meeting: Meeting, now: datetime.datetime | None = None) 
     if meeting.status == Meeting.Status.CANCELLED:
         return gettext("Møtet er avlyst, så det kan ikke registreres vedtak i det.")
     if meeting.status != Meeting.Status.HELD and meeting.start > (now or timezone.now()):
-        when = timezone.localtime(meeting.start, selectors.local_tz())
+        when = timezone.localtime(meeting.start, local_tz())
         return gettext(
             "Møtet har ikke funnet sted ennå (det starter %(date)s kl. %(time)s). "
             "Vedtak kan registreres fra møtet har startet."
@@ -799,8 +797,6 @@ def follow_up_task_set_done(
     task = FollowUpTask.objects.select_for_update().get(pk=task.pk)
     if task.done != done:
         task.done = done
-        task.done_on = (
-            (today or timezone.localdate(timezone=selectors.local_tz())) if done else None
-        )
+        task.done_on = (today or local_today()) if done else None
         task.save(update_fields=["done", "done_on"])
     return task

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from agreements import views, views_calendar, views_invitations, views_meetings
-from tromsvekst import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
+from tromsvekst.lib import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "agreements"
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from agreements import rules
 from agreements.models import Agreement, AgreementParty, FocusArea, Signatory, SubGoal
-from tromsvekst.access import LoginNeeded
+from tromsvekst.lib.access import LoginNeeded
 
 
 def _get_agreement_for_user(request: HttpRequest, slug: str) -> Agreement:

@@ -27,9 +27,10 @@ from agreements.forms import (
     InvitationForm,
     MeetingForm,
     add_service_errors,
-    user_label,
 )
 from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, Meeting
+from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.names import display_name
 
 
 def _data(request: HttpRequest):
@@ -205,7 +206,7 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Endringene for %(name)s er lagret.") % {"name": user_label(coordinator.user)},
+                _("Endringene for %(name)s er lagret.") % {"name": display_name(coordinator.user)},
             )
             return redirect("agreements:coordinator-list", slug=agreement.slug)
     ctx = {
@@ -234,7 +235,7 @@ def coordinator_delete(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("%(name)s har ikke lenger en rolle i avtalen.")
-                % {"name": user_label(coordinator.user)},
+                % {"name": display_name(coordinator.user)},
             )
             if coordinator.user_id == request.user.pk and not rules.is_admin(request.user):
                 # They have left the agreement; its internal pages are closed to them now.
@@ -351,7 +352,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "agenda": selectors.meeting_agenda(meeting),
         "decision_refusal": services.decision_refusal(meeting=meeting),
         "open_tasks": selectors.open_follow_up_tasks(agreement),
-        "today": timezone.localdate(timezone=selectors.local_tz()),
+        "today": local_today(),
         "can_edit": rules.can_edit_agreement(request.user, agreement),
         "back_url": request.get_full_path(),
     }

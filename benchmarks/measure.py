@@ -470,7 +470,7 @@ def main() -> None:
         coordinator, plan.get_absolute_url(), args.runs, args.warmup, expect=b"milepael-"
     )
     # The same two pages made fresh on every request, as after each change to the agreement's
-    # data (tromsvekst/pagecache.py keeps them between changes).
+    # data (tromsvekst/lib/pagecache.py keeps them between changes).
     with override_settings(PAGE_CACHE_SECONDS=0):
         print(tag, "dashboard, made fresh each time …", flush=True)
         result["dashboard_fresh"] = measure_get(

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import FocusArea
 from evaluation.models import Evaluation, Feedback
-from tromsvekst import security
+from tromsvekst.lib import security
 
 SENDER_LIMIT = 5
 SENDER_WINDOW = datetime.timedelta(hours=1)
@@ -56,7 +56,7 @@ class FeedbackOpenRefused(Exception):
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address, by the portal's one rule for it (``tromsvekst.security.client_ip``,
+    """The client's address, by the portal's one rule for it (``tromsvekst.lib.security.client_ip``,
     the same as for login throttling): behind ``TRUSTED_PROXY_COUNT`` proxies, the entry of
     X-Forwarded-For that the outermost trusted proxy added, never what the client claimed. A
     rule that took a proxy's own address would make every sender one and the same."""

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from agreements.models import Agreement
 from evaluation import indicators
 from evaluation.models import Indicator
-from tromsvekst import uploads
+from tromsvekst.lib import uploads
 
 YEAR_HELP = _("Et årstall, for eksempel 2025.")
 

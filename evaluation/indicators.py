@@ -33,7 +33,7 @@ JSON-stat 2
     sparse object. Only yearly time codes («2024») are accepted.
 
 Hostile files: at most ``settings.INDICATOR_IMPORT_MAX_BYTES`` (2 MB; the view refuses a larger
-request body before it is parsed, see ``tromsvekst.uploads``) and 10,000 rows; text must be
+request body before it is parsed, see ``tromsvekst.lib.uploads``) and 10,000 rows; text must be
 UTF-8 (a BOM is fine) without NUL; a PDF or a workbook is named as such. JSON is nested at most
 20 levels, and its text may hold no NUL or half a surrogate pair («\\ud800»), which a database
 cannot store nor a page show. Numbers are read as ``Decimal`` (never floats, never NaN or
@@ -63,7 +63,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from evaluation.models import Indicator, IndicatorValue
-from tromsvekst import uploads
+from tromsvekst.lib import uploads
 
 MAX_ROWS = 10_000
 # JSON-stat nests five levels deep (dimension → Region → category → index → code) and its

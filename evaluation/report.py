@@ -16,11 +16,11 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from actionplans.models import local_today
 from actionplans.selectors import Rollup
 from agreements.models import FocusArea, LongTermEffect, Party
 from evaluation import selectors
 from evaluation.models import Evaluation, Feedback, Indicator, IndicatorValue, SubGoalAssessment
+from tromsvekst.lib.dates import local_today
 
 PDF_TEMPLATE = "evaluation/report_pdf.html"
 PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
@@ -498,6 +498,6 @@ def report_context(evaluation: Evaluation, *, pdf: bool) -> dict:
 
 def render_report_pdf(evaluation: Evaluation) -> bytes:
     """The report as PDF/A-3b, tagged. A draft says «UTKAST» on every page."""
-    from tromsvekst.pdf import render_pdf
+    from tromsvekst.lib.pdf import render_pdf
 
     return render_pdf(PDF_TEMPLATE, report_context(evaluation, pdf=True), **PDF_OPTIONS)

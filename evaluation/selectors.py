@@ -6,10 +6,11 @@ from django.db.models import Max, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from actionplans.models import CLOSED_STATUSES, Action, ActionPlan, Milestone, Status, local_today
+from actionplans.models import CLOSED_STATUSES, Action, ActionPlan, Milestone, Status
 from actionplans.selectors import Rollup
 from agreements.models import Agreement, SubGoal
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
+from tromsvekst.lib.dates import local_today
 
 
 def evaluations_for_agreement(agreement: Agreement) -> QuerySet[Evaluation]:

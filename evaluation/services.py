@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from actionplans.models import Action, ActionPlan, local_today
+from actionplans.models import Action, ActionPlan
 from agreements import rules
 from agreements.models import Agreement, SubGoal
 from evaluation import selectors
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 from tromsvekst.audit import capture as audit
+from tromsvekst.lib.dates import local_today
 
 EDITABLE_STATUSES = (Evaluation.Status.DRAFT, Evaluation.Status.IN_REVIEW)
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from evaluation import views, views_feedback, views_indicators
-from tromsvekst import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
+from tromsvekst.lib import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "evaluation"
 

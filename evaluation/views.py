@@ -30,8 +30,9 @@ from evaluation.forms import (
 )
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 from evaluation.report import report_context
-from tromsvekst import pagecache
-from tromsvekst.pdf import PdfUnavailable
+from tromsvekst.audit import revisions
+from tromsvekst.lib import pagecache
+from tromsvekst.lib.pdf import PdfUnavailable
 
 # --- Access helpers: each returns the object or raises (login, 404, 403) ------------------
 
@@ -170,7 +171,7 @@ def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
             pdf = pagecache.keep_document(
                 name="evaluation-pdf",
                 key=(evaluation.pk,),
-                agreement_pk=evaluation.agreement_id,
+                revision=lambda: revisions.current(evaluation.agreement_id),
                 produce=lambda: report.render_report_pdf(evaluation),
             )
         except PdfUnavailable:

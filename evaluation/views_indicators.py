@@ -25,7 +25,7 @@ from agreements.models import Agreement
 from evaluation import indicators
 from evaluation.forms_indicators import IndicatorForm, IndicatorImportForm
 from evaluation.models import Indicator, IndicatorValue
-from tromsvekst import uploads
+from tromsvekst.lib import uploads
 
 MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
 

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from tromsvekst.env import database_from_url, envbool, envint, envlist, envstr
+from tromsvekst.lib.env import database_from_url, envbool, envint, envlist, envstr
 
 BASE_DIR = Path(settings.BASE_DIR)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from tromsvekst.env import database_from_url, envbool, envint, envjson, envlist, envstr
+from tromsvekst.lib.env import database_from_url, envbool, envint, envjson, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "tromsvekst.access.LoginNeededMiddleware",
+    "tromsvekst.lib.access.LoginNeededMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -127,8 +127,8 @@ AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
 AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "tromsvekst.security.locked_out"
-AXES_CLIENT_IP_CALLABLE = "tromsvekst.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "tromsvekst.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tromsvekst.lib.security.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429
 # How many reverse proxies sit in front of the portal and append to X-Forwarded-For (0: none);
 # the client's address for throttling is the entry that many places from the right.
@@ -209,9 +209,9 @@ if envbool("BEHIND_PROXY", "False"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 
-# Ready-rendered dashboard and plan pages (tromsvekst/pagecache.py), per server process. Off in
-# DEBUG (templates being edited) and under the tests (which check the pages' queries); the cache's
-# own tests turn it on.
+# Ready-rendered dashboard and plan pages (tromsvekst/lib/pagecache.py), per server process. Off
+# in DEBUG (templates being edited) and under the tests (which check the pages' queries); the
+# cache's own tests turn it on.
 PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", "0" if DEBUG or TESTING else "300")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -255,7 +255,7 @@ LOGGING = {
 # Where the agreement texts that ship with the portal live.
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
-# Uploads (see tromsvekst/uploads.py). Django's limits: the fields other than files, how many
+# Uploads (see tromsvekst/lib/uploads.py). Django's limits: the fields other than files, how many
 # fields and files one request may hold, and the size above which a file goes to a temporary
 # file instead of memory. Each import's own limit is checked before its file is parsed, and the
 # refusal names it.

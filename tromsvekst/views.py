@@ -2,6 +2,7 @@ import sys
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
 from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
+from tromsvekst.lib.security import safe_next
 from tromsvekst.middleware import RETRY_AFTER_SECONDS, database_unavailable
 
 
@@ -69,6 +71,26 @@ class LoginView(auth_views.LoginView):
         ctx = super().get_context_data(**kwargs)
         ctx["public_agreements"] = Agreement.objects.public().order_by("title")
         return ctx
+
+
+def cool_off_minutes() -> int:
+    return max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): the login page again, saying in
+    Norwegian why the login was refused and for how long."""
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    form = AuthenticationForm(request, initial={"username": username[:150]})
+    context = {
+        "form": form,
+        "locked_out": True,
+        "cool_off_minutes": cool_off_minutes(),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "next": safe_next(request),
+        "public_agreements": Agreement.objects.public().order_by("title"),
+    }
+    return render(request, "registration/login.html", context, status=429)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -6,7 +6,7 @@
  * failed answer (htmx:responseError), no answer (htmx:sendError) or a slow one (htmx:timeout)
  * a Norwegian message goes into an alert (role="alert") beside the element that asked: in a
  * form, just above its buttons. The next request from that element removes it. A 401 means the
- * session has run out (tromsvekst/access.py answers htmx so instead of redirecting to login).
+ * session has run out (tromsvekst/lib/access.py answers htmx so instead of redirecting to login).
  *
  * A form whose htmx target is missing from the page (htmx:targetError) is posted the ordinary
  * way instead, as it would be without JavaScript.

@@ -1,4 +1,4 @@
-"""Kept pages (tromsvekst/pagecache.py) and the change counter they are keyed on
+"""Kept pages (tromsvekst/lib/pagecache.py) and the change counter they are keyed on
 (tromsvekst/audit/revisions.py).
 
 These tests commit for real (``transaction=True``): the counter moves after a commit, which the
@@ -13,12 +13,12 @@ from django.core.cache import caches
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from tromsvekst.pagecache import TOKEN_PLACEHOLDER
 
 from actionplans.models import Milestone, Status
 from agreements.models import Coordinator
 from tromsvekst.audit import revisions
 from tromsvekst.audit.models import Revision
+from tromsvekst.lib.pagecache import TOKEN_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

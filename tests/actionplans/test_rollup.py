@@ -7,9 +7,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from actionplans.models import ActionPlan, Milestone, Status, local_today, rollup_aggregates
+from actionplans.models import ActionPlan, Milestone, Status, rollup_aggregates
 from actionplans.selectors import Rollup, plan_rollups
 from agreements.models import FocusArea, SubGoal
+from tromsvekst.lib.dates import local_today
 
 NS, OT, AR, DL, DN, CA = (
     Status.NOT_STARTED,

@@ -9,10 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status, local_today
+from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status
 from agreements.models import Coordinator
 from tromsvekst.demo.plan import demo_plan_load
 from tromsvekst.demo.users import DEMO_PASSWORD
+from tromsvekst.lib.dates import local_today
 
 PHONE = {"width": 375, "height": 812}
 

@@ -9,10 +9,11 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status, local_today
+from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status
 from actionplans.services import progress_log
 from tromsvekst.demo.plan import demo_plan_load
 from tromsvekst.demo.users import DEMO_PASSWORD
+from tromsvekst.lib.dates import local_today
 
 AGREEMENT_URL = "/avtaler/halogaland/"
 PLAN_LINK = "Handlingsplan 2025–2026"

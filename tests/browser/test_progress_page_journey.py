@@ -16,10 +16,11 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status, local_today
+from actionplans.models import ActionPlan, Milestone, ProgressUpdate, Status
 from actionplans.services import progress_log
 from tromsvekst.demo.plan import demo_plan_load
 from tromsvekst.demo.users import DEMO_PASSWORD
+from tromsvekst.lib.dates import local_today
 
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 800}

@@ -1,5 +1,5 @@
 """Issue 12, finding 9: the draft evaluation PDF takes seconds to make; it is kept until the
-agreement's data changes (tromsvekst/pagecache.keep_document), not made again for every reader.
+agreement's data changes (tromsvekst/lib/pagecache.keep_document), not made again for every reader.
 
 These tests commit for real (``transaction=True``): the change counter moves after a commit."""
 

@@ -1,5 +1,5 @@
 """What an upload may cost is bounded by the import's limits, never by what the file holds
-(issue 12, findings 1, 2 and 9). The rule lives in ``tromsvekst.uploads`` and holds for every
+(issue 12, findings 1, 2 and 9). The rule lives in ``tromsvekst.lib.uploads`` and holds for every
 importer: the plan's Excel import, the indicator import of CSV and of JSON-stat 2.
 
 - Error texts quote at most ``uploads.EXCERPT_CHARS`` characters of the file.
@@ -27,7 +27,7 @@ from actionplans import excel
 from actionplans.models import ActionPlan
 from evaluation import indicators
 from evaluation.models import Indicator
-from tromsvekst import uploads
+from tromsvekst.lib import uploads
 
 MB = 1024 * 1024
 MEMORY_BOUND = 50 * MB

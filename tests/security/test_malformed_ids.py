@@ -76,7 +76,7 @@ def test_the_walk_finds_the_id_and_token_patterns():
 
 def test_ids_and_tokens_are_taken_only_in_their_bounded_form():
     """A new pattern cannot take an unbounded ``<int:…>`` or a ``<str:…>`` that reaches a query:
-    ids are ``<id:…>`` (1–18 digits), tokens ``<token:…>`` (tromsvekst/converters.py)."""
+    ids are ``<id:…>`` (1–18 digits), tokens ``<token:…>`` (tromsvekst/lib/converters.py)."""
     loose = [
         (name, route)
         for name, route in ROUTES

@@ -28,7 +28,8 @@ LIMITS = {
     "evaluation/feedback.py": "feedback: per sender (hashed address), hour and day; this file",
     "evaluation/views_feedback.py": "the 429 page of the feedback limits above",
     "tromsvekst/settings.py": "login: per username and address (django-axes); this file",
-    "tromsvekst/security.py": "the 429 lockout page of the login limit above",
+    "tromsvekst/views.py": "the 429 lockout page of the login limit above; Retry-After on the "
+    "503 page when the database is down",
     "tromsvekst/accounts/forms.py": "password e-mails: per person and requesting address; "
     "tests/security/test_password_outbox.py",
     "tromsvekst/accounts/outbox.py": "password requests queued: per requesting address; "
@@ -36,7 +37,6 @@ LIMITS = {
     # Not limits on senders:
     "evaluation/indicators.py": "VALUE_LIMIT: the largest number an indicator value may have",
     "tromsvekst/middleware.py": "Retry-After on the 503 page when the database is down",
-    "tromsvekst/views.py": "Retry-After on the 503 page when the database is down",
     "tromsvekst/urls.py": "a comment about the 503 page",
 }
 

@@ -38,9 +38,9 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from actionplans.models import local_today
 from tests.conftest import AGREEMENT_FILE, COUNCIL, COUNTY, _user
 from tests.security._inert import excel_problems, html_problems, ics_problems, pdf_problems
+from tromsvekst.lib.dates import local_today
 
 # The data is built by the module fixture; the marker makes pytest-django set up the test
 # database even when only tests that do not ask for ``db`` themselves are selected.

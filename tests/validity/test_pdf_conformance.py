@@ -14,7 +14,7 @@ Before the fix the brief was not PDF/A, none of the report's 93 figures (the bri
 
 import pytest
 
-from tromsvekst.pdf import describe_figures
+from tromsvekst.lib.pdf import describe_figures
 
 from ._pdf_checks import (
     HAS_POPPLER,

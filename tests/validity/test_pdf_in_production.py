@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from evaluation import services
 from evaluation.models import Evaluation
-from tromsvekst import pdf as pdf_module
-from tromsvekst.pdf import PdfIncomplete
+from tromsvekst.lib import pdf as pdf_module
+from tromsvekst.lib.pdf import PdfIncomplete
 
 from ._pdf_checks import HAS_POPPLER, foreign_fonts, pdffonts, reader_of
 from .conftest import production_settings

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tromsvekst.accounts import outbox
 from tromsvekst.accounts.models import OutgoingMail, PasswordMail
-from tromsvekst.security import client_ip
+from tromsvekst.lib.security import client_ip
 
 log = logging.getLogger(__name__)
 

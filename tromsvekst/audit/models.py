@@ -87,7 +87,7 @@ class AuditEntry(models.Model):
 class Revision(models.Model):
     """How many times an agreement's data has changed (``agreement_pk`` 0: data that belongs to
     no single agreement, such as the parties). Bumped after each transaction that wrote audited
-    data; pages cached per revision (tromsvekst/pagecache.py) are built again when it moves."""
+    data; pages cached per revision (tromsvekst/lib/pagecache.py) are built again when it moves."""
 
     agreement_pk = models.PositiveBigIntegerField(_("avtale-ID"), unique=True)
     number = models.PositiveBigIntegerField(_("revisjon"), default=0)

@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
-from tromsvekst.access import LoginNeeded
 from tromsvekst.audit import registry
 from tromsvekst.audit.display import change_rows, related_labels
 from tromsvekst.audit.forms import AuditFilterForm
 from tromsvekst.audit.models import AuditEntry
+from tromsvekst.lib.access import LoginNeeded
 
 PER_PAGE = 50
 

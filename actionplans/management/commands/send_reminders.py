@@ -9,8 +9,8 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from actionplans.models import local_today
 from actionplans.reminders import send_reminders
+from tromsvekst.lib.dates import local_today
 
 
 def _date(value: str | datetime.date) -> datetime.date:

@@ -1,8 +1,9 @@
 """Pages that are read far more often than their data changes (the dashboard before a meeting,
 the action plan page), kept ready-rendered.
 
-A page is kept per user, address (path and query), language and day, under the agreement's change
-counter (tromsvekst/audit/revisions.py): any audited change to the agreement's data makes new keys, so a
+A page is kept per user, address (path and query), language and day, under the change counter
+its caller names (``revision``: for the portal's pages, the agreement's counter in
+tromsvekst/audit/revisions.py): any audited change to the agreement's data makes new keys, so a
 kept page never shows data older than the last committed change. What changes with the clock
 alone (the next meeting once one has started) is at most PAGE_CACHE_SECONDS old. The CSRF token
 is not kept: the page is rendered with a placeholder, and each response gets the requester's
@@ -11,7 +12,7 @@ view runs before the kept page is looked up, every time.
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,21 +23,24 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from actionplans.models import local_today
-from tromsvekst.audit import revisions
+from tromsvekst.lib.dates import local_today
 
 # Stands in for the CSRF token in a kept page; replaced by the requester's token on the way out.
 TOKEN_PLACEHOLDER = "csrf-token-placeholder-4c1d0b7e"  # noqa: S105 (not a secret)
 
 
-def _key(request: HttpRequest, name: str, agreement_pk: int) -> str:
+# Reads the change counter a kept page or document is keyed on; called only when keeping is on.
+Revision = Callable[[], Iterable[object]]
+
+
+def _key(request: HttpRequest, name: str, revision: Revision) -> str:
     parts = [
         name,
         request.get_full_path(),
         str(request.user.pk),
         translation.get_language() or "",
         local_today().isoformat(),
-        ":".join(str(n) for n in revisions.current(agreement_pk)),
+        ":".join(str(n) for n in revision()),
         "htmx" if getattr(request, "htmx", False) else "page",
     ]
     return "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -51,7 +55,7 @@ def render_kept(
     template: str,
     *,
     name: str,
-    agreement_pk: int,
+    revision: Revision,
     context: Callable[[], dict],
 ) -> HttpResponse:
     """``render(request, template, context())``, or the same page kept from before."""
@@ -59,7 +63,7 @@ def render_kept(
     if not seconds or request.method != "GET" or _messages_waiting(request):
         return render(request, template, context())
     cache = caches["pages"]
-    key = _key(request, name, agreement_pk)
+    key = _key(request, name, revision)
     html = cache.get(key)
     if html is None:
         html = render_to_string(
@@ -70,12 +74,12 @@ def render_kept(
 
 
 def keep_document(
-    *, name: str, key: tuple, agreement_pk: int, produce: Callable[[], bytes]
+    *, name: str, key: tuple, revision: Revision, produce: Callable[[], bytes]
 ) -> bytes:
     """``produce()``, or the same bytes kept from before: for documents that are slow to make
     (the draft evaluation PDF takes seconds) and read many times between changes.
 
-    Kept per ``name`` and ``key`` under the agreement's change counter and the day (as pages
+    Kept per ``name`` and ``key`` under the change counter ``revision()`` and the day (as pages
     are), whoever asks: the document must not depend on who reads it. Off when
     PAGE_CACHE_SECONDS is 0.
     """
@@ -86,7 +90,7 @@ def keep_document(
         *map(str, key),
         translation.get_language() or "",
         local_today().isoformat(),
-        ":".join(str(n) for n in revisions.current(agreement_pk)),
+        ":".join(str(n) for n in revision()),
     ]
     cache = caches["documents"]
     cache_key = "doc:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
