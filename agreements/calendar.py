@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
 
 from agreements.models import Agreement, CalendarFeed, Meeting, new_calendar_token
-from tromsvekst.lib.dates import local_tz
+from tromsvekst.lib.dates import local_today, local_tz
 
 PRODID = "-//Tromsvekst-portalen//Møter//NB"
 # How often calendar programs should fetch the feed again (RFC 7986, and the older X- property
@@ -269,7 +269,7 @@ def build_calendar(
     if years:
         known_years += list(years)
     if not known_years:
-        known_years = [timezone.localdate().year]
+        known_years = [local_today().year]
     # The VTIMEZONE goes before the events, as RFC 5545's examples (and some programs) have it.
     calendar.subcomponents.insert(
         0, vtimezone(tz, settings.TIME_ZONE, min(known_years) - 1, max(known_years) + 1)

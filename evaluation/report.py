@@ -126,7 +126,7 @@ def indicator_chart(indicator: Indicator, values: list[IndicatorValue]) -> Indic
     if not numbers:
         return chart
     if not years:
-        years = [timezone.localdate().year]
+        years = [local_today().year]
     first, last = min(years), max(years)
     slot = (PLOT_RIGHT - PLOT_LEFT) / (last - first + 1)
 
