@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actionplans import views_dashboard
 from tromsvekst import views
+from tromsvekst.accounts import views as account_views
 
 admin.site.site_header = _("Tromsvekst-portalen – administrasjon")
 admin.site.site_title = _("Tromsvekst-portalen")
@@ -17,7 +18,7 @@ urlpatterns = [
     path("", views_dashboard.home, name="home"),
     path("logg-inn/", views.LoginView.as_view(), name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
-    path("glemt-passord/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("glemt-passord/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "glemt-passord/sendt/",
         auth_views.PasswordResetDoneView.as_view(),
@@ -25,7 +26,7 @@ urlpatterns = [
     ),
     path(
         "nytt-passord/<uidb64>/<token>/",
-        views.PasswordResetConfirmView.as_view(),
+        account_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -13,7 +13,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
-from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
 from tromsvekst.lib.security import safe_next
 from tromsvekst.middleware import RETRY_AFTER_SECONDS, database_unavailable
 
@@ -91,25 +90,3 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
         "public_agreements": Agreement.objects.public().order_by("title"),
     }
     return render(request, "registration/login.html", context, status=429)
-
-
-class PasswordResetView(auth_views.PasswordResetView):
-    """ "Glemt passordet?": a link by e-mail, whether or not the address has an account."""
-
-    form_class = PortalPasswordResetForm
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
-
-    def form_valid(self, form):
-        # Links go to SITE_URL, never to whatever Host header the request came with.
-        self.extra_email_context = {
-            "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
-            "site_url": settings.SITE_URL,
-        }
-        return super().form_valid(form)
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    form_class = PortalSetPasswordForm
-    # The link's parts are never logged (tromsvekst.audit.context.redacted_path).
-    secret_url_kwargs = ("uidb64", "token")

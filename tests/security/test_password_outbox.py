@@ -26,7 +26,7 @@ from django.utils import timezone
 from tromsvekst.accounts import outbox
 from tromsvekst.accounts.forms import MAILS_PER_HOUR
 from tromsvekst.accounts.models import OutgoingMail, PasswordMail
-from tromsvekst.views import PasswordResetView
+from tromsvekst.accounts.views import PasswordResetView
 
 pytestmark = pytest.mark.django_db
 

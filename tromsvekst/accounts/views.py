@@ -1,0 +1,29 @@
+"""Setting a password by e-mail: the "Glemt passordet?" page and the page its link opens
+(Django's views with the portal's forms, tromsvekst/accounts/forms.py)."""
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+
+from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """ "Glemt passordet?": a link by e-mail, whether or not the address has an account."""
+
+    form_class = PortalPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        # Links go to SITE_URL, never to whatever Host header the request came with.
+        self.extra_email_context = {
+            "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),
+            "site_url": settings.SITE_URL,
+        }
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = PortalSetPasswordForm
+    # The link's parts are never logged (tromsvekst.audit.context.redacted_path).
+    secret_url_kwargs = ("uidb64", "token")
