@@ -15,18 +15,14 @@ from django.utils import timezone
 
 from actionplans.models import Action, ActionPlan, Milestone
 from actionplans.services import progress_log
-from agreements.models import Coordinator, Party, Strategy, SubGoal
+from agreements.models import Coordinator, Party, SubGoal
+from tests import factories
+from tests.factories import oslo
 
 
 @pytest.fixture
 def plan(agreement) -> ActionPlan:
-    return ActionPlan.objects.create(
-        agreement=agreement,
-        start_year=2025,
-        end_year=2026,
-        status=ActionPlan.PlanStatus.ADOPTED,
-        adopted_on=datetime.date(2025, 3, 1),
-    )
+    return factories.make_plan(agreement, 2025, 2026, adopted_on=datetime.date(2025, 3, 1))
 
 
 @pytest.fixture
@@ -41,18 +37,16 @@ def make_action(agreement):
         responsible: list[Coordinator] = (),
         lead_party: str | None = "halogalandsradet",
     ) -> Action:
-        goal = SubGoal.objects.get(agreement=plan.agreement, code=sub_goal)
-        action = Action.objects.create(
-            plan=plan,
-            number=number,
-            title=title or f"Tiltak {number}",
-            sub_goal=goal,
-            lead_party=Party.objects.get(slug=lead_party) if lead_party else None,
+        return factories.make_action(
+            plan,
+            number,
+            sub_goal,
+            title,
+            strategies=strategies,
+            responsible=responsible,
+            lead_party=lead_party,
             partners="Kommunene i regionen",
         )
-        action.strategies.set(Strategy.objects.filter(sub_goal=goal).order_by("order")[:strategies])
-        action.responsible.set(responsible)
-        return action
 
     return make
 
@@ -67,27 +61,14 @@ def make_milestone():
         responsible: Coordinator | None = None,
         order: int = 0,
     ) -> Milestone:
-        return Milestone.objects.create(
-            action=action, title=title, due_date=due, responsible=responsible, order=order
-        )
+        return factories.make_milestone(action, title, due, responsible=responsible, order=order)
 
     return make
 
 
 @pytest.fixture
 def log():
-    def do(milestone: Milestone, user, status: str, percent: int, comment: str = ""):
-        milestone.refresh_from_db()
-        return progress_log(
-            milestone=milestone,
-            user=user,
-            status=status,
-            percent=percent,
-            comment=comment,
-            seen_version=milestone.version,
-        )
-
-    return do
+    return factories.log
 
 
 # --- Fixtures for the progress, plan-page, roll-up, milestone-page and append-only tests ---
@@ -249,11 +230,6 @@ def add_meeting(agreement):
 
 
 # --- Fixtures for the meeting-brief tests (page and PDF) ---
-
-
-def oslo(*args) -> datetime.datetime:
-    """An aware datetime in Europe/Oslo: ``oslo(2026, 4, 22, 10)``."""
-    return timezone.make_aware(datetime.datetime(*args))
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ from agreements.models import (
     Meeting,
     Party,
 )
+from tests.factories import at
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 NOW = datetime.datetime(2026, 5, 15, 12, 0, tzinfo=OSLO)
@@ -58,10 +59,6 @@ NO_ACCESS = "Du har ikke fått tilgang til noen avtaler ennå."
 # the headline sums up the changes since the last meeting (the status changes of every update
 # in the window, not only the 50 listed) and lists the deadlines moved (two queries).
 DASHBOARD_QUERIES = 19
-
-
-def at(year: int, month: int, day: int, hour: int = 12) -> datetime.datetime:
-    return datetime.datetime(year, month, day, hour, 0, tzinfo=OSLO)
 
 
 def text(fragment: str) -> str:
@@ -159,18 +156,20 @@ def built(now, plan, make_action, make_milestone, log_at, coordinator, admin_use
         "m7": make_milestone(land, "Næringsarena", due=datetime.date(2026, 7, 15)),
         "m8": make_milestone(land, "Grønn industripark", due=datetime.date(2026, 7, 1)),
     }
-    log_at(m["m1"], coordinator, "done", 100, at(2025, 12, 10))
-    log_at(m["m3"], coordinator, "on_track", 50, at(2026, 2, 1))
-    log_at(m["m4"], coordinator, "delayed", 20, at(2026, 3, 1), comment="Mangler lærebedrifter.")
-    log_at(m["m7"], coordinator, "cancelled", 10, at(2026, 1, 15))
+    log_at(m["m1"], coordinator, "done", 100, at(2025, 12, 10, 12))
+    log_at(m["m3"], coordinator, "on_track", 50, at(2026, 2, 1, 12))
+    log_at(
+        m["m4"], coordinator, "delayed", 20, at(2026, 3, 1, 12), comment="Mangler lærebedrifter."
+    )
+    log_at(m["m7"], coordinator, "cancelled", 10, at(2026, 1, 15, 12))
     # After the held meeting:
-    log_at(m["m8"], admin_user, "done", 100, at(2026, 4, 2))
-    log_at(m["m2"], coordinator, "on_track", 60, at(2026, 4, 20))
-    log_at(m["m3"], coordinator, "at_risk", 30, at(2026, 5, 5), comment="Grunneier sier nei.")
-    log_at(m["m6"], admin_user, "on_track", 50, at(2026, 5, 10))
+    log_at(m["m8"], admin_user, "done", 100, at(2026, 4, 2, 12))
+    log_at(m["m2"], coordinator, "on_track", 60, at(2026, 4, 20, 12))
+    log_at(m["m3"], coordinator, "at_risk", 30, at(2026, 5, 5, 12), comment="Grunneier sier nei.")
+    log_at(m["m6"], admin_user, "on_track", 50, at(2026, 5, 10, 12))
 
     held = add_meeting("Vårmøtet 2026", HELD, status=Meeting.Status.HELD, kind="digital")
-    add_meeting("Avlyst ekstramøte", at(2026, 5, 20), status=Meeting.Status.CANCELLED)
+    add_meeting("Avlyst ekstramøte", at(2026, 5, 20, 12), status=Meeting.Status.CANCELLED)
     add_meeting("Sommermøtet 2026", NEXT)
     item = AgendaItem.objects.create(meeting=held, number=1, title="Regional transportplan")
     decision = Decision.objects.create(agenda_item=item, text="Partene gir felles innspill.")
@@ -276,7 +275,7 @@ def test_a_plan_with_everything_done_is_at_100_percent(
     action = make_action(plan, "1.1-1")
     for title in ("Første", "Andre", "Tredje"):
         milestone = make_milestone(action, title, due=datetime.date(2025, 9, 1))
-        log_at(milestone, coordinator, "done", 100, at(2025, 8, 20))
+        log_at(milestone, coordinator, "done", 100, at(2025, 8, 20, 12))
 
     html = client_for(reader).get(url(agreement)).content.decode()
 
@@ -605,10 +604,10 @@ def _add_a_lot(plan, make_action, make_milestone, log_at, coordinator, add_meeti
             due=datetime.date(2026, 1, 1) + datetime.timedelta(days=7 * i),
             responsible=responsible,
         )
-        log_at(milestone, coordinator, "on_track", 40, at(2026, 4, 1 + i % 28))
-        log_at(milestone, coordinator, "delayed", 10, at(2026, 5, 1 + i % 14), comment="Sent.")
+        log_at(milestone, coordinator, "on_track", 40, at(2026, 4, 1 + i % 28, 12))
+        log_at(milestone, coordinator, "delayed", 10, at(2026, 5, 1 + i % 14, 12), comment="Sent.")
     for month in (2, 3, 4):
-        held = add_meeting(f"Møte {month}", at(2026, month, 3), status=Meeting.Status.HELD)
+        held = add_meeting(f"Møte {month}", at(2026, month, 3, 12), status=Meeting.Status.HELD)
         item = AgendaItem.objects.create(meeting=held, number=1, title="Sak")
         decision = Decision.objects.create(agenda_item=item, text="Vedtak.")
         for n in range(3):
@@ -619,7 +618,7 @@ def _add_a_lot(plan, make_action, make_milestone, log_at, coordinator, add_meeti
                 due_date=datetime.date(2026, 6, n + 1),
             )
     for month in (7, 9):
-        add_meeting(f"Planlagt {month}", at(2026, month, 3))
+        add_meeting(f"Planlagt {month}", at(2026, month, 3, 12))
 
 
 def test_the_number_of_queries_does_not_grow_with_the_data(
@@ -637,7 +636,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     action = make_action(plan, "1.1-1")
     for i, status in enumerate(["on_track", "done", "at_risk"]):
         milestone = make_milestone(action, f"Liten {i}", due=datetime.date(2026, 6, 1 + i))
-        log_at(milestone, coordinator, status, 50, at(2026, 5, 2 + i), comment="Kommentar.")
+        log_at(milestone, coordinator, status, 50, at(2026, 5, 2 + i, 12), comment="Kommentar.")
     client = client_for(coordinator)
     client.get(url(agreement))  # warm the process-wide caches (content types, translations)
 

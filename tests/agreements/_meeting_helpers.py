@@ -4,17 +4,11 @@ fixtures, so that no conftest is needed)."""
 import datetime
 import html
 import re
-from zoneinfo import ZoneInfo
 
 from agreements.models import AgendaItem, Decision, FollowUpTask, Meeting, Party
+from tests.factories import at
 
-OSLO = ZoneInfo("Europe/Oslo")
 LOGIN = "/logg-inn/"
-
-
-def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
-    """A moment in Norwegian time."""
-    return datetime.datetime(year, month, day, hour, minute, tzinfo=OSLO)
 
 
 def make_meeting(

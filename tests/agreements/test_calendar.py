@@ -18,7 +18,8 @@ from icalendar import Calendar
 
 from agreements import calendar
 from agreements.models import CalendarFeed, Meeting
-from tests.agreements._meeting_helpers import assert_redirects_to_login, at, make_meeting
+from tests.agreements._meeting_helpers import assert_redirects_to_login, make_meeting
+from tests.factories import at
 
 UTC = datetime.UTC
 

@@ -13,12 +13,12 @@ from agreements.models import Decision, FollowUpTask, Meeting
 from agreements.services import decision_create, decision_refusal, follow_up_task_set_done
 from tests.agreements._meeting_helpers import (
     assert_redirects_to_login,
-    at,
     make_item,
     make_meeting,
     make_task,
     text_of,
 )
+from tests.factories import at
 from tromsvekst.audit.models import AuditEntry
 
 

@@ -9,13 +9,8 @@ from django.urls import reverse
 from agreements.models import Agreement, AgreementParty, Meeting, Party
 from agreements.selectors import default_year, meeting_year_checks
 from agreements.services import meeting_plan_year
-from tests.agreements._meeting_helpers import (
-    OSLO,
-    assert_redirects_to_login,
-    at,
-    make_meeting,
-    text_of,
-)
+from tests.agreements._meeting_helpers import assert_redirects_to_login, make_meeting, text_of
+from tests.factories import OSLO, at
 
 DIGITAL_MISSING = (
     "2026 mangler et digitalt møte (kapittel 5.1: to møter årlig, ett fysisk og ett digitalt)."

@@ -1,5 +1,5 @@
 """Creating, changing and reading meetings (agreements:meeting-create/-edit/-detail) and their
-agenda items (agreements:agenda-item-create/-edit)."""
+agenda items (actionplans:agenda-item-create/-edit)."""
 
 import datetime
 
@@ -11,12 +11,12 @@ from actionplans.models import Action, ActionPlan, Milestone
 from agreements.models import AgendaItem, Meeting, Party
 from tests.agreements._meeting_helpers import (
     assert_redirects_to_login,
-    at,
     make_item,
     make_meeting,
     make_task,
     text_of,
 )
+from tests.factories import at
 
 UTC = datetime.UTC
 
@@ -321,15 +321,15 @@ def test_detail_shows_the_meeting_and_its_agenda(client_for, reader, coordinator
     assert linked["item"].central_theme.text in page
     # A reader sees no edit links.
     assert _edit_url(meeting) not in content
-    assert reverse("agreements:agenda-item-create", args=[meeting.pk]) not in content
+    assert reverse("actionplans:agenda-item-create", args=[meeting.pk]) not in content
 
 
 def test_detail_shows_edit_links_to_coordinators(client_for, coordinator, meeting, linked):
     content = client_for(coordinator).get(meeting.get_absolute_url()).content.decode()
 
     assert f'href="{_edit_url(meeting)}"' in content
-    assert f'href="{reverse("agreements:agenda-item-create", args=[meeting.pk])}"' in content
-    assert f'href="{reverse("agreements:agenda-item-edit", args=[linked["item"].pk])}"' in content
+    assert f'href="{reverse("actionplans:agenda-item-create", args=[meeting.pk])}"' in content
+    assert f'href="{reverse("actionplans:agenda-item-edit", args=[linked["item"].pk])}"' in content
     assert f'href="{reverse("agreements:decision-create", args=[linked["item"].pk])}"' in content
 
 
@@ -372,7 +372,7 @@ def test_new_agenda_item_gets_the_next_free_number(client_for, coordinator, meet
     make_item(meeting, 4, title="Eventuelt")
 
     response = client_for(coordinator).get(
-        reverse("agreements:agenda-item-create", args=[meeting.pk])
+        reverse("actionplans:agenda-item-create", args=[meeting.pk])
     )
 
     assert response.context["form"]["number"].value() == 5
@@ -381,7 +381,7 @@ def test_new_agenda_item_gets_the_next_free_number(client_for, coordinator, meet
 def test_create_agenda_item_with_links(client_for, coordinator, agreement, meeting, linked):
     theme = agreement.central_themes.last()
     response = client_for(coordinator).post(
-        reverse("agreements:agenda-item-create", args=[meeting.pk]),
+        reverse("actionplans:agenda-item-create", args=[meeting.pk]),
         _item_data(
             number=2,
             title="Kraft og nett",
@@ -406,7 +406,7 @@ def test_agenda_item_number_must_be_free(client_for, coordinator, meeting):
     make_item(meeting, 1)
 
     response = client_for(coordinator).post(
-        reverse("agreements:agenda-item-create", args=[meeting.pk]), _item_data(number=1)
+        reverse("actionplans:agenda-item-create", args=[meeting.pk]), _item_data(number=1)
     )
 
     assert response.context["form"].errors["number"] == ["Møtet har allerede en sak med nummer 1."]
@@ -417,7 +417,7 @@ def test_agenda_item_rejects_another_agreements_sub_goal(
     client_for, coordinator, meeting, other_agreement
 ):
     response = client_for(coordinator).post(
-        reverse("agreements:agenda-item-create", args=[meeting.pk]),
+        reverse("actionplans:agenda-item-create", args=[meeting.pk]),
         _item_data(sub_goal=other_agreement.sub_goals.get().pk),
     )
 
@@ -427,7 +427,7 @@ def test_agenda_item_rejects_another_agreements_sub_goal(
 
 def test_edit_agenda_item(client_for, coordinator, meeting, linked):
     item = linked["item"]
-    url = reverse("agreements:agenda-item-edit", args=[item.pk])
+    url = reverse("actionplans:agenda-item-edit", args=[item.pk])
     client = client_for(coordinator)
 
     page = client.get(url).content.decode()
@@ -446,7 +446,7 @@ def test_edit_agenda_item(client_for, coordinator, meeting, linked):
 @pytest.mark.parametrize("name", ["agenda-item-create", "agenda-item-edit"])
 def test_agenda_item_access(client_for, meeting, reader, outsider, name):
     target = meeting.pk if name == "agenda-item-create" else make_item(meeting, 9).pk
-    url = reverse(f"agreements:{name}", args=[target])
+    url = reverse(f"actionplans:{name}", args=[target])
 
     assert_redirects_to_login(client_for(None).post(url, _item_data(number=2)), url)
     assert client_for(outsider).post(url, _item_data(number=2)).status_code == 404

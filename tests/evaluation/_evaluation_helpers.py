@@ -13,20 +13,14 @@ from types import SimpleNamespace
 from unittest import mock
 
 from django.contrib.auth.models import User
-from django.utils import timezone
 
-from actionplans.models import Action, ActionPlan, Milestone
-from actionplans.services import progress_log
-from agreements.models import Agreement, Coordinator, Party, Strategy, SubGoal
+from agreements.models import Agreement, Coordinator, Party
 from evaluation import services
 from evaluation.models import Evaluation, SubGoalAssessment
+from tests.factories import make_action, make_milestone, make_plan
 
 XSS = "<script>alert(1)</script>"
 HAS_PDFTOTEXT = shutil.which("pdftotext") is not None
-
-
-def oslo(*args) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(*args))
 
 
 @contextmanager
@@ -34,45 +28,6 @@ def frozen(moment: datetime.datetime):
     """``timezone.now()`` is ``moment`` inside the block (progress updates included)."""
     with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(datetime.UTC)):
         yield
-
-
-def make_plan(agreement: Agreement, start: int = 2025, end: int = 2026) -> ActionPlan:
-    return ActionPlan.objects.create(
-        agreement=agreement,
-        start_year=start,
-        end_year=end,
-        status=ActionPlan.PlanStatus.ADOPTED,
-    )
-
-
-def make_action(plan: ActionPlan, number: str, sub_goal: str = "1.1", title: str = "") -> Action:
-    goal = SubGoal.objects.get(agreement=plan.agreement, code=sub_goal)
-    action = Action.objects.create(
-        plan=plan, number=number, title=title or f"Tiltak {number}", sub_goal=goal
-    )
-    action.strategies.set(Strategy.objects.filter(sub_goal=goal).order_by("order")[:1])
-    return action
-
-
-def make_milestone(
-    action: Action, title: str, due: datetime.date, status: str = "not_started", percent: int = 0
-) -> Milestone:
-    """A milestone in a given state (set directly, without a progress update)."""
-    return Milestone.objects.create(
-        action=action, title=title, due_date=due, status=status, percent=percent
-    )
-
-
-def log(milestone: Milestone, user: User, status: str, percent: int, comment: str = "Logget."):
-    milestone.refresh_from_db()
-    return progress_log(
-        milestone=milestone,
-        user=user,
-        status=status,
-        percent=percent,
-        comment=comment,
-        seen_version=milestone.version,
-    )
 
 
 def council_coordinator(agreement: Agreement) -> User:

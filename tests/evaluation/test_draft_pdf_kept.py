@@ -7,7 +7,9 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 
-from ._evaluation_helpers import build_history, log, new_evaluation
+from tests.factories import log
+
+from ._evaluation_helpers import build_history, new_evaluation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -45,7 +47,7 @@ def test_readers_share_one_rendering_until_the_data_changes(
     assert first.content == again.content == b"%PDF-1.7 draft 1"
     assert renders == [evaluation.pk]
 
-    log(history.ms["seminar"], coordinator, "done", 100)
+    log(history.ms["seminar"], coordinator, "done", 100, "Logget.")
     after = client_for(reader).get(url)
 
     assert after.content == b"%PDF-1.7 draft 2"

@@ -6,13 +6,13 @@ import pytest
 from django.urls import reverse
 
 from evaluation.models import Evaluation, Recommendation
+from tests.factories import make_action
 
 from ._evaluation_helpers import (
     XSS,
     assessment,
     build_history,
     council_coordinator,
-    make_action,
     new_evaluation,
     set_status,
 )
@@ -106,7 +106,7 @@ def test_creating_twice_for_the_same_year_is_refused(
 def test_a_year_outside_the_agreement_and_another_agreements_plan_are_refused(
     client_for, coordinator, agreement, other_agreement
 ):
-    from ._evaluation_helpers import make_plan
+    from tests.factories import make_plan
 
     elsewhere = make_plan(other_agreement)
     response = client_for(coordinator).post(

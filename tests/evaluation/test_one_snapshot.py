@@ -12,8 +12,9 @@ from pypdf import PdfReader
 from actionplans.models import Milestone
 from evaluation import selectors, services
 from evaluation.models import Evaluation
+from tests.factories import log, make_milestone
 
-from ._evaluation_helpers import build_history, log, make_milestone, new_evaluation, rate_all
+from ._evaluation_helpers import build_history, new_evaluation, rate_all
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +58,7 @@ def test_the_snapshot_keeps_every_covered_milestone_with_the_figures(evaluation,
 
 
 def test_changes_since_the_snapshot_are_named(evaluation, history, coordinator):
-    log(history.ms["seminar"], coordinator, "done", 100)
+    log(history.ms["seminar"], coordinator, "done", 100, "Logget.")
     make_milestone(history.ms["seminar"].action, "Ny milepæl etter uttaket", history.plan.last_day)
 
     changes = selectors.snapshot_changes(evaluation)
@@ -90,7 +91,7 @@ def test_finalising_with_a_refresh_freezes_one_consistent_report(
     client_for, coordinator, evaluation, history
 ):
     make_milestone(history.ms["seminar"].action, "Ny milepæl etter uttaket", history.plan.last_day)
-    log(history.ms["seminar"], coordinator, "done", 100)
+    log(history.ms["seminar"], coordinator, "done", 100, "Logget.")
 
     finalise(client_for(coordinator), evaluation, refresh_snapshot="1")
 

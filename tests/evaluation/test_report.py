@@ -14,8 +14,9 @@ from agreements.models import FocusArea, LongTermEffect
 from evaluation import services
 from evaluation.models import Evaluation, Feedback, Indicator, IndicatorValue, Recommendation
 from evaluation.report import format_number, indicator_chart, nice_ticks
+from tests.factories import log
 
-from ._evaluation_helpers import assessment, build_history, log, new_evaluation, set_status
+from ._evaluation_helpers import assessment, build_history, new_evaluation, set_status
 
 
 @pytest.fixture
@@ -191,7 +192,7 @@ def test_the_appendix_lists_every_milestone_as_it_stood_at_the_snapshot(
     """Issue 11, finding 7: the appendix and the figures per delmål come from one snapshot, so
     progress logged afterwards moves neither until the figures are taken again."""
     before = _appendix_rows(page(client_for(reader), evaluation))
-    log(history.ms["seminar"], coordinator, "done", 100)
+    log(history.ms["seminar"], coordinator, "done", 100, "Logget.")
 
     body = page(client_for(reader), evaluation)
     rows = _appendix_rows(body)

@@ -19,12 +19,7 @@ from django.urls import reverse
 from agreements.models import FocusArea
 from evaluation.models import Feedback, Recommendation
 
-from ._evaluation_helpers import (
-    assessment,
-    build_history,
-    council_coordinator,
-    new_evaluation,
-)
+from ._evaluation_helpers import assessment, build_history, council_coordinator, new_evaluation
 
 pytestmark = [
     pytest.mark.django_db,

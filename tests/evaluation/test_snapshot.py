@@ -7,16 +7,9 @@ import pytest
 from django.urls import reverse
 
 from evaluation.models import Evaluation, SubGoalAssessment
+from tests.factories import log, oslo
 
-from ._evaluation_helpers import (
-    assessment,
-    build_history,
-    frozen,
-    log,
-    new_evaluation,
-    oslo,
-    set_status,
-)
+from ._evaluation_helpers import assessment, build_history, frozen, new_evaluation, set_status
 
 ZERO = {
     "not_started": 0,
@@ -114,8 +107,8 @@ def test_the_snapshot_stays_put_when_progress_is_logged_later(
 ):
     before = assessment(evaluation, "1.1").snapshot
 
-    log(history.ms["seminar"], coordinator, "done", 100)
-    log(history.ms["strategy"], coordinator, "done", 100)
+    log(history.ms["seminar"], coordinator, "done", 100, "Logget.")
+    log(history.ms["strategy"], coordinator, "done", 100, "Logget.")
 
     assert assessment(evaluation, "1.1").snapshot == before
     body = client_for(coordinator).get(evaluation.get_absolute_url()).content.decode()
@@ -131,7 +124,7 @@ def test_refresh_while_draft_takes_the_figures_again_and_keeps_the_texts(
     first.rating = 2
     first.narrative = "Delvis."
     first.save()
-    log(history.ms["seminar"], coordinator, "done", 100)
+    log(history.ms["seminar"], coordinator, "done", 100, "Logget.")
 
     with frozen(oslo(2026, 4, 2, 9)):
         response = client_for(coordinator).post(refresh_url(evaluation))
@@ -150,7 +143,7 @@ def test_refresh_while_draft_takes_the_figures_again_and_keeps_the_texts(
 def test_refresh_is_refused_unless_draft(client_for, coordinator, evaluation, history, status):
     set_status(evaluation, status)
     before = assessment(evaluation, "1.1").snapshot
-    log(history.ms["seminar"], coordinator, "done", 100)
+    log(history.ms["seminar"], coordinator, "done", 100, "Logget.")
 
     response = client_for(coordinator).post(refresh_url(evaluation), follow=True)
 
@@ -166,7 +159,7 @@ def test_refresh_is_refused_unless_draft(client_for, coordinator, evaluation, hi
 def test_the_next_plan_and_other_agreements_are_not_counted(
     agreement, other_agreement, history, evaluation
 ):
-    from ._evaluation_helpers import make_action, make_milestone, make_plan
+    from tests.factories import make_action, make_milestone, make_plan
 
     elsewhere = make_action(make_plan(other_agreement), "1.1-1", "1.1")
     make_milestone(elsewhere, "Annen avtale", history.plan.first_day, "done", 100)

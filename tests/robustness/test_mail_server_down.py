@@ -27,10 +27,10 @@ from django.conf import settings as django_settings
 from django.core.mail import get_connection
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from actionplans.models import Action, ActionPlan, Milestone, SentReminder
 from agreements.models import Coordinator, Meeting, Party, SubGoal
+from tests.factories import oslo
 
 TODAY = datetime.date(2026, 5, 4)
 TONE = "tone.koordinator@test.invalid"
@@ -172,10 +172,6 @@ def mail_down(request, smtp):
 
 
 # --- The portal, with something to remind about -------------------------------------------------
-
-
-def oslo(*args) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(*args))
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""Builders shared by the tests (plain functions, not fixtures): one place for each.
+
+``oslo(2026, 4, 22, 10)``   an aware datetime in Django's time zone (Europe/Oslo).
+``at(2026, 5, 5)``          a moment in Norwegian time, 10:00 unless an hour is given.
+``make_plan(agreement, start=2025, end=2026)``  an adopted action plan.
+``make_action(plan, number, sub_goal="1.1", title="", *, strategies=1, ...)``  an action
+                            serving the first ``strategies`` strategies of that sub-goal.
+``make_milestone(action, title, due=date(2025, 6, 30), status="not_started", percent=0, ...)``
+                            a milestone in a given state (set directly, without an update).
+``log(milestone, user, status, percent, comment="")``  progress through
+                            ``services.progress_log``, as a coordinator would log it.
+
+The fixtures of tests/actionplans/conftest.py wrap these with that package's defaults.
+"""
+
+import datetime
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from actionplans.models import Action, ActionPlan, Milestone
+from actionplans.services import progress_log
+from agreements.models import Agreement, Coordinator, Party, Strategy, SubGoal
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def oslo(*args) -> datetime.datetime:
+    """An aware datetime in the current time zone (Europe/Oslo): ``oslo(2026, 4, 22, 10)``."""
+    return timezone.make_aware(datetime.datetime(*args))
+
+
+def at(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
+    """A moment in Norwegian time."""
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=OSLO)
+
+
+def make_plan(
+    agreement: Agreement,
+    start: int = 2025,
+    end: int = 2026,
+    *,
+    adopted_on: datetime.date | None = None,
+) -> ActionPlan:
+    return ActionPlan.objects.create(
+        agreement=agreement,
+        start_year=start,
+        end_year=end,
+        status=ActionPlan.PlanStatus.ADOPTED,
+        adopted_on=adopted_on,
+    )
+
+
+def make_action(
+    plan: ActionPlan,
+    number: str,
+    sub_goal: str = "1.1",
+    title: str = "",
+    *,
+    strategies: int = 1,
+    responsible: Iterable[Coordinator] = (),
+    lead_party: str | None = None,
+    partners: str = "",
+) -> Action:
+    goal = SubGoal.objects.get(agreement=plan.agreement, code=sub_goal)
+    action = Action.objects.create(
+        plan=plan,
+        number=number,
+        title=title or f"Tiltak {number}",
+        sub_goal=goal,
+        lead_party=Party.objects.get(slug=lead_party) if lead_party else None,
+        partners=partners,
+    )
+    action.strategies.set(Strategy.objects.filter(sub_goal=goal).order_by("order")[:strategies])
+    action.responsible.set(responsible)
+    return action
+
+
+def make_milestone(
+    action: Action,
+    title: str,
+    due: datetime.date = datetime.date(2025, 6, 30),
+    status: str = "not_started",
+    percent: int = 0,
+    *,
+    responsible: Coordinator | None = None,
+    order: int = 0,
+) -> Milestone:
+    """A milestone in a given state (set directly, without a progress update)."""
+    return Milestone.objects.create(
+        action=action,
+        title=title,
+        due_date=due,
+        status=status,
+        percent=percent,
+        responsible=responsible,
+        order=order,
+    )
+
+
+def log(milestone: Milestone, user: User, status: str, percent: int, comment: str = ""):
+    """A progress update through ``services.progress_log``, at the milestone's current version."""
+    milestone.refresh_from_db()
+    return progress_log(
+        milestone=milestone,
+        user=user,
+        status=status,
+        percent=percent,
+        comment=comment,
+        seen_version=milestone.version,
+    )
