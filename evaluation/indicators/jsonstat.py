@@ -1,0 +1,235 @@
+"""Indicator values from JSON-stat 2, as SSB's PxWeb API returns it (see the package docstring)."""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from tromsvekst.lib import uploads
+
+from .common import MAX_CELLS, IndicatorFileError, Observation, _codes
+from .jsoncheck import (
+    _category_codes,
+    _check_json_shape,
+    _is_count,
+    _is_year,
+    _jsonstat_source,
+    _jsonstat_values,
+    _role_dimension,
+    _shown,
+    _status_at,
+)
+from .values import normalise_municipality
+
+# JSON-stat 2 --------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)
+
+
+def _jsonstat_observations(
+    text: str, *, listed: list[str]
+) -> tuple[list[Observation], str, list[str]]:
+    """The observations the indicator needs, the file's source, and the regions it leaves out.
+
+    Only the cells the indicator uses are read: the listed municipalities (or the one series
+    of an indicator without them) × the years, at most ``len(listed) × 201``, whatever
+    ``size`` claims; the other regions are only named. So a small file claiming a large cube
+    costs no more than its size."""
+    try:
+        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise IndicatorFileError(
+            [
+                _("Filen er ikke gyldig JSON: feil på linje %(line)s, tegn %(column)s.")
+                % {"line": exc.lineno, "column": exc.colno}
+            ]
+        ) from None
+    except (ValueError, RecursionError):
+        # NaN/Infinity, a number too long to read, or nesting too deep.
+        raise IndicatorFileError(
+            [_("Filen er ikke gyldig JSON: den har tall eller nøsting som ikke kan leses.")]
+        ) from None
+    if not isinstance(data, dict):
+        raise IndicatorFileError(
+            [_("Filen er ikke et JSON-stat-datasett: den må være et JSON-objekt ({ … }).")]
+        )
+    _check_json_shape(data)
+    if "dataset" in data and "version" not in data:
+        raise IndicatorFileError(
+            [
+                _(
+                    "Filen er i det gamle formatet JSON-stat 1. Velg «JSON-stat 2» "
+                    "(outputFormat=json-stat2) når du henter tabellen, og prøv igjen."
+                )
+            ]
+        )
+
+    errors = uploads.ImportErrors()
+    version = data.get("version")
+    if version != "2.0":
+        errors.add(
+            _("Feltet «version» må være «2.0» (JSON-stat 2), men er %(value)s.")
+            % {"value": _shown(version)}
+        )
+    klass = data.get("class")
+    if klass != "dataset":
+        errors.add(
+            _("Feltet «class» må være «dataset», men er %(value)s.") % {"value": _shown(klass)}
+        )
+    ids = data.get("id")
+    sizes = data.get("size")
+    dimensions = data.get("dimension")
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        errors.add(_("Feltet «id» mangler eller er ikke en liste med dimensjonsnavn."))
+        ids = None
+    if not isinstance(sizes, list) or not all(_is_count(s) for s in sizes):
+        errors.add(_("Feltet «size» mangler eller er ikke en liste med hele tall."))
+        sizes = None
+    if not isinstance(dimensions, dict):
+        errors.add(_("Feltet «dimension» mangler eller er ikke et objekt."))
+        dimensions = None
+    if "value" not in data:
+        errors.add(_("Feltet «value» mangler."))
+    if ids is not None and sizes is not None and len(ids) != len(sizes):
+        errors.add(
+            _("«id» har %(ids)s dimensjoner, men «size» har %(sizes)s tall.")
+            % {"ids": len(ids), "sizes": len(sizes)}
+        )
+    if errors or ids is None or sizes is None or dimensions is None:
+        raise IndicatorFileError(errors)
+    if len(set(ids)) != len(ids):
+        raise IndicatorFileError([_("«id» nevner samme dimensjon flere ganger.")])
+
+    # The categories of each dimension, in order.
+    categories: dict[str, list[str]] = {}
+    for dim_id, size in zip(ids, sizes, strict=True):
+        dimension = dimensions.get(dim_id)
+        if not isinstance(dimension, dict):
+            errors.add(
+                _("Dimensjonen «%(dim)s» mangler i «dimension».") % {"dim": uploads.excerpt(dim_id)}
+            )
+            continue
+        codes = _category_codes(dimension)
+        if codes is None:
+            errors.add(
+                _("Dimensjonen «%(dim)s» har ingen gyldig liste over kategorier («category»).")
+                % {"dim": uploads.excerpt(dim_id)}
+            )
+            continue
+        if len(codes) != size:
+            errors.add(
+                _("Dimensjonen «%(dim)s» har %(n)s kategorier, men «size» sier %(size)s.")
+                % {"dim": uploads.excerpt(dim_id), "n": len(codes), "size": size}
+            )
+            continue
+        categories[dim_id] = codes
+
+    role = data.get("role") if isinstance(data.get("role"), dict) else {}
+    time_dim = _role_dimension(role, "time", ids, fallback="Tid")
+    geo_dim = _role_dimension(role, "geo", ids, fallback="Region")
+    if time_dim is None:
+        errors.add(_("Dimensjonen «Tid» mangler. Filen må ha en tidsdimensjon med årstall."))
+    for dim_id in ids:
+        if dim_id in (time_dim, geo_dim) or dim_id not in categories:
+            continue
+        if len(categories[dim_id]) != 1:
+            errors.add(
+                _(
+                    "Dimensjonen «%(dim)s» har %(n)s kategorier (%(codes)s). Filen kan bare ha "
+                    "én kategori i andre dimensjoner enn region og tid; velg bare én når du "
+                    "henter tabellen."
+                )
+                % {
+                    "dim": uploads.excerpt(dim_id),
+                    "n": len(categories[dim_id]),
+                    "codes": _codes(f"«{uploads.excerpt(c)}»" for c in categories[dim_id][:5])
+                    + (" …" if len(categories[dim_id]) > 5 else ""),
+                }
+            )
+    if time_dim in categories:
+        not_years = [code for code in categories[time_dim] if not _is_year(code)]
+        if not_years:
+            errors.add(
+                _(
+                    "Dimensjonen «%(dim)s» har tider som ikke er årstall (%(codes)s). Bare "
+                    "årlige tall kan importeres."
+                )
+                % {
+                    "dim": uploads.excerpt(time_dim),
+                    "codes": _codes(f"«{uploads.excerpt(c)}»" for c in not_years[:5]),
+                }
+            )
+    if errors:
+        raise IndicatorFileError(errors)
+
+    total = math.prod(sizes)
+    if total > MAX_CELLS:
+        raise IndicatorFileError(
+            [
+                _("Tabellen har for mange celler (%(n)s). Hent bare det indikatoren trenger.")
+                % {"n": number_format(total, force_grouping=True)}
+            ]
+        )
+    status = data.get("status")
+    strides = {}
+    stride = 1
+    for dim_id, size in reversed(list(zip(ids, sizes, strict=True))):
+        strides[dim_id] = stride
+        stride *= size
+    # Which regions to read: the listed ones, or the single series of an indicator without a
+    # list (several regions are refused before any value is read).
+    other_regions: list[str] = []
+    if geo_dim:
+        regions = [normalise_municipality(code) or code for code in categories[geo_dim]]
+        if listed:
+            wanted = set(listed)
+            positions = [i for i, region in enumerate(regions) if region in wanted]
+            other_regions = sorted({region for region in regions if region not in wanted})
+        else:
+            distinct = sorted(set(regions))
+            if len(distinct) > 1:
+                raise IndicatorFileError(
+                    [
+                        _(
+                            "Filen har tall for flere regioner eller kommuner (%(codes)s), men "
+                            "indikatoren har ingen kommuneliste. Legg inn kommunene i "
+                            "indikatoren, så summeres de per år, eller last opp én serie."
+                        )
+                        % {
+                            "codes": _codes(uploads.excerpt(c) for c in distinct[:20])
+                            + (" …" if len(distinct) > 20 else "")
+                        }
+                    ]
+                )
+            positions = list(range(len(regions)))
+    else:
+        positions = [None]
+    cells = []
+    for geo_position in positions:
+        for time_position, time_code in enumerate(categories[time_dim]):
+            flat = time_position * strides[time_dim]
+            if geo_position is not None:
+                flat += geo_position * strides[geo_dim]
+            cells.append((geo_position, time_code, flat))
+    values = _jsonstat_values(data.get("value"), total=total, wanted=[c[2] for c in cells])
+    observations = []
+    for geo_position, time_code, flat in cells:
+        geo_code = None if geo_position is None else categories[geo_dim][geo_position]
+        observations.append(
+            Observation(
+                where=f"{uploads.excerpt(geo_code)}/{time_code}"
+                if geo_code is not None
+                else str(time_code),
+                region=None if geo_code is None else regions[geo_position],
+                year=int(time_code),
+                value=values.get(flat),
+                status=_status_at(status, flat),
+            )
+        )
+    return observations, _jsonstat_source(data), other_regions
