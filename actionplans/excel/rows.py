@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import re
+from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
 
 from actionplans.models import Action, ActionPlan, Milestone, Status
@@ -110,192 +113,212 @@ _MAX_LENGTH = {
 }
 
 
+@dataclass
+class _RowContext:
+    """What a column's parser may look at: the agreement's names, the plan, and the values of
+    the columns read before it in this row."""
+
+    lookups: _Lookups
+    plan: ActionPlan
+    out: dict = field(default_factory=dict)
+
+
+def _required(key: str, what, *, code: bool = False):
+    """A parser for a text column that must not be empty; ``what`` says what to write."""
+
+    def parse(value, context: _RowContext) -> str:
+        text = _text(value, max_length=_MAX_LENGTH[key], code=code)
+        if not text:
+            raise _CellError(what)
+        return text
+
+    return parse
+
+
+def _sub_goal(value, context: _RowContext) -> SubGoal:
+    code = _required(
+        "sub_goal", gettext_lazy("Skriv koden til delmålet, for eksempel «1.2»."), code=True
+    )(value, context)
+    goal = context.lookups.sub_goals.get(code)
+    if goal is None:
+        raise _CellError(
+            _("Delmålet %(code)s finnes ikke i avtalen. Avtalens delmål er %(codes)s.")
+            % {
+                "code": _quoted(code),
+                "codes": ", ".join(sorted(context.lookups.sub_goals, key=_code_key)),
+            }
+        )
+    return goal
+
+
+def _focus_area(value, context: _RowContext) -> int | None:
+    if _blank(value):
+        return None
+    number = _whole_number(value)
+    if number is None:
+        raise _CellError(_("Skriv nummeret på innsatsområdet, for eksempel 1."))
+    goal = context.out.get("sub_goal")
+    if goal and goal.focus_area.number != number:
+        raise _CellError(
+            _("Delmål %(code)s hører til innsatsområde %(right)s, ikke %(wrong)s.")
+            % {"code": goal.code, "right": goal.focus_area.number, "wrong": uploads.excerpt(number)}
+        )
+    return number
+
+
+def _strategies(value, context: _RowContext) -> list[Strategy]:
+    text = _text(value, max_length=_MAX_LENGTH["strategies"], code=True)
+    labels = [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
+    if not labels:
+        raise _CellError(
+            _("Skriv minst én strategi tiltaket følger opp, for eksempel «1.1.1; 1.1.2».")
+        )
+    known = context.lookups.strategies
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        shown = ", ".join(_quoted(label) for label in unknown[:5])
+        if len(unknown) > 5:
+            shown += " …"
+        raise _CellError(
+            _(
+                "Strategien %(labels)s finnes ikke i avtalen. Skriv delmålets kode og "
+                "strategiens nummer, for eksempel «1.1.2» (se arket «Strategier»)."
+            )
+            % {"labels": shown}
+        )
+    found = {known[label].pk: known[label] for label in labels}
+    return sorted(found.values(), key=_strategy_sort_key)
+
+
+def _lead_party(value, context: _RowContext) -> Party | None:
+    name = _text(value, max_length=_MAX_LENGTH["lead_party"])
+    if not name:
+        return None
+    parties = context.lookups.parties
+    party = parties.get(name.casefold())
+    if party is None:
+        raise _CellError(
+            _("%(name)s er ikke en part i avtalen. Velg en av: %(names)s.")
+            % {
+                "name": _quoted(name),
+                "names": ", ".join(sorted({f"«{p.name}»" for p in parties.values()})),
+            }
+        )
+    return party
+
+
+def _identifier(value, context: _RowContext) -> int | None:
+    if _blank(value):
+        return None
+    number = _whole_number(value)
+    if number is None or not 0 < number < 2**31:
+        raise _CellError(
+            _(
+                "Kolonnen er for portalens egne nummer og skal ikke endres. La den stå tom "
+                "på nye rader."
+            )
+        )
+    return number
+
+
+def _description(value, context: _RowContext) -> str:
+    return _text(value, max_length=_MAX_LENGTH["description"])
+
+
+def _due_date(value, context: _RowContext) -> datetime.date | None:
+    if _blank(value):
+        return None  # allowed only for a milestone still waiting for its first deadline
+    day = _date(value)
+    plan = context.plan
+    if not plan.first_day <= day <= plan.last_day:
+        raise _CellError(
+            _("Fristen %(date)s ligger utenfor planperioden %(period)s.")
+            % {"date": day.strftime("%d.%m.%Y"), "period": plan.period}
+        )
+    return day
+
+
+def _status(value, context: _RowContext) -> str:
+    text = _text(value, max_length=_MAX_LENGTH["status"])
+    labels = ", ".join(f"«{label}»" for label in Status.labels)
+    if not text:
+        raise _CellError(_("Skriv en status. Bruk en av: %(labels)s.") % {"labels": labels})
+    if text.casefold() not in context.lookups.statuses:
+        raise _CellError(
+            _("%(value)s er ikke en status. Bruk en av: %(labels)s.")
+            % {"value": _quoted(text), "labels": labels}
+        )
+    return context.lookups.statuses[text.casefold()]
+
+
+def _percent(value, context: _RowContext) -> int:
+    if _blank(value):
+        raise _CellError(_("Skriv hvor mange prosent som er fullført, et helt tall fra 0 til 100."))
+    number = _whole_number(value)
+    if number is None or not 0 <= number <= 100:
+        raise _CellError(
+            _("Prosent må være et helt tall fra 0 til 100, ikke %(value)s.")
+            % {"value": _quoted("" if value is None else value)}
+        )
+    if context.out.get("status") == Status.DONE:
+        return 100  # as when progress is logged in the portal: done is 100 %
+    return number
+
+
+# One parser per column: ``parse(cell value, context)`` returns the value or raises _CellError
+# with what is wrong. The action's columns are read first, then the id columns the file has,
+# then (unless the row is the action alone) the milestone's, in the order of MILESTONE_KEYS; a
+# parser may look at the values read before it (``context.out``).
+COLUMN_PARSERS = {
+    "sub_goal": _sub_goal,
+    "focus_area": _focus_area,
+    "action_number": _required("action_number", gettext_lazy("Skriv tiltakets nummer."), code=True),
+    "action_title": _required("action_title", gettext_lazy("Skriv tiltakets tittel.")),
+    "strategies": _strategies,
+    "lead_party": _lead_party,
+    "milestone_id": _identifier,
+    "action_id": _identifier,
+    "milestone_title": _required("milestone_title", gettext_lazy("Skriv milepælens tittel.")),
+    "description": _description,
+    "due_date": _due_date,
+    "status": _status,
+    "percent": _percent,
+}
+ACTION_KEYS = (
+    "sub_goal",
+    "focus_area",
+    "action_number",
+    "action_title",
+    "strategies",
+    "lead_party",
+)
+
+
 def _parse_row(
     row: int, values: tuple, lookups: _Lookups, plan: ActionPlan, id_columns: set[str]
 ) -> tuple[dict, list]:
-    """One row's values, checked one by one. Returns (values by key, errors)."""
-    out: dict = {}
+    """One row's values, checked one by one (``COLUMN_PARSERS``). Returns (values by key,
+    errors)."""
+    context = _RowContext(lookups=lookups, plan=plan)
     errors: list[str] = []
     cell = dict(zip((c.key for c in ALL_COLUMNS), values, strict=True))
 
-    def check(key: str, parse):
+    def check(key: str) -> None:
         try:
-            out[key] = parse(cell[key])
+            context.out[key] = COLUMN_PARSERS[key](cell[key], context)
         except _CellError as exc:
             errors.append(_cell_error(row, key, str(exc)))
 
-    def required_text(key: str, code: bool = False, what: str = ""):
-        def parse(value):
-            text = _text(value, max_length=_MAX_LENGTH[key], code=code)
-            if not text:
-                raise _CellError(what)
-            return text
-
-        return parse
-
-    check(
-        "sub_goal",
-        required_text(
-            "sub_goal", code=True, what=_("Skriv koden til delmålet, for eksempel «1.2».")
-        ),
-    )
-    if "sub_goal" in out:
-        goal = lookups.sub_goals.get(out["sub_goal"])
-        if goal is None:
-            errors.append(
-                _cell_error(
-                    row,
-                    "sub_goal",
-                    _("Delmålet %(code)s finnes ikke i avtalen. Avtalens delmål er %(codes)s.")
-                    % {
-                        "code": _quoted(out["sub_goal"]),
-                        "codes": ", ".join(sorted(lookups.sub_goals, key=_code_key)),
-                    },
-                )
-            )
-        out["sub_goal"] = goal
-
-    def focus_area(value):
-        if _blank(value):
-            return None
-        number = _whole_number(value)
-        if number is None:
-            raise _CellError(_("Skriv nummeret på innsatsområdet, for eksempel 1."))
-        return number
-
-    check("focus_area", focus_area)
-    goal = out.get("sub_goal")
-    if out.get("focus_area") is not None and goal and goal.focus_area.number != out["focus_area"]:
-        errors.append(
-            _cell_error(
-                row,
-                "focus_area",
-                _("Delmål %(code)s hører til innsatsområde %(right)s, ikke %(wrong)s.")
-                % {
-                    "code": goal.code,
-                    "right": goal.focus_area.number,
-                    "wrong": uploads.excerpt(out["focus_area"]),
-                },
-            )
-        )
-
-    check(
-        "action_number",
-        required_text("action_number", code=True, what=_("Skriv tiltakets nummer.")),
-    )
-    check("action_title", required_text("action_title", what=_("Skriv tiltakets tittel.")))
-
-    def strategies(value):
-        text = _text(value, max_length=_MAX_LENGTH["strategies"], code=True)
-        labels = [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
-        if not labels:
-            raise _CellError(
-                _("Skriv minst én strategi tiltaket følger opp, for eksempel «1.1.1; 1.1.2».")
-            )
-        unknown = [label for label in labels if label not in lookups.strategies]
-        if unknown:
-            shown = ", ".join(_quoted(label) for label in unknown[:5])
-            if len(unknown) > 5:
-                shown += " …"
-            raise _CellError(
-                _(
-                    "Strategien %(labels)s finnes ikke i avtalen. Skriv delmålets kode og "
-                    "strategiens nummer, for eksempel «1.1.2» (se arket «Strategier»)."
-                )
-                % {"labels": shown}
-            )
-        found = {lookups.strategies[label].pk: lookups.strategies[label] for label in labels}
-        return sorted(found.values(), key=_strategy_sort_key)
-
-    check("strategies", strategies)
-
-    def lead_party(value):
-        name = _text(value, max_length=_MAX_LENGTH["lead_party"])
-        if not name:
-            return None
-        party = lookups.parties.get(name.casefold())
-        if party is None:
-            raise _CellError(
-                _("%(name)s er ikke en part i avtalen. Velg en av: %(names)s.")
-                % {
-                    "name": _quoted(name),
-                    "names": ", ".join(sorted({f"«{p.name}»" for p in lookups.parties.values()})),
-                }
-            )
-        return party
-
-    check("lead_party", lead_party)
-
-    def identifier(value):
-        if _blank(value):
-            return None
-        number = _whole_number(value)
-        if number is None or not 0 < number < 2**31:
-            raise _CellError(
-                _(
-                    "Kolonnen er for portalens egne nummer og skal ikke endres. La den stå tom "
-                    "på nye rader."
-                )
-            )
-        return number
-
+    for key in ACTION_KEYS:
+        check(key)
     for key in id_columns:
-        check(key, identifier)
-
+        check(key)
     if all(_blank(cell[key]) for key in MILESTONE_KEYS):
-        out.pop("milestone_id", None)
-        return out, errors  # the action alone
-
-    check(
-        "milestone_title",
-        required_text("milestone_title", what=_("Skriv milepælens tittel.")),
-    )
-    check("description", lambda value: _text(value, max_length=_MAX_LENGTH["description"]))
-
-    def due_date(value):
-        if _blank(value):
-            return None  # allowed only for a milestone still waiting for its first deadline
-        day = _date(value)
-        if not plan.first_day <= day <= plan.last_day:
-            raise _CellError(
-                _("Fristen %(date)s ligger utenfor planperioden %(period)s.")
-                % {"date": day.strftime("%d.%m.%Y"), "period": plan.period}
-            )
-        return day
-
-    check("due_date", due_date)
-
-    def status(value):
-        text = _text(value, max_length=_MAX_LENGTH["status"])
-        labels = ", ".join(f"«{label}»" for label in Status.labels)
-        if not text:
-            raise _CellError(_("Skriv en status. Bruk en av: %(labels)s.") % {"labels": labels})
-        if text.casefold() not in lookups.statuses:
-            raise _CellError(
-                _("%(value)s er ikke en status. Bruk en av: %(labels)s.")
-                % {"value": _quoted(text), "labels": labels}
-            )
-        return lookups.statuses[text.casefold()]
-
-    check("status", status)
-
-    def percent(value):
-        if _blank(value):
-            raise _CellError(
-                _("Skriv hvor mange prosent som er fullført, et helt tall fra 0 til 100.")
-            )
-        number = _whole_number(value)
-        if number is None or not 0 <= number <= 100:
-            raise _CellError(
-                _("Prosent må være et helt tall fra 0 til 100, ikke %(value)s.")
-                % {"value": _quoted("" if value is None else value)}
-            )
-        return number
-
-    check("percent", percent)
-    if out.get("status") == Status.DONE and "percent" in out:
-        out["percent"] = 100  # as when progress is logged in the portal: done is 100 %
-    return out, errors
+        context.out.pop("milestone_id", None)
+        return context.out, errors  # the action alone
+    for key in MILESTONE_KEYS:
+        check(key)
+    return context.out, errors
 
 
 def read_plan_file(*, plan: ActionPlan, upload: UploadedFile) -> list[ImportRow]:
