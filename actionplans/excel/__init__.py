@@ -55,6 +55,7 @@ from __future__ import annotations
 
 from .apply import PLAN_CHANGED, REASON_MISSING, plan_import_apply
 from .cells import ImportRow, ImportSummary, PlanChanged, PlanFileError, max_upload_bytes
+from .changes import plan_fingerprint
 from .export import (
     ILLEGAL_CHARACTERS_RE,
     export_filename,
@@ -83,7 +84,7 @@ from .layout import (
     Column,
 )
 from .plan import ActionStep, FieldChange, ImportPlan, MilestoneStep
-from .preview import plan_fingerprint, plan_import_changes
+from .preview import plan_import_changes
 from .rows import read_plan_file
 from .workbook import (
     FORBIDDEN_XML,

@@ -15,8 +15,8 @@ from actionplans.services import ProgressConflict, progress_log
 from agreements.models import Party, Strategy, SubGoal
 
 from .cells import ImportSummary, PlanChanged, PlanFileError
+from .changes import plan_fingerprint
 from .layout import IMPORT_COMMENT
-from .preview import plan_fingerprint
 
 # --------------------------------------------------------------------------------------------
 # Import: writing what was previewed
