@@ -12,13 +12,17 @@ RUN_ENV := DEBUG=True SITE_URL=$(SITE_URL)
 
 .PHONY: run test setup demo lint messages clean bench
 
-$(VENV)/.installed: pyproject.toml
+# The runtime dependencies at the versions in requirements.lock (README: updating the lock), then
+# the portal itself without resolving them again.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed.")'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
+# The dev tools; the runtime dependencies are already there at the locked versions.
 $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
@@ -32,9 +36,17 @@ run: setup
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
+# What mypy checks (pyproject.toml [tool.mypy]): strict checks (every function annotated, no
+# Any returned) on the files of its strict override, plain checking on the rest it is given.
+MYPY_FILES := tromsvekst/lib tromsvekst/audit \
+	agreements/selectors.py agreements/services.py \
+	actionplans/selectors.py actionplans/services.py \
+	evaluation/selectors.py evaluation/services.py
+
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	DEBUG=True $(VENV)/bin/mypy $(MYPY_FILES)
 	DEBUG=True $(PY) manage.py makemigrations --check --dry-run
 
 # Reference checkers the suite runs (W3C Nu Html Checker, ical.js), from the npm registry.

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Avg, Count, Max, Q
+from django.db.models import Aggregate, Avg, Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -200,23 +200,23 @@ class Action(models.Model):
             raise ValidationError({"sub_goal": _("Delmålet hører til en annen avtale enn planen.")})
 
 
-class MilestoneQuerySet(models.QuerySet):
-    def open(self):
+class MilestoneQuerySet(models.QuerySet["Milestone"]):
+    def open(self) -> "MilestoneQuerySet":
         return self.exclude(status__in=CLOSED_STATUSES)
 
-    def overdue(self, today: datetime.date | None = None):
+    def overdue(self, today: datetime.date | None = None) -> "MilestoneQuerySet":
         """Due date passed (in Europe/Oslo) and neither done nor cancelled.
 
         A milestone without a due date (carried over, waiting for a new one) is never overdue.
         """
         return self.open().filter(due_date__lt=today or local_today())
 
-    def needing_due_date(self):
+    def needing_due_date(self) -> "MilestoneQuerySet":
         """Open milestones without a due date: carried over from the previous plan and waiting
         for the coordinator to set a new deadline ("Ny frist mangler")."""
         return self.open().filter(due_date__isnull=True)
 
-    def in_plan(self, plan: ActionPlan):
+    def in_plan(self, plan: ActionPlan) -> "MilestoneQuerySet":
         return self.filter(action__plan=plan)
 
 
@@ -384,7 +384,7 @@ class ProgressUpdate(models.Model):
 
     @property
     def previous_status_label(self) -> str:
-        return Status(self.previous_status).label if self.previous_status else ""
+        return str(Status(self.previous_status).label) if self.previous_status else ""
 
 
 class MilestoneDueDateChange(models.Model):
@@ -447,7 +447,7 @@ class MilestoneDueDateChange(models.Model):
         return self.old_due_date is not None and self.new_due_date > self.old_due_date
 
 
-def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> dict:
+def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> dict[str, Aggregate]:
     """Aggregates for milestone roll-ups, relative to the milestone table by ``prefix``.
 
     Gives ``total``, one ``n_<status>`` per status, ``overdue``, ``avg_percent`` (the mean
@@ -455,7 +455,7 @@ def rollup_aggregates(prefix: str = "", today: datetime.date | None = None) -> d
     """
     today = today or local_today()
     status = f"{prefix}status"
-    out = {"total": Count(f"{prefix}pk", distinct=True)}
+    out: dict[str, Aggregate] = {"total": Count(f"{prefix}pk", distinct=True)}
     for value in Status.values:
         out[f"n_{value}"] = Count(f"{prefix}pk", filter=Q(**{status: value}), distinct=True)
     out["overdue"] = Count(

@@ -1,9 +1,17 @@
 """Reads that several views share: roll-ups computed in the database."""
 
+import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 
 from actionplans.models import CLOSED_STATUSES, Status
 from tromsvekst.lib.dates import local_today
+
+if TYPE_CHECKING:
+    from actionplans.models import ActionPlan, Milestone, MilestoneDueDateChange, ProgressUpdate
+    from agreements.models import AgendaItem, Agreement, FollowUpTask, Meeting
 
 
 @dataclass
@@ -11,15 +19,15 @@ class Rollup:
     """Milestone figures for one node of the plan (the plan, a focus area, a sub-goal, an action)."""
 
     total: int = 0
-    counts: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     overdue: int = 0
     avg_percent: float | None = None
-    last_update: object = None
+    last_update: datetime.datetime | None = None
     # How many of each status's milestones are overdue (only from plan_rollups).
-    overdue_counts: dict = field(default_factory=dict)
+    overdue_counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def from_row(cls, row: dict) -> "Rollup":
+    def from_row(cls, row: dict[str, Any]) -> "Rollup":
         return cls(
             total=row["total"],
             counts={value: row[f"n_{value}"] for value in Status.values},
@@ -42,20 +50,27 @@ class Rollup:
 
     def status_rows(self) -> list[tuple[str, str, int]]:
         """(value, label, count) for every status, in the vocabulary's order."""
-        return [(s.value, s.label, self.counts.get(s.value, 0)) for s in Status]
+        return [(s.value, str(s.label), self.counts.get(s.value, 0)) for s in Status]
 
 
 class _Tally:
     """Adds milestones up into a Rollup, as ``rollup_aggregates`` does in SQL."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.total = self.overdue = 0
         self.counts = dict.fromkeys(Status.values, 0)
         self.overdue_counts = dict.fromkeys(Status.values, 0)
         self.percents: list[int] = []
-        self.last_update = None
+        self.last_update: datetime.datetime | None = None
 
-    def add(self, status: str, percent: int, due_date, last_update, today) -> None:
+    def add(
+        self,
+        status: str,
+        percent: int,
+        due_date: datetime.date | None,
+        last_update: datetime.datetime | None,
+        today: datetime.date,
+    ) -> None:
         self.total += 1
         self.counts[status] = self.counts.get(status, 0) + 1
         if due_date is not None and due_date < today and status not in CLOSED_STATUSES:
@@ -78,7 +93,9 @@ class _Tally:
         )
 
 
-def plan_rollups(milestones, today=None) -> dict:
+def plan_rollups(
+    milestones: "QuerySet[Milestone]", today: datetime.date | None = None
+) -> dict[str, Any]:
     """Roll-ups of a milestone queryset for the plan, each focus area, sub-goal and action: one
     query of a few columns per milestone, added up here (a plan has a few hundred milestones;
     four GROUP BY queries with their COUNT(DISTINCT)s cost more to plan and run than that).
@@ -98,8 +115,8 @@ def plan_rollups(milestones, today=None) -> dict:
         "last_update__created_at",
     )
     plan = _Tally()
-    groups = {"focus_area": {}, "sub_goal": {}, "action": {}}
-    seen = set()
+    groups: dict[str, dict[int | None, _Tally]] = {"focus_area": {}, "sub_goal": {}, "action": {}}
+    seen: set[int] = set()
     for pk, status, percent, due_date, area, goal, action, last_update in rows:
         if pk in seen:  # a filter across a many-to-many relation can repeat a milestone
             continue
@@ -111,13 +128,13 @@ def plan_rollups(milestones, today=None) -> dict:
             if tally is None:
                 tally = groups[key][node] = _Tally()
             tally.add(*figures)
-    out = {"plan": plan.rollup()}
+    out: dict[str, Any] = {"plan": plan.rollup()}
     for key, tallies in groups.items():
         out[key] = {node: tally.rollup() for node, tally in tallies.items()}
     return out
 
 
-def row_rollups(milestones, milestone) -> dict:
+def row_rollups(milestones: "QuerySet[Milestone]", milestone: "Milestone") -> dict[str, Rollup]:
     """The roll-ups around one milestone: its plan, focus area, sub-goal and action.
 
     Returns {"plan": Rollup, "focus_area": Rollup, "sub_goal": Rollup, "action": Rollup}.
@@ -136,30 +153,28 @@ def row_rollups(milestones, milestone) -> dict:
 class MeetingBrief:
     """What the politicians read before a meeting."""
 
-    meeting: object
-    previous: object | None
-    next: object | None
-    since: object  # the moment "since the previous meeting" starts (aware datetime)
-    reference_date: object  # the meeting's date in Europe/Oslo
-    horizon: object  # "due before the next meeting" ends on this date
-    updates: list
-    status_changes: list
-    overdue: list
-    due_soon: list
-    open_tasks: list
-    agenda: list
+    meeting: "Meeting"
+    previous: "Meeting | None"
+    next: "Meeting | None"
+    since: datetime.datetime  # the moment "since the previous meeting" starts (aware datetime)
+    reference_date: datetime.date  # the meeting's date in Europe/Oslo
+    horizon: datetime.date  # "due before the next meeting" ends on this date
+    updates: "list[ProgressUpdate]"
+    status_changes: "list[ProgressUpdate]"
+    overdue: "list[Milestone]"
+    due_soon: "list[Milestone]"
+    open_tasks: "list[FollowUpTask]"
+    agenda: "list[AgendaItem]"
     # The opening summary: the plan in force on the meeting's date, as of that date (the same
     # figures the dashboard opens with), and what changed since the previous meeting.
-    headline: object = None  # Headline, or None when the agreement has no plan
-    changes: object = None  # ChangeSummary
+    headline: "Headline | None" = None  # None when the agreement has no plan
+    changes: "ChangeSummary | None" = None
     # Overdue milestones of other (earlier) plans that were not carried into a later plan.
-    overdue_elsewhere: list = field(default_factory=list)
+    overdue_elsewhere: "list[Milestone]" = field(default_factory=list)
 
 
-def meeting_brief(meeting) -> MeetingBrief:
+def meeting_brief(meeting: "Meeting") -> MeetingBrief:
     """Gather a meeting's brief in a fixed number of queries."""
-    import datetime
-
     from django.db.models import Exists, OuterRef, Prefetch
     from django.utils import timezone
 
@@ -217,7 +232,8 @@ def meeting_brief(meeting) -> MeetingBrief:
     )
     # One query for both lists: the plan's overdue milestones (the headline's "hvorav forfalt")
     # and other plans' that were not carried into a later plan (those are followed up there).
-    overdue, overdue_elsewhere = [], []
+    overdue: list[Milestone] = []
+    overdue_elsewhere: list[Milestone] = []
     for milestone in (
         in_agreement.overdue(today=reference_date)
         .annotate(carried=Exists(Milestone.objects.filter(carried_from=OuterRef("pk"))))
@@ -225,7 +241,7 @@ def meeting_brief(meeting) -> MeetingBrief:
     ):
         if plan is None or milestone.action.plan_id == plan.pk:
             overdue.append(milestone)
-        elif not milestone.carried:
+        elif not milestone.carried:  # type: ignore[attr-defined]  # the Exists annotation above; django-stubs does not follow annotate() after a custom QuerySet method
             overdue_elsewhere.append(milestone)
     return MeetingBrief(
         meeting=meeting,
@@ -255,7 +271,7 @@ def meeting_brief(meeting) -> MeetingBrief:
     )
 
 
-def current_plan(plans: list, today):
+def current_plan(plans: "list[ActionPlan]", today: datetime.date) -> "ActionPlan | None":
     """The plan whose period holds today's year, else the latest one that has started, else the
     first."""
     for plan in plans:
@@ -265,12 +281,15 @@ def current_plan(plans: list, today):
     return started[-1] if started else (plans[0] if plans else None)
 
 
-def since_last_meeting(agreement, *, since=None, now=None):
+def since_last_meeting(
+    agreement: "Agreement",
+    *,
+    since: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> "tuple[datetime.datetime, Meeting | None]":
     """The window start for "Siden forrige møte": a date the reader picked, else the start of the
     last meeting held, else the start of the agreement. Returns (start datetime, meeting or None).
     """
-    import datetime
-
     from django.utils import timezone
 
     from agreements.models import Meeting
@@ -288,7 +307,9 @@ def since_last_meeting(agreement, *, since=None, now=None):
     return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None
 
 
-def recent_updates(milestones, start, *, limit: int | None = None) -> tuple[list, bool]:
+def recent_updates(
+    milestones: "QuerySet[Milestone]", start: datetime.datetime, *, limit: int | None = None
+) -> tuple[list[dict[str, Any]], bool]:
     """Progress updates on ``milestones`` since ``start``, grouped by delmål in the agreement's
     order, newest first within each group.
 
@@ -297,13 +318,13 @@ def recent_updates(milestones, start, *, limit: int | None = None) -> tuple[list
     """
     from actionplans.models import ProgressUpdate
 
-    updates = (
+    found = (
         ProgressUpdate.objects.filter(milestone__in=milestones.order_by().values("pk"))
         .filter(created_at__gte=start)
         .select_related("author", "milestone__action__sub_goal__focus_area")
         .order_by("-created_at", "-pk")
     )
-    updates = list(updates if limit is None else updates[: limit + 1])
+    updates = list(found if limit is None else found[: limit + 1])
     more = limit is not None and len(updates) > limit
     if more:
         updates = updates[:limit]
@@ -314,7 +335,7 @@ def recent_updates(milestones, start, *, limit: int | None = None) -> tuple[list
             u.milestone.action.sub_goal.order,
         )
     )
-    groups: dict = {}
+    groups: dict[int, dict[str, Any]] = {}
     for update in updates:
         sub_goal = update.milestone.action.sub_goal
         groups.setdefault(sub_goal.pk, {"sub_goal": sub_goal, "updates": []})["updates"].append(
@@ -350,10 +371,10 @@ class Headline:
     flagged) as overdue.
     """
 
-    plan: object
-    reference_date: object
+    plan: "ActionPlan"
+    reference_date: datetime.date
     total: int
-    rows: list
+    rows: list[HeadlineRow]
     overdue: int
     percent: int
 
@@ -363,12 +384,18 @@ class Headline:
         return sum(row.count for row in self.rows)
 
     @property
-    def overdue_rows(self) -> list:
+    def overdue_rows(self) -> list[HeadlineRow]:
         """The statuses that overdue milestones have, for "hvorav 3 I rute, 2 Forsinket"."""
         return [row for row in self.rows if row.overdue]
 
 
-def plan_headline(plan, *, milestones=None, today=None, rollup: Rollup | None = None) -> Headline:
+def plan_headline(
+    plan: "ActionPlan",
+    *,
+    milestones: "QuerySet[Milestone] | None" = None,
+    today: datetime.date | None = None,
+    rollup: Rollup | None = None,
+) -> Headline:
     """The headline of ``plan`` (or of ``milestones``, a filtered part of it) as of ``today``
     (default: today in Europe/Oslo): one query, or none when ``rollup`` (the "plan" roll-up of
     plan_rollups over the same milestones and day) is already at hand. Used by both the
@@ -384,7 +411,7 @@ def plan_headline(plan, *, milestones=None, today=None, rollup: Rollup | None = 
     rows = [
         HeadlineRow(
             value=status.value,
-            label=status.label,
+            label=str(status.label),
             count=rollup.counts.get(status.value, 0),
             overdue=rollup.overdue_counts.get(status.value, 0),
         )
@@ -405,20 +432,26 @@ class ChangeSummary:
     """What changed in a window (since the previous meeting): counts of progress updates and
     of status changes, and every due-date change (newest first)."""
 
-    since: object
-    until: object
+    since: datetime.datetime
+    until: datetime.datetime | None
     updates: int = 0
     status_changes: int = 0
     done: int = 0
     worse: int = 0
-    due_date_changes: list = field(default_factory=list)
+    due_date_changes: "list[MilestoneDueDateChange]" = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
         return bool(self.updates or self.due_date_changes)
 
 
-def change_summary(*, milestones, since, until=None, updates=None) -> ChangeSummary:
+def change_summary(
+    *,
+    milestones: "QuerySet[Milestone]",
+    since: datetime.datetime,
+    until: datetime.datetime | None = None,
+    updates: "list[ProgressUpdate] | None" = None,
+) -> ChangeSummary:
     """The changes to ``milestones`` from ``since`` up to (not including) ``until`` (default:
     no end). ``updates``, when the caller has read the window's progress updates already, are
     counted instead of being read again. Two queries at most.
@@ -456,11 +489,11 @@ class HistoryEntry:
     """One line of a milestone's history: a progress update or a due-date change."""
 
     kind: str  # "update" or "due_date"
-    when: object
-    item: object
+    when: datetime.datetime
+    item: "ProgressUpdate | MilestoneDueDateChange"
 
 
-def milestone_history(milestone) -> list[HistoryEntry]:
+def milestone_history(milestone: "Milestone") -> list[HistoryEntry]:
     """Everything that happened to a milestone that readers see, newest first: its progress
     updates and the moves of its due date (two queries)."""
     entries = [

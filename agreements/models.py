@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -82,7 +83,7 @@ class Agreement(models.Model):
         default=False,
         help_text=_("Avtalen er laget som eksempel og er ikke en ekte avtale."),
     )
-    parties = models.ManyToManyField(
+    parties: "models.ManyToManyField[Party, AgreementParty]" = models.ManyToManyField(
         Party, through="AgreementParty", related_name="agreements", verbose_name=_("avtaleparter")
     )
 
@@ -574,8 +575,8 @@ class Decision(models.Model):
         return self.text[:80]
 
 
-class FollowUpTaskQuerySet(models.QuerySet):
-    def open(self):
+class FollowUpTaskQuerySet(models.QuerySet["FollowUpTask"]):
+    def open(self) -> "FollowUpTaskQuerySet":
         return self.filter(done=False)
 
 
@@ -643,7 +644,7 @@ class Invitation(models.Model):
         ordering = ["agreement", "created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                models.functions.Lower("email"),
+                Lower("email"),
                 "agreement",
                 name="one_invitation_per_address_and_agreement",
                 violation_error_message=_("Adressen er allerede invitert til denne avtalen."),

@@ -28,7 +28,7 @@ def _appointment(user: AnyUser, agreement: Agreement) -> tuple[str, int, str] | 
                 user=user
             ).values_list("agreement_id", "role", "party_id", "party__kind")
         }
-        user._agreement_appointments = appointments
+        user._agreement_appointments = appointments  # type: ignore[attr-defined]  # a cache kept on the request's user object, not a field of the model
     return appointments.get(agreement.pk)
 
 

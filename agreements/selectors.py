@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Max, Prefetch, QuerySet
@@ -56,7 +57,7 @@ class YearCheck:
     @property
     def missing(self) -> list[str]:
         """The kinds of meeting (``Meeting.Kind`` values) the year still lacks."""
-        missing = []
+        missing: list[str] = []
         if not self.physical:
             missing.append(Meeting.Kind.PHYSICAL)
         if not self.digital:
@@ -66,7 +67,7 @@ class YearCheck:
     @property
     def unplanned(self) -> list[str]:
         """The kinds the year has neither a counted meeting nor a draft of."""
-        drafts = {
+        drafts: dict[str, int] = {
             Meeting.Kind.PHYSICAL: self.draft_physical,
             Meeting.Kind.DIGITAL: self.draft_digital,
         }
@@ -174,7 +175,7 @@ def people_by_party(agreement: Agreement) -> list[dict]:
         .select_related("user", "party")
         .order_by("role", "user__first_name", "user__last_name", "user__username")
     )
-    groups = {
+    groups: dict[int, dict[str, Any]] = {
         m.party_id: {"party": m.party, "people": []}
         for m in agreement.memberships.select_related("party")
     }
@@ -190,7 +191,7 @@ def next_agenda_number(meeting: Meeting) -> int:
     return (highest or 0) + 1
 
 
-def meeting_agenda(meeting: Meeting) -> QuerySet:
+def meeting_agenda(meeting: Meeting) -> QuerySet[AgendaItem]:
     """The meeting's agenda items with what they link to, decisions and follow-up tasks."""
     return (
         AgendaItem.objects.filter(meeting=meeting)
@@ -214,7 +215,7 @@ def meeting_agenda(meeting: Meeting) -> QuerySet:
     )
 
 
-def open_follow_up_tasks(agreement: Agreement) -> QuerySet:
+def open_follow_up_tasks(agreement: Agreement) -> QuerySet[FollowUpTask]:
     """Follow-up tasks of every meeting of the agreement that are not done yet, by due date."""
     return (
         FollowUpTask.objects.open()

@@ -4,6 +4,7 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from django.db import DataError, IntegrityError, transaction
 
@@ -262,8 +263,16 @@ MEETING_SEQUENCE_FIELDS = (
 )
 # Drafts and cancelled meetings may lack a place or a link; planned and held ones may not.
 MEETING_STATUSES_NEEDING_PLACE = (Meeting.Status.PLANNED, Meeting.Status.HELD)
+
+
+class _YearDefault(TypedDict):
+    month: int
+    start: datetime.time
+    end: datetime.time
+
+
 # "Planlegg året": one physical meeting in spring and one digital in autumn, local time.
-PLAN_YEAR_DEFAULTS = {
+PLAN_YEAR_DEFAULTS: dict[str, _YearDefault] = {
     Meeting.Kind.PHYSICAL: {"month": 5, "start": datetime.time(10), "end": datetime.time(14)},
     Meeting.Kind.DIGITAL: {"month": 10, "start": datetime.time(10), "end": datetime.time(12)},
 }
@@ -640,7 +649,7 @@ def meeting_plan_year(*, agreement: Agreement, year: int) -> list[Meeting]:
         raise ValidationError(gettext("Avtalen har ingen parter som kan invitere til møter."))
     check = selectors.meeting_year_check(agreement, year)
     tz = local_tz()
-    titles = {
+    titles: dict[str, str] = {
         Meeting.Kind.PHYSICAL: gettext("Fysisk møte våren %(year)s"),
         Meeting.Kind.DIGITAL: gettext("Digitalt møte høsten %(year)s"),
     }

@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from actionplans.models import ActionPlan
 from actionplans.selectors import Rollup
-from agreements.models import FocusArea, LongTermEffect, Party
+from agreements.models import Agreement, FocusArea, LongTermEffect, Party
 from evaluation import selectors
 from evaluation.models import Evaluation, Feedback, Indicator, IndicatorValue, SubGoalAssessment
 from tromsvekst.lib.dates import local_today
@@ -320,14 +321,14 @@ class AppendixRow:
 
 @dataclass
 class PlanAppendix:
-    plan: object
+    plan: ActionPlan
     milestones: list[AppendixRow]
 
 
 @dataclass
 class Report:
     evaluation: Evaluation
-    agreement: object
+    agreement: Agreement
     title: str
     plans: list
     next_plans: list
@@ -435,7 +436,7 @@ def _feedback(evaluation: Evaluation, areas: list[FocusAreaSection]):
 
 
 def _appendix(
-    evaluation: Evaluation, plans: list, as_of: datetime.date | None
+    evaluation: Evaluation, plans: list[ActionPlan], as_of: datetime.date | None
 ) -> tuple[list[PlanAppendix], datetime.date, bool]:
     """The appendix from the snapshot, as of its date: the same read as the figures per delmål.
     An evaluation without milestone rows (a snapshot taken before they were kept) shows today's
@@ -445,7 +446,7 @@ def _appendix(
     """
     rows = evaluation.milestone_snapshot
     from_snapshot = rows is not None and as_of is not None
-    if not from_snapshot:
+    if rows is None or as_of is None:
         rows, as_of = selectors.snapshot_milestones(plans), local_today()
     by_plan = {plan.pk: PlanAppendix(plan, []) for plan in plans}
     for row in rows:

@@ -1,6 +1,7 @@
 """Reads that several evaluation views (and the report) share."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import Max, Prefetch, QuerySet
 from django.utils.translation import gettext as _
@@ -58,7 +59,9 @@ def next_plan_actions(evaluation: Evaluation) -> QuerySet[Action]:
 # --- Snapshot figures ---------------------------------------------------------------------
 
 
-def snapshot_milestones(plans, today: datetime.date | None = None) -> list[dict]:
+def snapshot_milestones(
+    plans: Iterable[ActionPlan], today: datetime.date | None = None
+) -> list[dict]:
     """Every milestone of ``plans`` as one row of plain values, in the report appendix's order:
     what an evaluation freezes, so that its figures per delmål and its appendix come from the
     same read of the data (``snapshot_figures`` adds these rows up).
@@ -129,7 +132,7 @@ _ROW_DATA = (
 
 
 def snapshot_figures(
-    agreement: Agreement, plans, rows: list[dict], as_of: datetime.date
+    agreement: Agreement, plans: Iterable[ActionPlan], rows: list[dict], as_of: datetime.date
 ) -> dict[int, dict]:
     """Milestone figures per delmål, added up from the snapshot's ``rows``, as stored in
     ``SubGoalAssessment.snapshot``.
@@ -151,14 +154,14 @@ def snapshot_figures(
             tally["percents"].append(row["percent"])
     out = {}
     for sub_goal_id in SubGoal.objects.filter(agreement=agreement).values_list("pk", flat=True):
-        tally = tallies.get(sub_goal_id)
-        percents = tally["percents"] if tally else []
+        kept = tallies.get(sub_goal_id)
+        percents = kept["percents"] if kept else []
         out[sub_goal_id] = {
             "as_of": as_of.isoformat(),
             "plans": periods,
-            "total": tally["total"] if tally else 0,
-            "counts": tally["counts"] if tally else dict.fromkeys(Status.values, 0),
-            "overdue": tally["overdue"] if tally else 0,
+            "total": kept["total"] if kept else 0,
+            "counts": kept["counts"] if kept else dict.fromkeys(Status.values, 0),
+            "overdue": kept["overdue"] if kept else 0,
             "avg_percent": round(sum(percents) / len(percents), 2) if percents else None,
         }
     return out

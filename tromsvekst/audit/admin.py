@@ -22,7 +22,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "username", "source"]
     date_hierarchy = "when"
     list_select_related = ["content_type"]
-    fields = [
+    fields = (
         "when",
         "user",
         "username",
@@ -33,7 +33,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         "agreement_pk",
         "source",
         "changes_table",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description=_("endringer"))

@@ -16,7 +16,8 @@ import decimal
 import functools
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -64,7 +65,7 @@ def _agreement_chain(model: type[models.Model]) -> tuple[models.ForeignKey, ...]
         for f in model._meta.concrete_fields
         if isinstance(f, models.ForeignKey)
         and not f.null
-        and registry.is_audited_app(f.related_model._meta.app_label)
+        and registry.is_audited_app(cast(type[models.Model], f.related_model)._meta.app_label)
         and f.related_model is not model
     ]
     for f in keys:
@@ -99,9 +100,9 @@ def agreement_pk_of(instance: models.Model, using: str | None = None) -> int | N
         if value is None or i == len(chain) - 1:
             return value
         if key.is_cached(obj):
-            obj = key.get_cached_value(obj)
+            obj = key.get_cached_value(obj)  # type: ignore[assignment]  # not None: the key's value is not None (returned above)
             continue
-        parent = key.related_model
+        parent = cast(type[models.Model], key.related_model)
         if (parent, value) not in memo:
             rest = "__".join(f.name for f in chain[i + 1 :])
             memo[(parent, value)] = (
@@ -210,7 +211,7 @@ def _pre_save(sender, instance, using=None, update_fields=None, **kwargs) -> Non
     instance.__dict__.pop("_audit_before", None)
     if instance.pk is None:
         return  # certainly new: nothing to read
-    fields = _fields(sender)
+    fields: Sequence[models.Field] = _fields(sender)
     if update_fields is not None:
         fields = [f for f in fields if f.name in update_fields or f.attname in update_fields]
         if not fields:  # only fields the log leaves out: nothing to compare, no query
@@ -279,7 +280,16 @@ def _labels(model, using, **filters) -> dict:
     }
 
 
-def _m2m_changed(sender, instance, action, reverse, model, pk_set, using=None, **kwargs) -> None:
+def _m2m_changed(
+    sender: type[models.Model],
+    instance: models.Model,
+    action: str,
+    reverse: bool,
+    model: type[models.Model],
+    pk_set: set[Any] | None,
+    using: str | None = None,
+    **kwargs: Any,
+) -> None:
     """Record the links of a many-to-many field before and after an add, remove or clear, as
     lists of the linked objects' names, on the object whose links changed."""
     if not _is_audited(type(instance)):
@@ -331,7 +341,7 @@ def connect(candidates: Iterable[type[models.Model]]) -> None:
         post_save.connect(_post_save, sender=model, dispatch_uid=f"audit-post-save-{label}")
         post_delete.connect(_post_delete, sender=model, dispatch_uid=f"audit-delete-{label}")
         for field in model._meta.many_to_many:
-            through = field.remote_field.through
+            through = cast(type[models.Model], field.remote_field.through)
             m2m_changed.connect(
                 _m2m_changed, sender=through, dispatch_uid=f"audit-m2m-{through._meta.label_lower}"
             )
@@ -363,7 +373,7 @@ def record_bulk_changed(
     entries = []
     for obj, old in changed:
         model = type(obj)
-        fields = [model._meta.get_field(name) for name in old]
+        fields = [cast(models.Field, model._meta.get_field(name)) for name in old]
         before = {f.name: _plain(f, old[f.name]) for f in fields}
         changes = _diff(model, before, _snapshot(obj, fields))
         if changes:

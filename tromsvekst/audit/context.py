@@ -9,7 +9,7 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -76,7 +76,7 @@ def secret_url_kwargs(*names: str):
 
 def declared_secrets(view) -> frozenset[str]:
     """The URL arguments ``view`` (a resolved view function) declares secret."""
-    names = getattr(view, DECLARATION_ATTRIBUTE, None)
+    names: Iterable[str] | None = getattr(view, DECLARATION_ATTRIBUTE, None)
     if names is None:
         names = getattr(getattr(view, "view_class", None), DECLARATION_ATTRIBUTE, ())
     return frozenset(names)
@@ -163,5 +163,5 @@ def attribute_management_commands() -> None:
         with acting(Actor(source=f"manage.py {name}")):
             return original(self, *args, **options)
 
-    execute._audit_wrapped = True
-    BaseCommand.execute = execute
+    execute._audit_wrapped = True  # type: ignore[attr-defined]  # a mark on the wrapper, read back above
+    BaseCommand.execute = execute  # type: ignore[method-assign]  # on purpose: every command runs under an actor

@@ -6,6 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -41,14 +42,15 @@ def _label(field, name: str) -> str:
     if field is None:
         return name
     if isinstance(field, models.ForeignObjectRel):  # the far side of a many-to-many field
-        return capfirst(field.related_model._meta.verbose_name_plural)
-    return capfirst(field.verbose_name)
+        far_side = cast(type[models.Model], field.related_model)
+        return str(capfirst(far_side._meta.verbose_name_plural))
+    return str(capfirst(field.verbose_name))
 
 
 def related_labels(entries: Iterable[AuditEntry]) -> dict:
     """The names of the records the entries' foreign keys point at, as they are now: one query
     per kind of record. {(model, pk): name}"""
-    wanted = defaultdict(set)
+    wanted: defaultdict[type[models.Model], set[int]] = defaultdict(set)
     for entry in entries:
         model = entry.content_type.model_class()
         for name, change in entry.changes.items():
@@ -56,7 +58,7 @@ def related_labels(entries: Iterable[AuditEntry]) -> dict:
             if isinstance(field, models.ForeignKey):
                 for side in (BEFORE, AFTER):
                     if isinstance(change.get(side), int):
-                        wanted[field.related_model].add(change[side])
+                        wanted[cast(type[models.Model], field.related_model)].add(change[side])
     labels = {}
     for model, pks in wanted.items():
         for obj in model._base_manager.filter(pk__in=pks).select_related():

@@ -1,4 +1,5 @@
 import datetime
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -9,17 +10,20 @@ from django.utils.translation import gettext_lazy as _
 from tromsvekst.audit.capture import audited_models
 from tromsvekst.audit.models import ANONYMOUS, SYSTEM, AuditEntry
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def object_type_choices() -> list[tuple[str, str]]:
+
+def object_type_choices() -> "list[tuple[str, StrOrPromise]]":
     """Every kind of record the log holds, by the model's label (no query needed)."""
     models = [*audited_models(), get_user_model()]
     return sorted(
-        ((m._meta.label_lower, capfirst(m._meta.verbose_name)) for m in models),
+        ((m._meta.label_lower, capfirst(m._meta.verbose_name) or "") for m in models),
         key=lambda choice: str(choice[1]).lower(),
     )
 
 
-def _user_label(username: str) -> str:
+def _user_label(username: str) -> "StrOrPromise":
     if username == SYSTEM:
         return _("Systemet (kommandoer)")
     if username == ANONYMOUS:
@@ -61,10 +65,16 @@ class AuditFilterForm(forms.Form):
         self, *args, agreement_choices: list[tuple[int, str]], usernames: list[str], **kwargs
     ):
         super().__init__(*args, **kwargs)
-        all_ = [("", _("Alle"))]
-        self.fields["agreement"].choices = all_ + list(agreement_choices)
-        self.fields["user"].choices = all_ + [(name, _user_label(name)) for name in usernames]
-        self.fields["object_type"].choices = all_ + object_type_choices()
+        all_: list[tuple[str | int, StrOrPromise]] = [("", _("Alle"))]
+        choices = {
+            "agreement": all_ + list(agreement_choices),
+            "user": all_ + [(name, _user_label(name)) for name in usernames],
+            "object_type": all_ + list(object_type_choices()),
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
         for field in self.fields.values():
             field.widget.attrs["class"] = "ds-input"
 

@@ -29,7 +29,7 @@ def changed(agreement_pks: Iterable[int | None], using: str | None = None) -> No
     # One bump per transaction: join the one already waiting for this commit, if any. The list
     # of commit hooks is emptied at every commit and rollback, so nothing outlives its
     # transaction.
-    for _savepoints, hook, _robust in connection.run_on_commit:
+    for _savepoints, hook, _robust in connection.run_on_commit:  # type: ignore[misc]  # django-stubs says (savepoints, hook); Django 5.2 keeps (savepoints, hook, robust)
         if isinstance(hook, _Bump):
             hook.pks |= wanted
             return

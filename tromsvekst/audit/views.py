@@ -43,7 +43,7 @@ def _filtered(entries, data: dict):
 
 def _type_label(entry: AuditEntry) -> str:
     model = entry.content_type.model_class()
-    return capfirst(model._meta.verbose_name) if model else entry.content_type.model
+    return str(capfirst(model._meta.verbose_name)) if model else entry.content_type.model
 
 
 @require_GET

@@ -1,5 +1,7 @@
 """Turning "you must log in first" into a redirect, from any depth of a view."""
 
+from collections.abc import Callable
+
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 
@@ -9,13 +11,13 @@ class LoginNeeded(Exception):
 
 
 class LoginNeededMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request: HttpRequest, exception: Exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, LoginNeeded):
             if getattr(request, "htmx", False):
                 # An htmx request (say, a save after the session ran out) would follow the

@@ -8,22 +8,26 @@ the choice is not valid, as for any other unknown id.
 """
 
 import re
+from typing import Any
 
 from django import forms
 from django.db import models
+from django.utils.datastructures import MultiValueDict
 
 ID_RE = re.compile(r"[0-9]{1,18}")
 NO_ROW = "0"
 
 
 class SafeIdsModelForm(forms.ModelForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not self.is_bound or not hasattr(self.data, "getlist"):
+        if not self.is_bound or not isinstance(self.data, MultiValueDict):
             return
         data = None
         for name, field in self.fields.items():
             if not isinstance(field, forms.ModelChoiceField):
+                continue
+            if field.queryset is None:
                 continue
             pk = field.queryset.model._meta.pk
             if field.to_field_name not in (None, pk.name) or not isinstance(

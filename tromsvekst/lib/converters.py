@@ -16,7 +16,7 @@ class IdConverter:
     def to_python(self, value: str) -> int:
         return int(value)
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: object) -> str:
         return str(value)
 
 
@@ -26,7 +26,7 @@ class TokenConverter:
     def to_python(self, value: str) -> str:
         return value
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: object) -> str:
         return str(value)
 
 
@@ -36,7 +36,7 @@ class YearConverter:
     def to_python(self, value: str) -> int:
         return int(value)
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: object) -> str:
         return str(value)
 
 

@@ -94,7 +94,7 @@ def keep_document(
     ]
     cache = caches["documents"]
     cache_key = "doc:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    document = cache.get(cache_key)
+    document: bytes | None = cache.get(cache_key)
     if document is None:
         document = produce()
         cache.set(cache_key, document, None)

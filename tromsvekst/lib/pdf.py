@@ -28,7 +28,9 @@ import mimetypes
 import re
 import threading
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -118,12 +120,12 @@ def static_file(url: str) -> Path | None:
 class _FailureLog(logging.Handler):
     """Collects WeasyPrint's "could not load" messages logged by this thread."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
         self.thread = threading.get_ident()
         self.messages: list[str] = []
 
-    def emit(self, record):
+    def emit(self, record: logging.LogRecord) -> None:
         if record.thread != self.thread:
             return
         message = record.getMessage()
@@ -135,7 +137,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 _ALT_MAX = 300
 
 
-def _text_outside_svg(element) -> str:
+def _text_outside_svg(element: ElementTree.Element) -> str:
     """The text of ``element`` without the text inside svg elements (chart labels)."""
     parts = [element.text or ""] if not str(element.tag).startswith(SVG) else []
     for child in element:
@@ -145,7 +147,7 @@ def _text_outside_svg(element) -> str:
     return " ".join(" ".join(parts).split())
 
 
-def describe_figures(root) -> list:
+def describe_figures(root: ElementTree.Element) -> list[ElementTree.Element]:
     """Give every ``<svg>`` under ``root`` (an ElementTree element) without a ``<title>`` child
     one, so that WeasyPrint writes it as the ``/Alt`` of the svg's ``/Figure``: its
     ``aria-label``, else (for an ``aria-hidden`` svg) the text of the nearest ancestor that has
@@ -176,11 +178,11 @@ def describe_figures(root) -> list:
     return undescribed
 
 
-def _fetcher(missing: list[str]):
+def _fetcher(missing: list[str]) -> Any:  # a weasyprint URLFetcher; weasyprint has no types
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             path = static_file(url)
@@ -193,7 +195,7 @@ def _fetcher(missing: list[str]):
     return StaticOnlyFetcher()
 
 
-def render_pdf(template: str, context: dict, **options) -> bytes:
+def render_pdf(template: str, context: dict[str, Any], **options: Any) -> bytes:
     """Render a template to PDF bytes; ``options`` go to WeasyPrint's ``write_pdf`` on top of
     ``DEFAULT_OPTIONS`` (tagged PDF/A-3b).
 
@@ -213,7 +215,7 @@ def render_pdf(template: str, context: dict, **options) -> bytes:
         document = HTML(string=html, base_url=base_url(), url_fetcher=_fetcher(missing))
         for svg in describe_figures(document.etree_element):
             logger.warning("PDF %s: an svg without a text alternative (%s)", template, svg.attrib)
-        pdf = document.write_pdf(**(DEFAULT_OPTIONS | options))
+        pdf: bytes = document.write_pdf(**(DEFAULT_OPTIONS | options))
     finally:
         weasy_logger.removeHandler(failures)
     problems = list(dict.fromkeys(missing + failures.messages))

@@ -16,7 +16,7 @@ def client_ip(request: HttpRequest) -> str:
     remote = request.META.get("REMOTE_ADDR", "") or ""
     hops = settings.TRUSTED_PROXY_COUNT
     if hops:
-        forwarded = [
+        forwarded: list[str] = [
             part.strip()
             for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
             if part.strip()
@@ -27,7 +27,7 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def safe_next(request: HttpRequest) -> str:
-    wanted = request.POST.get("next", "") or request.GET.get("next", "")
+    wanted: str = request.POST.get("next", "") or request.GET.get("next", "")
     if url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable, Iterator
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
@@ -76,7 +77,7 @@ def read_limited(upload: UploadedFile, limit: int) -> bytes:
     if upload.size is not None and upload.size > limit:
         raise FileTooLarge(too_large_message(limit, upload.size))
     upload.seek(0)
-    data = upload.read(limit + 1)
+    data: bytes = upload.read(limit + 1)
     if len(data) > limit:
         raise FileTooLarge(too_large_message(limit))
     return data
@@ -101,7 +102,7 @@ MAX_ERRORS = 100
 PARSE_SECONDS = 10.0
 
 
-def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     """At most ``limit`` characters of ``value`` as text, cut with «…»; for quoting in messages."""
     if isinstance(value, str):
         text = value
@@ -130,7 +131,7 @@ class ImportErrors:
         else:
             self.truncated = True
 
-    def extend(self, messages) -> None:
+    def extend(self, messages: Iterable[str]) -> None:
         for message in messages:
             self.add(message)
 
@@ -144,7 +145,7 @@ class ImportErrors:
     def __len__(self) -> int:
         return len(self.messages)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self.messages)
 
 
