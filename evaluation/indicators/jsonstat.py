@@ -41,6 +41,51 @@ def _jsonstat_observations(
     of an indicator without them) × the years, at most ``len(listed) × 201``, whatever
     ``size`` claims; the other regions are only named. So a small file claiming a large cube
     costs no more than its size."""
+    data = _load_json(text)
+    ids, sizes, dimensions = _jsonstat_header(data)
+    categories, time_dim, geo_dim = _jsonstat_categories(data, ids, sizes, dimensions)
+    total = math.prod(sizes)
+    if total > MAX_CELLS:
+        raise IndicatorFileError(
+            [
+                _("Tabellen har for mange celler (%(n)s). Hent bare det indikatoren trenger.")
+                % {"n": number_format(total, force_grouping=True)}
+            ]
+        )
+    strides = {}
+    stride = 1
+    for dim_id, size in reversed(list(zip(ids, sizes, strict=True))):
+        strides[dim_id] = stride
+        stride *= size
+    positions, regions, other_regions = _region_positions(categories, geo_dim, listed)
+    cells = []
+    for geo_position in positions:
+        for time_position, time_code in enumerate(categories[time_dim]):
+            flat = time_position * strides[time_dim]
+            if geo_position is not None:
+                flat += geo_position * strides[geo_dim]
+            cells.append((geo_position, time_code, flat))
+    values = _jsonstat_values(data.get("value"), total=total, wanted=[c[2] for c in cells])
+    observations = []
+    status = data.get("status")
+    for geo_position, time_code, flat in cells:
+        geo_code = None if geo_position is None else categories[geo_dim][geo_position]
+        observations.append(
+            Observation(
+                where=f"{uploads.excerpt(geo_code)}/{time_code}"
+                if geo_code is not None
+                else str(time_code),
+                region=None if geo_code is None else regions[geo_position],
+                year=int(time_code),
+                value=values.get(flat),
+                status=_status_at(status, flat),
+            )
+        )
+    return observations, _jsonstat_source(data), other_regions
+
+
+def _load_json(text: str) -> dict:
+    """The file as a JSON object of bounded shape; IndicatorFileError if it is none."""
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
@@ -69,7 +114,11 @@ def _jsonstat_observations(
                 )
             ]
         )
+    return data
 
+
+def _jsonstat_header(data: dict) -> tuple[list[str], list[int], dict]:
+    """The dataset's «id», «size» and «dimension», checked; every problem at once."""
     errors = uploads.ImportErrors()
     version = data.get("version")
     if version != "2.0":
@@ -105,31 +154,16 @@ def _jsonstat_observations(
         raise IndicatorFileError(errors)
     if len(set(ids)) != len(ids):
         raise IndicatorFileError([_("«id» nevner samme dimensjon flere ganger.")])
+    return ids, sizes, dimensions
 
-    # The categories of each dimension, in order.
-    categories: dict[str, list[str]] = {}
-    for dim_id, size in zip(ids, sizes, strict=True):
-        dimension = dimensions.get(dim_id)
-        if not isinstance(dimension, dict):
-            errors.add(
-                _("Dimensjonen «%(dim)s» mangler i «dimension».") % {"dim": uploads.excerpt(dim_id)}
-            )
-            continue
-        codes = _category_codes(dimension)
-        if codes is None:
-            errors.add(
-                _("Dimensjonen «%(dim)s» har ingen gyldig liste over kategorier («category»).")
-                % {"dim": uploads.excerpt(dim_id)}
-            )
-            continue
-        if len(codes) != size:
-            errors.add(
-                _("Dimensjonen «%(dim)s» har %(n)s kategorier, men «size» sier %(size)s.")
-                % {"dim": uploads.excerpt(dim_id), "n": len(codes), "size": size}
-            )
-            continue
-        categories[dim_id] = codes
 
+def _jsonstat_categories(
+    data: dict, ids: list[str], sizes: list[int], dimensions: dict
+) -> tuple[dict[str, list[str]], str, str | None]:
+    """The categories of each dimension, in order, and the time and region dimensions; every
+    problem at once."""
+    errors = uploads.ImportErrors()
+    categories = _dimension_categories(ids, sizes, dimensions, errors)
     role = data.get("role") if isinstance(data.get("role"), dict) else {}
     time_dim = _role_dimension(role, "time", ids, fallback="Tid")
     geo_dim = _role_dimension(role, "geo", ids, fallback="Region")
@@ -167,69 +201,63 @@ def _jsonstat_observations(
             )
     if errors:
         raise IndicatorFileError(errors)
+    return categories, time_dim, geo_dim
 
-    total = math.prod(sizes)
-    if total > MAX_CELLS:
+
+def _dimension_categories(
+    ids: list[str], sizes: list[int], dimensions: dict, errors: uploads.ImportErrors
+) -> dict[str, list[str]]:
+    categories: dict[str, list[str]] = {}
+    for dim_id, size in zip(ids, sizes, strict=True):
+        dimension = dimensions.get(dim_id)
+        if not isinstance(dimension, dict):
+            errors.add(
+                _("Dimensjonen «%(dim)s» mangler i «dimension».") % {"dim": uploads.excerpt(dim_id)}
+            )
+            continue
+        codes = _category_codes(dimension)
+        if codes is None:
+            errors.add(
+                _("Dimensjonen «%(dim)s» har ingen gyldig liste over kategorier («category»).")
+                % {"dim": uploads.excerpt(dim_id)}
+            )
+            continue
+        if len(codes) != size:
+            errors.add(
+                _("Dimensjonen «%(dim)s» har %(n)s kategorier, men «size» sier %(size)s.")
+                % {"dim": uploads.excerpt(dim_id), "n": len(codes), "size": size}
+            )
+            continue
+        categories[dim_id] = codes
+    return categories
+
+
+def _region_positions(
+    categories: dict[str, list[str]], geo_dim: str | None, listed: list[str]
+) -> tuple[list[int | None], list[str], list[str]]:
+    """Which regions to read: the listed ones, or the single series of an indicator without a
+    list (several regions are refused before any value is read). Returns their positions in the
+    region dimension, every region's number, and the regions left out."""
+    if not geo_dim:
+        return [None], [], []
+    regions = [normalise_municipality(code) or code for code in categories[geo_dim]]
+    if listed:
+        wanted = set(listed)
+        positions: list[int | None] = [i for i, region in enumerate(regions) if region in wanted]
+        return positions, regions, sorted({region for region in regions if region not in wanted})
+    distinct = sorted(set(regions))
+    if len(distinct) > 1:
         raise IndicatorFileError(
             [
-                _("Tabellen har for mange celler (%(n)s). Hent bare det indikatoren trenger.")
-                % {"n": number_format(total, force_grouping=True)}
+                _(
+                    "Filen har tall for flere regioner eller kommuner (%(codes)s), men "
+                    "indikatoren har ingen kommuneliste. Legg inn kommunene i "
+                    "indikatoren, så summeres de per år, eller last opp én serie."
+                )
+                % {
+                    "codes": _codes(uploads.excerpt(c) for c in distinct[:20])
+                    + (" …" if len(distinct) > 20 else "")
+                }
             ]
         )
-    status = data.get("status")
-    strides = {}
-    stride = 1
-    for dim_id, size in reversed(list(zip(ids, sizes, strict=True))):
-        strides[dim_id] = stride
-        stride *= size
-    # Which regions to read: the listed ones, or the single series of an indicator without a
-    # list (several regions are refused before any value is read).
-    other_regions: list[str] = []
-    if geo_dim:
-        regions = [normalise_municipality(code) or code for code in categories[geo_dim]]
-        if listed:
-            wanted = set(listed)
-            positions = [i for i, region in enumerate(regions) if region in wanted]
-            other_regions = sorted({region for region in regions if region not in wanted})
-        else:
-            distinct = sorted(set(regions))
-            if len(distinct) > 1:
-                raise IndicatorFileError(
-                    [
-                        _(
-                            "Filen har tall for flere regioner eller kommuner (%(codes)s), men "
-                            "indikatoren har ingen kommuneliste. Legg inn kommunene i "
-                            "indikatoren, så summeres de per år, eller last opp én serie."
-                        )
-                        % {
-                            "codes": _codes(uploads.excerpt(c) for c in distinct[:20])
-                            + (" …" if len(distinct) > 20 else "")
-                        }
-                    ]
-                )
-            positions = list(range(len(regions)))
-    else:
-        positions = [None]
-    cells = []
-    for geo_position in positions:
-        for time_position, time_code in enumerate(categories[time_dim]):
-            flat = time_position * strides[time_dim]
-            if geo_position is not None:
-                flat += geo_position * strides[geo_dim]
-            cells.append((geo_position, time_code, flat))
-    values = _jsonstat_values(data.get("value"), total=total, wanted=[c[2] for c in cells])
-    observations = []
-    for geo_position, time_code, flat in cells:
-        geo_code = None if geo_position is None else categories[geo_dim][geo_position]
-        observations.append(
-            Observation(
-                where=f"{uploads.excerpt(geo_code)}/{time_code}"
-                if geo_code is not None
-                else str(time_code),
-                region=None if geo_code is None else regions[geo_position],
-                year=int(time_code),
-                value=values.get(flat),
-                status=_status_at(status, flat),
-            )
-        )
-    return observations, _jsonstat_source(data), other_regions
+    return list(range(len(regions))), regions, []
