@@ -13,6 +13,7 @@ from actionplans import services
 from actionplans.models import Action, ActionPlan, Milestone, MilestoneDueDateChange
 from actionplans.services import ProgressConflict, progress_log
 from agreements.models import Party, Strategy, SubGoal
+from tromsvekst.lib import uploads
 
 from .cells import ImportSummary, PlanChanged, PlanFileError
 from .changes import plan_fingerprint
@@ -47,7 +48,7 @@ def plan_import_apply(
     if data.get("reason_needed") and not reason:
         raise PlanFileError([str(REASON_MISSING)])
     # One import at a time per plan (a row lock on PostgreSQL), and against the plan as seen.
-    list(ActionPlan.objects.select_for_update().filter(pk=plan.pk).values_list("pk"))
+    uploads.lock_for_import(plan)
     if plan_fingerprint(plan) != data.get("fingerprint"):
         raise PlanChanged([str(PLAN_CHANGED)])
     summary = ImportSummary(

@@ -6,7 +6,6 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from actionplans.models import Status
@@ -171,4 +170,4 @@ def _blank(value) -> bool:
 
 
 def max_upload_bytes() -> int:
-    return settings.PLAN_IMPORT_MAX_BYTES
+    return uploads.upload_limit("PLAN_IMPORT_MAX_BYTES")

@@ -41,9 +41,10 @@ MAX_CONTENT_TYPES_BYTES = 1024 * 1024
 
 def _not_xlsx_message(data: bytes) -> str:
     """Why the bytes are not a workbook, as precisely as their first bytes tell."""
-    if data.startswith(b"%PDF"):
+    kind = uploads.sniff(data)
+    if kind == "pdf":
         return _("Filen er en PDF, ikke en Excel-arbeidsbok. Last opp planen som .xlsx-fil.")
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
+    if kind == "ole2":
         return _(
             "Filen er i det gamle Excel-formatet (.xls). Åpne den i Excel, lagre den som "
             "«Excel-arbeidsbok (.xlsx)» og prøv igjen."

@@ -30,10 +30,11 @@ def read_indicator_file(
         raise IndicatorFileError([exc.message]) from None
     if not raw.strip():
         raise IndicatorFileError([_("Filen er tom.")])
-    if raw.startswith(b"%PDF"):
+    kind = uploads.sniff(raw)
+    if kind == "pdf":
         raise IndicatorFileError([_("Filen er en PDF. Last opp en CSV- eller JSON-fil.")])
     # An .xlsx (a zip) or an old .xls (an OLE2 compound file).
-    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+    if kind in ("zip", "ole2"):
         raise IndicatorFileError(
             [
                 _(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from evaluation.models import Indicator, IndicatorValue
+from tromsvekst.lib import uploads
 
 from .common import ImportSummary, ParsedFile
 
@@ -16,7 +17,7 @@ from .common import ImportSummary, ParsedFile
 def indicator_values_import(*, indicator: Indicator, parsed: ParsedFile) -> ImportSummary:
     """Store one value per year; a year that has a value already gets the new one."""
     # One import at a time per indicator (a row lock on PostgreSQL).
-    list(Indicator.objects.select_for_update().filter(pk=indicator.pk).values_list("pk"))
+    uploads.lock_for_import(indicator)
     existing = {value.year: value for value in IndicatorValue.objects.filter(indicator=indicator)}
     summary = ImportSummary(municipalities_left_out=list(parsed.municipalities_left_out))
     for year_value in parsed.values:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
-
 from evaluation.models import Indicator
+from tromsvekst.lib import uploads
 
 from .common import MUNICIPALITY_RE, NUMBER_RE
 
@@ -36,7 +35,7 @@ def parse_number(text: str) -> Decimal:
 
 
 def max_upload_bytes() -> int:
-    return settings.INDICATOR_IMPORT_MAX_BYTES
+    return uploads.upload_limit("INDICATOR_IMPORT_MAX_BYTES")
 
 
 def _listed(indicator: Indicator) -> list[str]:

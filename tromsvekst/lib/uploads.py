@@ -22,7 +22,9 @@ import math
 import time
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.http import HttpRequest
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -52,6 +54,13 @@ def too_large_message(limit: int, size: int | None = None) -> str:
         "size": megabytes(size, round_up=True),
         "limit": megabytes(limit),
     }
+
+
+def upload_limit(setting: str) -> int:
+    """The limit an importer's setting names (``"PLAN_IMPORT_MAX_BYTES"``), read on every call
+    so that a changed setting holds at once."""
+    limit: int = getattr(settings, setting)
+    return limit
 
 
 def content_length(request: HttpRequest) -> int:
@@ -182,3 +191,30 @@ class ParseBudget:
                 )
                 % {"seconds": number_format(self.seconds, 0)}
             )
+
+
+# --------------------------------------------------------------------------------------------
+# What the first bytes tell, and one import at a time.
+
+PDF_MAGIC = b"%PDF"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # an old .xls or .doc: an OLE2 compound file
+ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx, .docx or .ods
+
+
+def sniff(data: bytes) -> str | None:
+    """«pdf», «ole2» (an old .xls or .doc) or «zip» (an .xlsx, .docx, .ods) when the first bytes
+    say so, else None. Each importer words its own «wrong format» message from this."""
+    if data.startswith(PDF_MAGIC):
+        return "pdf"
+    if data.startswith(OLE2_MAGIC):
+        return "ole2"
+    if data.startswith(ZIP_MAGIC):
+        return "zip"
+    return None
+
+
+def lock_for_import(instance: models.Model) -> None:
+    """One import at a time per object: a row lock on ``instance`` (on PostgreSQL) for the rest
+    of the transaction the caller is in."""
+    model = type(instance)
+    list(model._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk"))
