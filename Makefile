@@ -36,12 +36,15 @@ run: setup
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-# What mypy checks (pyproject.toml [tool.mypy]): strict checks (every function annotated, no
-# Any returned) on the files of its strict override, plain checking on the rest it is given.
-MYPY_FILES := tromsvekst/lib tromsvekst/audit \
-	agreements/selectors.py agreements/services.py \
-	actionplans/selectors.py actionplans/services.py \
-	evaluation/selectors.py evaluation/services.py
+# What mypy checks (pyproject.toml [tool.mypy]), and reports errors in: plain checking, and
+# strict checks (every function annotated, no Any returned) on the modules of its first override.
+# Not yet covered: the apps' forms and views, the Excel and indicator importers, the calendar,
+# the reminders and the demo data.
+MYPY_FILES := tromsvekst/*.py tromsvekst/lib tromsvekst/audit tromsvekst/accounts \
+	tromsvekst/operations \
+	agreements/models.py agreements/rules.py agreements/selectors.py agreements/services.py \
+	actionplans/models.py actionplans/selectors.py actionplans/services.py actionplans/charts.py \
+	evaluation/models.py evaluation/selectors.py evaluation/services.py evaluation/report.py
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

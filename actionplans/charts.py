@@ -29,7 +29,8 @@ class Segment:
 def stacked_segments(counts: dict, width: float = 100.0) -> list[Segment]:
     """Segments of a 100-unit wide stacked bar for a status distribution."""
     total = sum(counts.get(s.value, 0) for s in STACK_ORDER)
-    segments, x = [], 0.0
+    segments: list[Segment] = []
+    x = 0.0
     if not total:
         return segments
     for status in STACK_ORDER:
@@ -37,7 +38,7 @@ def stacked_segments(counts: dict, width: float = 100.0) -> list[Segment]:
         if not count:
             continue
         w = width * count / total
-        segments.append(Segment(status.value, status.label, count, round(x, 3), round(w, 3)))
+        segments.append(Segment(status.value, str(status.label), count, round(x, 3), round(w, 3)))
         x += w
     return segments
 

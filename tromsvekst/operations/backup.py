@@ -34,6 +34,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import IO, TypedDict
 
 from django.conf import settings
 from django.db import connection
@@ -41,6 +42,14 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
 from tromsvekst.operations import stored_files
+
+
+class _Member(TypedDict):
+    """A file of the archive as the manifest lists it."""
+
+    sha256: str
+    size: int
+
 
 FORMAT = "tromsvekst-backup/1"
 MANIFEST = "manifest.json"
@@ -223,7 +232,9 @@ def backup(path: Path) -> BackupResult:
         dump = Path(scratch) / dump_name
         tables = _table_names()
         _dump_database(vendor, dump)  # first: every file it refers to is already on disk
-        members = {dump_name: {"sha256": _sha256_file(dump), "size": dump.stat().st_size}}
+        members: dict[str, _Member] = {
+            dump_name: {"sha256": _sha256_file(dump), "size": dump.stat().st_size}
+        }
         old_umask = os.umask(0o077)  # the archive holds password hashes and sessions
         try:
             with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as archive:
@@ -316,6 +327,8 @@ def check_archive(path: Path) -> Archive:
                 raw = archive.extractfile(MANIFEST)
             except KeyError:
                 raise BackupError(f"{path} has no {MANIFEST}: it is not a portal backup.") from None
+            if raw is None:  # a manifest that is not a regular file
+                raise BackupError(f"{path} has no {MANIFEST}: it is not a portal backup.")
             manifest = json.loads(raw.read())
             if manifest.get("format") != FORMAT:
                 raise BackupError(
@@ -389,10 +402,18 @@ def _drop_tables_not_in(archive: Archive) -> None:
             )
 
 
+def _member_file(tar: tarfile.TarFile, name: str) -> IO[bytes]:
+    """The contents of the archive's member ``name``, which must be a regular file."""
+    source = tar.extractfile(name)
+    if source is None:
+        raise BackupError(f"The backup's {name} is not a regular file.")
+    return source
+
+
 def _restore_database(archive: Archive, scratch: Path, *, replace: bool) -> None:
     dump = scratch / archive.dump_name
     with tarfile.open(archive.path, "r:") as tar, dump.open("wb") as out:
-        shutil.copyfileobj(tar.extractfile(archive.dump_name), out, CHUNK)
+        shutil.copyfileobj(_member_file(tar, archive.dump_name), out, CHUNK)
     if _sha256_file(dump) != archive.manifest["members"][archive.dump_name]["sha256"]:
         raise BackupError(f"{archive.path}: the database dump changed while it was read.")
     if archive.vendor == "postgresql":
@@ -424,7 +445,7 @@ def _restore_media(archive: Archive, media_root: Path) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_name(target.name + ".restoring")
             with partial.open("wb") as out:
-                shutil.copyfileobj(tar.extractfile(MEDIA_PREFIX + relative), out, CHUNK)
+                shutil.copyfileobj(_member_file(tar, MEDIA_PREFIX + relative), out, CHUNK)
             if _sha256_file(partial) != member["sha256"]:
                 partial.unlink()
                 raise BackupError(f"{relative}: the restored file does not match its SHA-256.")
