@@ -160,7 +160,24 @@ def plan_workbook(plan: ActionPlan) -> bytes:
     ws.title = sheet_title(plan)
     wb.properties.title = f"{plan.agreement.title}: {plan}"
     wb.properties.creator = _("Tromsvekst-portalen")
+    _write_rows(ws, rows)
+    _add_table(ws, rows)
+    _add_validations(ws, plan)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
+    _strategy_sheet(wb, plan)
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _write_rows(ws, rows: list[list]) -> None:
+    """The header row and one row per milestone, with dates as dates."""
     header_font = Font(bold=True)
     for index, column in enumerate(ALL_COLUMNS, start=1):
         cell = ws.cell(row=1, column=index)
@@ -188,6 +205,9 @@ def plan_workbook(plan: ActionPlan) -> bytes:
             if column in ID_COLUMNS:
                 cell.font = id_font
 
+
+def _add_table(ws, rows: list[list]) -> None:
+    """A real Excel table over the rows (filter buttons, banded rows), the header frozen."""
     # Excel needs at least one data row in a table: an empty plan gets one empty row.
     last_row = max(len(rows) + 1, 2)
     table = Table(displayName=TABLE_NAME, ref=f"A1:{get_column_letter(len(ALL_COLUMNS))}{last_row}")
@@ -197,7 +217,9 @@ def plan_workbook(plan: ActionPlan) -> bytes:
     ws.add_table(table)
     ws.freeze_panes = "A2"
 
-    # Help for rows added in Excel: drop-down lists, whole percent, a date in the period.
+
+def _add_validations(ws, plan: ActionPlan) -> None:
+    """Help for rows added in Excel: drop-down lists, whole percent, a date in the period."""
     edit_rows = MAX_ROWS + 1
     statuses = _list_validation(
         [str(label) for label in Status.labels], _letter("status"), edit_rows
@@ -230,18 +252,6 @@ def plan_workbook(plan: ActionPlan) -> bytes:
         if validation is not None:
             validation.showErrorMessage = True
             ws.add_data_validation(validation)
-
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-
-    _strategy_sheet(wb, plan)
-
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def _strategy_sheet(wb: Workbook, plan: ActionPlan) -> None:

@@ -206,6 +206,34 @@ def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
     than its stated size fails its CRC check instead), and the XML of every member
     (``_scan_part``).
     """
+    data = _read_upload(upload)
+    not_xlsx = _not_xlsx_message(data)
+    if not data.startswith(b"PK"):
+        raise PlanFileError([not_xlsx])
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_archive(archive, budget, not_xlsx)
+    except PlanFileError:
+        raise
+    except uploads.ParseTooSlow as exc:
+        raise PlanFileError([exc.message]) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, EOFError):
+        raise PlanFileError([not_xlsx]) from None
+    except Exception:  # a damaged zip can fail in ways zipfile does not document
+        logger.info("Excel import: the zip could not be read", exc_info=True)
+        raise PlanFileError([not_xlsx]) from None
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        logger.info("Excel import: the file could not be opened", exc_info=True)
+        raise PlanFileError([str(FORBIDDEN_XML) if _forbidden_xml(exc) else not_xlsx]) from None
+    # openpyxl reads each sheet (read-only mode) through ``workbook._archive.open``.
+    workbook._archive = _BudgetedArchive(workbook._archive, budget)
+    return workbook
+
+
+def _read_upload(upload: UploadedFile) -> bytes:
+    """The upload's bytes, if its name is an .xlsx and its size within the limit."""
     name = upload.name or ""
     limit = max_upload_bytes()
     if not name.lower().endswith(".xlsx"):
@@ -225,57 +253,41 @@ def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
         raise PlanFileError([exc.message]) from None
     if not data:
         raise PlanFileError([_("Filen er tom.")])
-    not_xlsx = _not_xlsx_message(data)
-    if not data.startswith(b"PK"):
-        raise PlanFileError([not_xlsx])
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            if (
-                len(members) > MAX_ZIP_MEMBERS
-                or sum(member.file_size for member in members) > MAX_UNPACKED_BYTES
-                or any(member.file_size > MAX_PART_BYTES for member in members)
-            ):
-                raise PlanFileError(
-                    [
-                        _(
-                            "Filen er for stor når den pakkes ut. Den kan ikke importeres. "
-                            "Lagre bare arket med handlingsplanen i en ny arbeidsbok og prøv "
-                            "igjen."
-                        )
-                    ]
+    return data
+
+
+def _check_archive(archive: zipfile.ZipFile, budget: uploads.ParseBudget, not_xlsx: str) -> None:
+    """The zip directory's sizes, the [Content_Types].xml naming a workbook, and the XML of
+    every member (``_scan_part``), before openpyxl opens any of it."""
+    members = archive.infolist()
+    if (
+        len(members) > MAX_ZIP_MEMBERS
+        or sum(member.file_size for member in members) > MAX_UNPACKED_BYTES
+        or any(member.file_size > MAX_PART_BYTES for member in members)
+    ):
+        raise PlanFileError(
+            [
+                _(
+                    "Filen er for stor når den pakkes ut. Den kan ikke importeres. "
+                    "Lagre bare arket med handlingsplanen i en ny arbeidsbok og prøv "
+                    "igjen."
                 )
-            types = archive.getinfo("[Content_Types].xml")
-            if types.file_size > MAX_CONTENT_TYPES_BYTES:
-                raise PlanFileError([not_xlsx])
-            content_types = archive.read(types)
-            if not any(kind in content_types for kind in WORKBOOK_CONTENT_TYPES):
-                raise PlanFileError([not_xlsx])
-            whole_tree = _whole_tree_names(archive, members, content_types)
-            tags = 0
-            for member in members:
-                root, part_tags = _scan_part(archive, member, budget)
-                tags += part_tags
-                streamed = root in _STREAMED_ROOTS and member.filename not in whole_tree
-                if tags > MAX_XML_TAGS or (part_tags > MAX_PART_TAGS and not streamed):
-                    raise PlanFileError([str(XML_TOO_COMPLEX)])
-    except PlanFileError:
-        raise
-    except uploads.ParseTooSlow as exc:
-        raise PlanFileError([exc.message]) from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError, EOFError):
-        raise PlanFileError([not_xlsx]) from None
-    except Exception:  # a damaged zip can fail in ways zipfile does not document
-        logger.info("Excel import: the zip could not be read", exc_info=True)
-        raise PlanFileError([not_xlsx]) from None
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        logger.info("Excel import: the file could not be opened", exc_info=True)
-        raise PlanFileError([str(FORBIDDEN_XML) if _forbidden_xml(exc) else not_xlsx]) from None
-    # openpyxl reads each sheet (read-only mode) through ``workbook._archive.open``.
-    workbook._archive = _BudgetedArchive(workbook._archive, budget)
-    return workbook
+            ]
+        )
+    types = archive.getinfo("[Content_Types].xml")
+    if types.file_size > MAX_CONTENT_TYPES_BYTES:
+        raise PlanFileError([not_xlsx])
+    content_types = archive.read(types)
+    if not any(kind in content_types for kind in WORKBOOK_CONTENT_TYPES):
+        raise PlanFileError([not_xlsx])
+    whole_tree = _whole_tree_names(archive, members, content_types)
+    tags = 0
+    for member in members:
+        root, part_tags = _scan_part(archive, member, budget)
+        tags += part_tags
+        streamed = root in _STREAMED_ROOTS and member.filename not in whole_tree
+        if tags > MAX_XML_TAGS or (part_tags > MAX_PART_TAGS and not streamed):
+            raise PlanFileError([str(XML_TOO_COMPLEX)])
 
 
 class _BudgetedArchive:

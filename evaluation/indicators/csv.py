@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
@@ -118,6 +118,12 @@ def _csv_header(cells: list[str], *, row: int) -> dict[str, int]:
     return columns
 
 
+class _CellError(Exception):
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
 def _csv_row(
     cells: list[str], *, row: int, columns: dict[str, int], width: int, errors
 ) -> Observation | None:
@@ -137,68 +143,69 @@ def _csv_row(
             return ""
         return cells[index].strip()
 
-    failed = False
-    year_text = cell("year")
-    year = None
-    if not year_text:
-        errors.add(_("Rad %(row)s: år mangler.") % {"row": row})
-        failed = True
-    elif not YEAR_RE.fullmatch(year_text) or not YEAR_MIN <= int(year_text) <= YEAR_MAX:
-        errors.add(
-            _("Rad %(row)s: «%(text)s» i kolonnen «år» er ikke et årstall (for eksempel 2025).")
-            % {"row": row, "text": uploads.excerpt(year_text)}
-        )
-        failed = True
-    else:
-        year = int(year_text)
-
-    value_text = cell("value")
-    value = None
-    if not value_text:
-        errors.add(_("Rad %(row)s: verdi mangler.") % {"row": row})
-        failed = True
-    elif value_text in MISSING_SYMBOLS:
-        errors.add(
-            _(
-                "Rad %(row)s: «%(text)s» betyr at tallet mangler hos kilden. Fjern raden, eller "
-                "skriv inn et tall."
-            )
-            % {"row": row, "text": uploads.excerpt(value_text)}
-        )
-        failed = True
-    else:
-        try:
-            value = parse_number(value_text)
-        except (ValueError, InvalidOperation):
-            errors.add(
-                _("Rad %(row)s: «%(text)s» i kolonnen «verdi» er ikke et tall.")
-                % {"row": row, "text": uploads.excerpt(value_text)}
-            )
-            failed = True
-
-    municipality = None
+    parsers = [("year", _csv_year), ("value", _csv_value)]
     if "municipality" in columns:
-        municipality_text = cell("municipality")
-        if not municipality_text:
-            errors.add(_("Rad %(row)s: kommunenummer mangler.") % {"row": row})
+        parsers.append(("municipality", _csv_municipality))
+    parsed: dict = {}
+    failed = False
+    for key, parse in parsers:
+        try:
+            parsed[key] = parse(cell(key), row)
+        except _CellError as exc:
+            errors.add(exc.message)
             failed = True
-        else:
-            municipality = normalise_municipality(municipality_text)
-            if municipality is None:
-                errors.add(
-                    _(
-                        "Rad %(row)s: «%(text)s» i kolonnen «kommune» er ikke et kommunenummer "
-                        "(fire sifre, for eksempel 1806)."
-                    )
-                    % {"row": row, "text": uploads.excerpt(municipality_text)}
-                )
-                failed = True
     if failed:
         return None
     return Observation(
         where=_("Rad %(row)s") % {"row": row},
-        region=municipality,
-        year=year,
-        value=value,
+        region=parsed.get("municipality"),
+        year=parsed["year"],
+        value=parsed["value"],
         source=cell("source"),
     )
+
+
+def _csv_year(text: str, row: int) -> int:
+    if not text:
+        raise _CellError(_("Rad %(row)s: år mangler.") % {"row": row})
+    if not YEAR_RE.fullmatch(text) or not YEAR_MIN <= int(text) <= YEAR_MAX:
+        raise _CellError(
+            _("Rad %(row)s: «%(text)s» i kolonnen «år» er ikke et årstall (for eksempel 2025).")
+            % {"row": row, "text": uploads.excerpt(text)}
+        )
+    return int(text)
+
+
+def _csv_value(text: str, row: int) -> Decimal:
+    if not text:
+        raise _CellError(_("Rad %(row)s: verdi mangler.") % {"row": row})
+    if text in MISSING_SYMBOLS:
+        raise _CellError(
+            _(
+                "Rad %(row)s: «%(text)s» betyr at tallet mangler hos kilden. Fjern raden, eller "
+                "skriv inn et tall."
+            )
+            % {"row": row, "text": uploads.excerpt(text)}
+        )
+    try:
+        return parse_number(text)
+    except (ValueError, InvalidOperation):
+        raise _CellError(
+            _("Rad %(row)s: «%(text)s» i kolonnen «verdi» er ikke et tall.")
+            % {"row": row, "text": uploads.excerpt(text)}
+        ) from None
+
+
+def _csv_municipality(text: str, row: int) -> str:
+    if not text:
+        raise _CellError(_("Rad %(row)s: kommunenummer mangler.") % {"row": row})
+    municipality = normalise_municipality(text)
+    if municipality is None:
+        raise _CellError(
+            _(
+                "Rad %(row)s: «%(text)s» i kolonnen «kommune» er ikke et kommunenummer "
+                "(fire sifre, for eksempel 1806)."
+            )
+            % {"row": row, "text": uploads.excerpt(text)}
+        )
+    return municipality

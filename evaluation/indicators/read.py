@@ -28,6 +28,33 @@ def read_indicator_file(
         raw = uploads.read_limited(upload, max_upload_bytes())
     except uploads.FileTooLarge as exc:
         raise IndicatorFileError([exc.message]) from None
+    text = _text(raw)
+    other_regions: list[str] = []
+    if text.lstrip().startswith(("{", "[")):
+        observations, file_source, other_regions = _jsonstat_observations(
+            text, listed=_listed(indicator)
+        )
+        file_format = "json-stat"
+    else:
+        observations = _csv_observations(text)
+        file_source = _("Importert fra «%(name)s»") % {
+            "name": uploads.excerpt(upload.name or "fil")
+        }
+        file_format = "csv"
+    values, left_out = _per_year(
+        observations,
+        indicator=indicator,
+        file_format=file_format,
+        file_source=file_source,
+        source_note=source_note.strip(),
+        other_regions=other_regions,
+    )
+    return ParsedFile(format=file_format, values=values, municipalities_left_out=left_out)
+
+
+def _text(raw: bytes) -> str:
+    """The file as text; IndicatorFileError if it is empty, a PDF, a workbook, not UTF-8 or
+    holds a NUL."""
     if not raw.strip():
         raise IndicatorFileError([_("Filen er tom.")])
     kind = uploads.sniff(raw)
@@ -58,24 +85,4 @@ def read_indicator_file(
         ) from None
     if "\x00" in text:
         raise IndicatorFileError([_("Filen er ikke en tekstfil. Last opp en CSV- eller JSON-fil.")])
-    other_regions: list[str] = []
-    if text.lstrip().startswith(("{", "[")):
-        observations, file_source, other_regions = _jsonstat_observations(
-            text, listed=_listed(indicator)
-        )
-        file_format = "json-stat"
-    else:
-        observations = _csv_observations(text)
-        file_source = _("Importert fra «%(name)s»") % {
-            "name": uploads.excerpt(upload.name or "fil")
-        }
-        file_format = "csv"
-    values, left_out = _per_year(
-        observations,
-        indicator=indicator,
-        file_format=file_format,
-        file_source=file_source,
-        source_note=source_note.strip(),
-        other_regions=other_regions,
-    )
-    return ParsedFile(format=file_format, values=values, municipalities_left_out=left_out)
+    return text
