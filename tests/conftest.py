@@ -18,15 +18,14 @@ through the real login form; most tests use ``client_for(user)``, which logs in 
 ``fixtures/tromsvekstavtalen-halogaland.json`` through ``agreement_load``, as ``manage.py
 load_agreement`` does: public, 4 focus areas, 6 sub-goals, 20 strategies.
 ``other_agreement`` is a small, non-public agreement made in code (slug ``nord-troms``).
+``private_agreement`` is ``agreement`` made non-public; ``objects`` is one record of each kind in
+it (tests/helpers/urls.py), for the tests that visit every view.
 """
 
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -40,12 +39,9 @@ from agreements.models import (
     SubGoal,
 )
 from agreements.services import agreement_load, read_agreement_file
+from tests.factories import AGREEMENT_FILE, COUNCIL, COUNTY, PASSWORD, make_user
 from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
-
-PASSWORD = "riktig-hest-batteri-stift"
-AGREEMENT_FILE = Path(settings.FIXTURES_DIR) / "tromsvekstavtalen-halogaland.json"
-COUNTY = "troms-fylkeskommune"
-COUNCIL = "halogalandsradet"
+from tests.helpers.urls import build_objects
 
 
 @pytest.fixture
@@ -110,33 +106,16 @@ def other_agreement(db) -> Agreement:
     return other
 
 
-@cache
-def _password_hash(algorithm: str) -> str:
-    # Hashed once per run and hasher: hashing for every user would cost ~0.3 s each.
-    return make_password(PASSWORD, hasher=algorithm)
-
-
-def _user(username: str, first_name: str, last_name: str, **extra) -> User:
-    return User.objects.create(
-        username=username,
-        password=_password_hash(get_hasher().algorithm),
-        first_name=first_name,
-        last_name=last_name,
-        email=f"{username}@test.invalid",
-        **extra,
-    )
-
-
 @pytest.fixture
 def admin_user(db) -> User:
     """Ada Admin, superuser. (Replaces pytest-django's own ``admin_user``.)"""
-    return _user("ada.admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+    return make_user("ada.admin", "Ada", "Admin", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
 def coordinator(agreement) -> User:
     """Tone Koordinator: coordinator of ``agreement`` for Troms fylkeskommune."""
-    user = _user("tone.koordinator", "Tone", "Koordinator")
+    user = make_user("tone.koordinator", "Tone", "Koordinator")
     Coordinator.objects.create(
         agreement=agreement,
         user=user,
@@ -150,7 +129,7 @@ def coordinator(agreement) -> User:
 @pytest.fixture
 def reader(agreement) -> User:
     """Per Politiker: reader (politician) of ``agreement`` for Hålogalandsrådet."""
-    user = _user("per.politiker", "Per", "Politiker")
+    user = make_user("per.politiker", "Per", "Politiker")
     Coordinator.objects.create(
         agreement=agreement,
         user=user,
@@ -163,7 +142,7 @@ def reader(agreement) -> User:
 @pytest.fixture
 def outsider(other_agreement) -> User:
     """Otto Utenfor: coordinator of ``other_agreement`` only, nothing in ``agreement``."""
-    user = _user("otto.utenfor", "Otto", "Utenfor")
+    user = make_user("otto.utenfor", "Otto", "Utenfor")
     Coordinator.objects.create(
         agreement=other_agreement,
         user=user,
@@ -187,6 +166,20 @@ def client_for(db) -> Callable[[User | None], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def private_agreement(agreement):
+    """The agreement, not public, so that reading it needs a role."""
+    agreement.is_public = False
+    agreement.save(update_fields=["is_public"])
+    return agreement
+
+
+@pytest.fixture
+def objects(private_agreement, coordinator):
+    """One record of each kind, in the private agreement (tests/helpers/urls.py)."""
+    return build_objects(private_agreement, coordinator)
 
 
 @pytest.fixture(scope="session")

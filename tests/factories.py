@@ -9,14 +9,24 @@
                             a milestone in a given state (set directly, without an update).
 ``log(milestone, user, status, percent, comment="")``  progress through
                             ``services.progress_log``, as a coordinator would log it.
+``make_user(username, first_name, last_name, **extra)``  a user with the password ``PASSWORD``.
+``council_coordinator(agreement)``  Hanne Rådet, the agreement's coordinator for the regional
+                            council (a coordinator who is not the county's).
+
+``AGREEMENT_FILE`` is the real agreement's JSON; ``COUNTY`` and ``COUNCIL`` are the slugs of
+Troms fylkeskommune and Hålogalandsrådet.
 
 The fixtures of tests/actionplans/conftest.py wrap these with that package's defaults.
 """
 
 import datetime
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.contrib.auth.hashers import get_hasher, make_password
 from django.contrib.auth.models import User
 from django.utils import timezone
 
@@ -25,6 +35,10 @@ from actionplans.services import progress_log
 from agreements.models import Agreement, Coordinator, Party, Strategy, SubGoal
 
 OSLO = ZoneInfo("Europe/Oslo")
+PASSWORD = "riktig-hest-batteri-stift"
+AGREEMENT_FILE = Path(settings.FIXTURES_DIR) / "tromsvekstavtalen-halogaland.json"
+COUNTY = "troms-fylkeskommune"
+COUNCIL = "halogalandsradet"
 
 
 def oslo(*args) -> datetime.datetime:
@@ -111,3 +125,33 @@ def log(milestone: Milestone, user: User, status: str, percent: int, comment: st
         comment=comment,
         seen_version=milestone.version,
     )
+
+
+@cache
+def _password_hash(algorithm: str) -> str:
+    # Hashed once per run and hasher: hashing for every user would cost ~0.3 s each.
+    return make_password(PASSWORD, hasher=algorithm)
+
+
+def make_user(username: str, first_name: str, last_name: str, **extra) -> User:
+    """A user whose password is ``PASSWORD`` (hashed once per run)."""
+    return User.objects.create(
+        username=username,
+        password=_password_hash(get_hasher().algorithm),
+        first_name=first_name,
+        last_name=last_name,
+        email=f"{username}@test.invalid",
+        **extra,
+    )
+
+
+def council_coordinator(agreement: Agreement) -> User:
+    """Hanne Rådet: coordinator of the agreement for Hålogalandsrådet (not the county)."""
+    user = User.objects.create(username="hanne.radet", first_name="Hanne", last_name="Rådet")
+    Coordinator.objects.create(
+        agreement=agreement,
+        user=user,
+        party=Party.objects.get(slug="halogalandsradet"),
+        role=Coordinator.Role.COORDINATOR,
+    )
+    return user

@@ -18,6 +18,7 @@ from actionplans.services import progress_log
 from agreements.models import Coordinator, Party, SubGoal
 from tests import factories
 from tests.factories import oslo
+from tests.helpers.excel_import import FORMULA_TITLE
 
 
 @pytest.fixture
@@ -105,8 +106,6 @@ def set_milestone_state():
 
 
 # --- Fixtures for the Excel export and import tests ---
-
-FORMULA_TITLE = '=HYPERLINK("http://x")'
 
 
 @pytest.fixture

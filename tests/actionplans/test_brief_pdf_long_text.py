@@ -17,8 +17,7 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import AgendaItem, Decision
-
-from .conftest import oslo
+from tests.factories import oslo
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler's pdftotext is not installed"

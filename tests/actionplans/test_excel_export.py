@@ -11,7 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from actionplans.models import Milestone
-from tests.actionplans.conftest import FORMULA_TITLE
+from tests.helpers.excel_import import FORMULA_TITLE
 
 HEADERS = [
     "Innsatsområde",

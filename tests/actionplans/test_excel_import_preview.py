@@ -11,7 +11,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from actionplans.models import Action, Milestone, MilestoneDueDateChange, ProgressUpdate, Status
-from tests.actionplans.test_excel_import import (
+from tests.helpers.excel_import import (
     COL,
     confirm_url,
     db_state,

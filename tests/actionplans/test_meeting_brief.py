@@ -33,28 +33,9 @@ from django.urls import reverse
 from actionplans.models import ProgressUpdate
 from actionplans.selectors import meeting_brief
 from agreements.models import AgendaItem, Decision, FollowUpTask
+from tests.factories import oslo
+from tests.helpers.meeting_brief import M2_DUE_SOON, M2_OVERDUE, M2_UPDATES
 
-from .conftest import oslo
-
-# What the brief for «Høstmøte 2026» (m2) must say, and what it must leave out.
-M2_UPDATES = {
-    "På vårmøtet.",
-    "Søknaden er under arbeid.",
-    "Venter på tall fra to kommuner.",
-    "Første utkast skrevet.",
-    "Søknaden er sendt.",
-}
-M2_OVERDUE = {
-    "Oppstartsmøte for boligstrategien",
-    "Kartlegge boligbehovet",
-    "Utkast til boligstrategi",
-}
-M2_DUE_SOON = {
-    "Regionalt næringsforum",
-    "Høringssvar til regional plan",
-    "Kraftbehov kartlagt",
-    "Tomteselskap stiftet",
-}
 ALL_MILESTONES = (
     M2_OVERDUE
     | M2_DUE_SOON

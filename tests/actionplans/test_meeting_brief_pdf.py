@@ -18,8 +18,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from agreements.models import AgendaItem, Decision
-
-from .test_meeting_brief import M2_DUE_SOON, M2_OVERDUE, M2_UPDATES
+from tests.helpers.meeting_brief import M2_DUE_SOON, M2_OVERDUE, M2_UPDATES
 
 # Glyphs the shipped Source Sans 3 (latin subset) lacks, which Pango takes from a system font.
 KNOWN_FALLBACK_GLYPHS = {"→"}

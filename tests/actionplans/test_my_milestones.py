@@ -8,9 +8,9 @@ from django.urls import reverse
 
 from actionplans.models import Action, ActionPlan, Milestone
 from agreements.models import Coordinator, Party, Strategy, SubGoal
-from tests.actionplans.conftest import oslo
-from tests.actionplans.test_plan_page import PLAN_PAGE_QUERIES
 from tests.agreements._meeting_helpers import text_of
+from tests.factories import oslo
+from tests.helpers.query_counts import PLAN_PAGE_QUERIES
 
 TODAY = datetime.date(2026, 5, 4)
 URL = "/mine-milepaeler/"

@@ -14,12 +14,7 @@ from django.utils import formats, timezone, translation
 
 from actionplans.models import Status
 from agreements.models import FocusArea, Party, SubGoal
-
-# The number of queries the plan page runs for a coordinator, whatever the number of milestones:
-# session, user, plan, the user's roles, the roll-ups (one query), the milestones (with action, sub-goal,
-# focus area, lead party, last update and its author joined), the next plan, and the filter
-# form's choices (a count and a list each for parties and focus areas).
-PLAN_PAGE_QUERIES = 11
+from tests.helpers.query_counts import PLAN_PAGE_QUERIES
 
 
 def days(n: int) -> datetime.date:

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 
 from actionplans.models import Milestone, SentReminder
 from agreements.models import Coordinator, Meeting, Party
-from tests.actionplans.conftest import oslo
+from tests.factories import oslo
 
 SITE = "https://tromsvekst.example.no"
 TODAY = datetime.date(2026, 5, 4)  # a Monday

@@ -12,9 +12,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from unittest import mock
 
-from django.contrib.auth.models import User
-
-from agreements.models import Agreement, Coordinator, Party
+from agreements.models import Agreement
 from evaluation import services
 from evaluation.models import Evaluation, SubGoalAssessment
 from tests.factories import make_action, make_milestone, make_plan
@@ -28,18 +26,6 @@ def frozen(moment: datetime.datetime):
     """``timezone.now()`` is ``moment`` inside the block (progress updates included)."""
     with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(datetime.UTC)):
         yield
-
-
-def council_coordinator(agreement: Agreement) -> User:
-    """Hanne Rådet: coordinator of the agreement for Hålogalandsrådet (not the county)."""
-    user = User.objects.create(username="hanne.radet", first_name="Hanne", last_name="Rådet")
-    Coordinator.objects.create(
-        agreement=agreement,
-        user=user,
-        party=Party.objects.get(slug="halogalandsradet"),
-        role=Coordinator.Role.COORDINATOR,
-    )
-    return user
 
 
 def build_history(agreement: Agreement) -> SimpleNamespace:

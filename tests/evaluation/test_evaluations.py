@@ -12,7 +12,6 @@ from ._evaluation_helpers import (
     XSS,
     assessment,
     build_history,
-    council_coordinator,
     new_evaluation,
     set_status,
 )
@@ -329,113 +328,8 @@ def test_user_text_is_inert_on_the_page(client_for, reader, evaluation):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
 
-# --- Who may do what ----------------------------------------------------------------------
-
-# kind -> method -> user -> allowed status codes. "read": anyone with a role; "edit" and "post":
-# coordinators of the agreement (either party) and administrators; "finalise": county
-# coordinators and administrators only. POST data is empty, so nothing is saved by the matrix.
-LOGIN = {302}
-MATRIX = {
-    "read": {
-        "GET": {"anonymous": LOGIN, "reader": {200}, "coordinator": {200}, "council": {200},
-                "outsider": {404}, "admin_user": {200}},
-        "POST": dict.fromkeys(
-            ["anonymous", "reader", "coordinator", "council", "outsider", "admin_user"], {405}
-        ),
-    },
-    "edit": {
-        "GET": {"anonymous": LOGIN, "reader": {403}, "coordinator": {200}, "council": {200},
-                "outsider": {404}, "admin_user": {200}},
-        "POST": {"anonymous": LOGIN, "reader": {403}, "coordinator": {200, 302},
-                 "council": {200, 302}, "outsider": {404}, "admin_user": {200, 302}},
-    },
-    "post": {
-        "GET": dict.fromkeys(
-            ["anonymous", "reader", "coordinator", "council", "outsider", "admin_user"], {405}
-        ),
-        "POST": {"anonymous": LOGIN, "reader": {403}, "coordinator": {302}, "council": {302},
-                 "outsider": {404}, "admin_user": {302}},
-    },
-    "finalise": {
-        "GET": dict.fromkeys(
-            ["anonymous", "reader", "coordinator", "council", "outsider", "admin_user"], {405}
-        ),
-        "POST": {"anonymous": LOGIN, "reader": {403}, "coordinator": {302}, "council": {403},
-                 "outsider": {404}, "admin_user": {302}},
-    },
-}  # fmt: skip
-VIEWS = {
-    "evaluation:evaluation-list": "read",
-    "evaluation:evaluation-detail": "read",
-    "evaluation:evaluation-pdf": "read",
-    "evaluation:evaluation-create": "edit",
-    "evaluation:evaluation-edit": "edit",
-    "evaluation:assessment-edit": "edit",
-    "evaluation:recommendation-create": "edit",
-    "evaluation:recommendation-edit": "edit",
-    "evaluation:evaluation-refresh": "post",
-    "evaluation:recommendation-delete": "post",
-    "evaluation:evaluation-finalise": "finalise",
-}
-CASES = [
-    (name, method, user)
-    for name in VIEWS
-    for method in ("GET", "POST")
-    for user in ("anonymous", "reader", "coordinator", "council", "outsider", "admin_user")
-]
-
-
-def test_every_evaluation_view_is_in_the_matrix():
-    from django.urls import get_resolver
-
-    from evaluation import views
-
-    names = {
-        f"evaluation:{pattern.name}"
-        for pattern in get_resolver("evaluation.urls").url_patterns
-        if getattr(pattern.callback, "__module__", "") == views.__name__
-    }
-    assert names == set(VIEWS)
-
-
-@pytest.fixture
-def private_evaluation(agreement, evaluation):
-    agreement.is_public = False
-    agreement.save(update_fields=["is_public"])
-    return evaluation
-
-
-@pytest.mark.parametrize(
-    ("name", "method", "user"), CASES, ids=[f"{n}-{m}-{u}" for n, m, u in CASES]
-)
-def test_permissions(
-    request, client_for, monkeypatch, private_evaluation, recommendation, name, method, user
-):
-    evaluation = private_evaluation
-    # The draft PDF is rendered on the fly; the matrix is about access, not the PDF.
-    monkeypatch.setattr("evaluation.report.render_report_pdf", lambda evaluation: b"%PDF-1.7")
-    if user == "council":
-        person = council_coordinator(evaluation.agreement)
-    elif user == "anonymous":
-        person = None
-    else:
-        person = request.getfixturevalue(user)
-    args = {
-        "evaluation:evaluation-list": [evaluation.agreement.slug],
-        "evaluation:evaluation-create": [evaluation.agreement.slug],
-        "evaluation:assessment-edit": [assessment(evaluation, "1.1").pk],
-        "evaluation:recommendation-edit": [recommendation.pk],
-        "evaluation:recommendation-delete": [recommendation.pk],
-    }.get(name, [evaluation.pk])
-    url = reverse(name, args=args)
-    client = client_for(person)
-
-    response = client.get(url) if method == "GET" else client.post(url, {})
-
-    allowed = MATRIX[VIEWS[name]][method][user]
-    assert response.status_code in allowed, f"{method} {url} as {user}: {response.status_code}"
-    if user == "anonymous" and allowed == LOGIN:
-        assert response["Location"].startswith(reverse("login"))
+# --- Who may do what: in the permission matrix (tests/test_permission_matrix.py), with the
+# regional council's coordinator (``council``) and the county-only «finalise» kind.
 
 
 # --- The demo -----------------------------------------------------------------------------

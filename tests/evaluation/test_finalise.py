@@ -11,13 +11,12 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from evaluation.models import Evaluation
-from tests.factories import log
+from tests.factories import council_coordinator, log
 
 from ._evaluation_helpers import (
     HAS_PDFTOTEXT,
     assessment,
     build_history,
-    council_coordinator,
     new_evaluation,
     pdftotext,
     rate_all,

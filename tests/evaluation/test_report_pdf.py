@@ -20,14 +20,13 @@ from pypdf import PdfReader
 from agreements.models import FocusArea, LongTermEffect, SubGoal
 from agreements.services import agreement_load, read_agreement_file
 from evaluation.models import Feedback, Indicator, IndicatorValue, Recommendation
-from tests.conftest import AGREEMENT_FILE
+from tests.factories import AGREEMENT_FILE, council_coordinator
 
 from ._evaluation_helpers import (
     HAS_PDFTOTEXT,
     XSS,
     assessment,
     build_history,
-    council_coordinator,
     new_evaluation,
     pdftotext,
 )

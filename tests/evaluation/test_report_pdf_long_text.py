@@ -18,8 +18,9 @@ from django.urls import reverse
 
 from agreements.models import FocusArea
 from evaluation.models import Feedback, Recommendation
+from tests.factories import council_coordinator
 
-from ._evaluation_helpers import assessment, build_history, council_coordinator, new_evaluation
+from ._evaluation_helpers import assessment, build_history, new_evaluation
 
 pytestmark = [
     pytest.mark.django_db,

@@ -104,7 +104,7 @@ from evaluation.models import (
     Recommendation,
     SubGoalAssessment,
 )
-from tests.robustness.conftest import ROBUSTNESS
+from tests.helpers.robustness import ROBUSTNESS
 from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
 from tromsvekst.audit.forms import AuditFilterForm
 

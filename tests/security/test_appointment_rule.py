@@ -20,7 +20,7 @@ from django.urls import reverse
 
 from agreements import rules, services
 from agreements.models import Coordinator, Invitation, Party
-from tests.conftest import COUNCIL, COUNTY, _user
+from tests.factories import COUNCIL, COUNTY, make_user
 
 ACTORS = ["admin", "county", "council", "reader", "outsider", "anonymous"]
 # Who the appointment is for: someone new (an invitation), or someone who has this role now.
@@ -53,7 +53,7 @@ def _appoint(agreement, user, party_slug, role):
 
 @pytest.fixture
 def people(agreement, admin_user, coordinator, reader, outsider):
-    council_coordinator = _user("koordinator.halogaland", "Hanna", "Hålogaland")
+    council_coordinator = make_user("koordinator.halogaland", "Hanna", "Hålogaland")
     _appoint(agreement, council_coordinator, COUNCIL, Coordinator.Role.COORDINATOR)
     actors = {
         "admin": admin_user,
@@ -66,7 +66,7 @@ def people(agreement, admin_user, coordinator, reader, outsider):
     targets = {}
     for name in TARGETS[1:]:
         party, role = name.split("-")
-        user = _user(f"mål.{name}", "Mål", name)
+        user = make_user(f"mål.{name}", "Mål", name)
         _appoint(agreement, user, COUNTY if party == "county" else COUNCIL, role)
         targets[name] = user
     return actors, targets

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from agreements.invitations import INVITATION_DAYS
 from agreements.models import Coordinator, Invitation, Party
-from tests.security.test_password_links import can_log_in, set_password
+from tests.helpers.passwords import can_log_in, set_password
 from tromsvekst.accounts.models import OutgoingMail
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,6 @@ first one after accepting: tests/security/test_invitations.py). Real e-mails thr
 mail framework (locmem in tests, a real SMTP connection to a closed port for "the mail server is
 down"); the outbox itself is tested in tests/security/test_password_outbox.py."""
 
-import re
 import socket
 
 import pytest
@@ -11,33 +10,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from tests.helpers.passwords import NEW_PASSWORD, can_log_in, link_in, set_password
+
 pytestmark = pytest.mark.django_db
-
-NEW_PASSWORD = "nordlys-over-senja-2026"
-LINK = re.compile(r"https?://\S+/nytt-passord/\S+/")
-
-
-def link_in(message) -> str:
-    found = LINK.findall(message.body)
-    assert len(found) == 1, message.body
-    return found[0].split("://", 1)[1].split("/", 1)[1].join(["/", ""])
-
-
-def set_password(link: str, password: str = NEW_PASSWORD, again: str | None = None):
-    client = Client()
-    form = client.get(link, follow=True)
-    assert form.status_code == 200
-    # Django moves the token into the session and redirects to .../set-password/.
-    target = form.redirect_chain[-1][0] if form.redirect_chain else link
-    return client, client.post(
-        target, {"new_password1": password, "new_password2": again or password}, follow=True
-    )
-
-
-def can_log_in(username: str, password: str) -> bool:
-    client = Client()
-    client.post(reverse("login"), {"username": username, "password": password})
-    return "_auth_user_id" in client.session
 
 
 def test_the_login_page_links_to_the_reset_page(client_for):

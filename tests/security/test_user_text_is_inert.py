@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import AGREEMENT_FILE, COUNCIL, COUNTY, _user
+from tests.factories import AGREEMENT_FILE, COUNCIL, COUNTY, make_user
 from tests.security._inert import excel_problems, html_problems, ics_problems, pdf_problems
 from tromsvekst.lib.dates import local_today
 
@@ -236,15 +236,15 @@ def _setup(world: World):
 
     agreement = agreement_load(data=read_agreement_file(AGREEMENT_FILE)).agreement
     county, council = Party.objects.get(slug=COUNTY), Party.objects.get(slug=COUNCIL)
-    tone = _user("tone.koordinator", "Tone", "Koordinator")
+    tone = make_user("tone.koordinator", "Tone", "Koordinator")
     Coordinator.objects.create(
         agreement=agreement, user=tone, party=county, role=Coordinator.Role.COORDINATOR
     )
-    per = _user("per.politiker", "Per", "Politiker")
+    per = make_user("per.politiker", "Per", "Politiker")
     Coordinator.objects.create(
         agreement=agreement, user=per, party=council, role=Coordinator.Role.READER
     )
-    ada = _user("ada.admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+    ada = make_user("ada.admin", "Ada", "Admin", is_staff=True, is_superuser=True)
     plan = ActionPlan.objects.create(
         agreement=agreement,
         start_year=2025,

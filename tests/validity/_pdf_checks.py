@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 
+from django.test import override_settings
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -121,3 +122,18 @@ def figures_without_alt(reader: PdfReader) -> list[DictionaryObject]:
 
 def reader_of(pdf: bytes) -> PdfReader:
     return PdfReader(io.BytesIO(pdf))
+
+
+MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+
+
+def production_settings(static_root):
+    """The settings production runs with, as far as the PDFs are concerned."""
+    return override_settings(
+        DEBUG=False,
+        STATIC_ROOT=str(static_root),
+        STORAGES={
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": {"BACKEND": MANIFEST},
+        },
+    )

@@ -20,9 +20,9 @@ from django.urls import reverse
 from agreements.models import Meeting
 from agreements.services import agreement_load, read_agreement_file
 from evaluation.models import Evaluation
-from tests.conftest import AGREEMENT_FILE
+from tests.factories import AGREEMENT_FILE
 
-MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+from ._pdf_checks import production_settings
 
 
 class _Records(logging.Handler):
@@ -32,18 +32,6 @@ class _Records(logging.Handler):
 
     def emit(self, record):
         self.messages.append(record.getMessage())
-
-
-def production_settings(static_root):
-    """The settings production runs with, as far as the PDFs are concerned."""
-    return override_settings(
-        DEBUG=False,
-        STATIC_ROOT=str(static_root),
-        STORAGES={
-            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {"BACKEND": MANIFEST},
-        },
-    )
 
 
 def _render_both(client: Client, evaluation: Evaluation, meeting: Meeting) -> dict:

@@ -21,8 +21,7 @@ from evaluation.models import Evaluation
 from tromsvekst.lib import pdf as pdf_module
 from tromsvekst.lib.pdf import PdfIncomplete
 
-from ._pdf_checks import HAS_POPPLER, foreign_fonts, pdffonts, reader_of
-from .conftest import production_settings
+from ._pdf_checks import HAS_POPPLER, foreign_fonts, pdffonts, production_settings, reader_of
 
 pytestmark = [
     pytest.mark.django_db,
