@@ -11,6 +11,8 @@ and line.
 import ast
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
@@ -47,22 +49,22 @@ def _imported(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-def _test_module_imports() -> list[str]:
-    problems = []
-    for path in sorted(TESTS.rglob("*.py")):
-        if "node_modules" in path.parts:
-            continue
-        for line, module in _imported(path):
-            if _is_test_module(module):
-                problems.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
-    return problems
+FILES = sorted(path for path in TESTS.rglob("*.py") if "node_modules" not in path.parts)
 
 
-def test_no_test_module_imports_another_test_module_or_a_conftest():
-    problems = _test_module_imports()
-    assert problems == [], "Test modules import test modules or conftest.py:\n" + "\n".join(
-        problems
-    )
+def test_the_files_are_found():
+    assert Path(__file__).resolve() in FILES
+    assert TESTS / "conftest.py" in FILES
+
+
+@pytest.mark.parametrize("path", FILES, ids=[str(path.relative_to(TESTS)) for path in FILES])
+def test_no_test_module_or_conftest_is_imported(path):
+    problems = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for line, module in _imported(path)
+        if _is_test_module(module)
+    ]
+    assert problems == [], "Imports of test modules or conftest.py:\n" + "\n".join(problems)
 
 
 def test_the_check_sees_every_kind_of_import(monkeypatch):
