@@ -8,7 +8,17 @@ from django.utils.translation import gettext_lazy as _
 
 from actionplans.models import Action, ActionPlan, Milestone, Status
 from actionplans.services import due_date_change_needs_reason, progress_validate
-from agreements.models import Coordinator, FocusArea, Party, Strategy, SubGoal
+from agreements import selectors as agreement_selectors
+from agreements.models import (
+    AgendaItem,
+    CentralTheme,
+    Coordinator,
+    FocusArea,
+    Meeting,
+    Party,
+    Strategy,
+    SubGoal,
+)
 from tromsvekst.lib.names import display_name
 
 
@@ -392,3 +402,110 @@ class DashboardFilterForm(forms.Form):
             return None
         self.is_valid()
         return self.cleaned_data.get(name)
+
+
+# --- Agenda items: a meeting's case and the actions and milestones it is about ------------------
+
+
+def _central_theme_label(theme: CentralTheme) -> str:
+    return Truncator(theme.text).chars(100)
+
+
+class AgendaItemForm(forms.Form):
+    number = forms.IntegerField(
+        label=_("Saksnummer"),
+        min_value=1,
+        max_value=32767,
+        help_text=_("Foreslått: neste ledige nummer i møtet."),
+        error_messages={
+            "required": _("Skriv et saksnummer."),
+            "invalid": _("Skriv et helt tall."),
+            "min_value": _("Saksnummeret må være 1 eller høyere."),
+        },
+    )
+    title = forms.CharField(
+        label=_("Tittel"),
+        max_length=300,
+        error_messages={"required": _("Skriv en tittel for saken.")},
+    )
+    description = forms.CharField(
+        label=_("Beskrivelse"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    sub_goal = forms.ModelChoiceField(
+        label=_("Delmål"),
+        queryset=None,
+        required=False,
+        empty_label=_("Ingen valgt"),
+        error_messages={"invalid_choice": _("Velg et delmål fra denne avtalen.")},
+    )
+    central_theme = forms.ModelChoiceField(
+        label=_("Sentralt tema"),
+        queryset=None,
+        required=False,
+        empty_label=_("Ingen valgt"),
+        help_text=_("Tema fra kapittel 5.1, for eksempel Evenes lufthavn."),
+        error_messages={"invalid_choice": _("Velg et sentralt tema fra denne avtalen.")},
+    )
+    actions = forms.ModelMultipleChoiceField(
+        label=_("Tiltak saken gjelder"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Velg bare tiltak fra denne avtalen."),
+            "invalid_pk_value": _("Velg bare tiltak fra denne avtalen."),
+        },
+    )
+    milestones = forms.ModelMultipleChoiceField(
+        label=_("Milepæler saken gjelder"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Velg bare milepæler fra denne avtalen."),
+            "invalid_pk_value": _("Velg bare milepæler fra denne avtalen."),
+        },
+    )
+
+    def __init__(self, *args, meeting: Meeting, agenda_item: AgendaItem | None = None, **kwargs):
+        if "initial" not in kwargs:
+            if agenda_item is not None:
+                kwargs["initial"] = {
+                    "number": agenda_item.number,
+                    "title": agenda_item.title,
+                    "description": agenda_item.description,
+                    "sub_goal": agenda_item.sub_goal_id,
+                    "central_theme": agenda_item.central_theme_id,
+                    "actions": [a.pk for a in agenda_item.actions.all()],
+                    "milestones": [m.pk for m in agenda_item.milestones.all()],
+                }
+            else:
+                kwargs["initial"] = {"number": agreement_selectors.next_agenda_number(meeting)}
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        self.agenda_item = agenda_item
+        agreement = meeting.agreement
+        fields = self.fields
+        fields["sub_goal"].queryset = SubGoal.objects.filter(agreement=agreement).order_by(
+            "focus_area__number", "order", "code"
+        )
+        fields["sub_goal"].label_from_instance = _sub_goal_label
+        fields["central_theme"].queryset = CentralTheme.objects.filter(agreement=agreement)
+        fields["central_theme"].label_from_instance = _central_theme_label
+        fields["actions"].queryset = (
+            Action.objects.filter(plan__agreement=agreement)
+            .select_related("plan")
+            .order_by("plan__start_year", "order", "number")
+        )
+        fields["actions"].label_from_instance = lambda a: (
+            f"{a.number} {a.title} ({a.plan.start_year}–{a.plan.end_year})"
+        )
+        fields["milestones"].queryset = (
+            Milestone.objects.filter(action__plan__agreement=agreement)
+            .select_related("action")
+            .order_by("action__plan__start_year", "action__order", "action__number", "due_date")
+        )
+        fields["milestones"].label_from_instance = lambda m: (
+            f"{m.action.number}: {m.title} ({m.due_date:%d.%m.%Y})"
+        )
+        _add_input_class(self)

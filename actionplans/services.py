@@ -1,10 +1,11 @@
-"""Writes to action plans that carry a rule: logging progress, carrying a plan over."""
+"""Writes to action plans that carry a rule: logging progress, carrying a plan over, and an
+agenda item's links to the actions and milestones it is about."""
 
 import datetime
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from actionplans.models import (
     ProgressUpdate,
     Status,
 )
+from agreements.models import AgendaItem, Meeting
 from tromsvekst.lib.dates import local_today
 
 # The milestone's fields a progress update sets.
@@ -350,3 +352,64 @@ def milestone_delete(*, milestone: Milestone) -> str:
     if not refusal:
         locked.delete()
     return refusal
+
+
+# --- Agenda items and their links to plan progress ----------------------------------------------
+
+
+@transaction.atomic
+def agenda_item_save(
+    *,
+    meeting: Meeting,
+    agenda_item: AgendaItem | None = None,
+    number: int,
+    title: str,
+    description: str = "",
+    sub_goal=None,
+    central_theme=None,
+    milestones=(),
+    actions=(),
+) -> AgendaItem:
+    """Create (no ``agenda_item``) or change an agenda item of ``meeting`` and the actions and
+    milestones it is linked to (links declared here, on the plan side)."""
+    agreement = meeting.agreement
+    errors = {}
+    if sub_goal is not None and sub_goal.agreement_id != agreement.pk:
+        errors["sub_goal"] = _("Velg et delmål fra denne avtalen.")
+    if central_theme is not None and central_theme.agreement_id != agreement.pk:
+        errors["central_theme"] = _("Velg et sentralt tema fra denne avtalen.")
+    milestones, actions = list(milestones), list(actions)
+    if (
+        Milestone.objects.filter(pk__in=[m.pk for m in milestones])
+        .exclude(action__plan__agreement=agreement)
+        .exists()
+    ):
+        errors["milestones"] = _("Velg bare milepæler fra denne avtalen.")
+    if (
+        Action.objects.filter(pk__in=[a.pk for a in actions])
+        .exclude(plan__agreement=agreement)
+        .exists()
+    ):
+        errors["actions"] = _("Velg bare tiltak fra denne avtalen.")
+    taken = AgendaItem.objects.filter(meeting=meeting, number=number)
+    if agenda_item is not None:
+        taken = taken.exclude(pk=agenda_item.pk)
+    number_taken = _("Møtet har allerede en sak med nummer %(number)s.") % {"number": number}
+    if taken.exists():
+        errors["number"] = number_taken
+    if errors:
+        raise ValidationError(errors)
+    item = agenda_item or AgendaItem(meeting=meeting)
+    item.number = number
+    item.title = title
+    item.description = description
+    item.sub_goal = sub_goal
+    item.central_theme = central_theme
+    try:
+        with transaction.atomic():
+            item.save()
+    except IntegrityError:
+        raise ValidationError({"number": number_taken}, code="unique") from None
+    item.milestones.set(milestones)
+    item.actions.set(actions)
+    return item

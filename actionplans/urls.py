@@ -1,6 +1,14 @@
 from django.urls import path
 
-from actionplans import views, views_brief, views_dashboard, views_edit, views_excel, views_mine
+from actionplans import (
+    views,
+    views_agenda,
+    views_brief,
+    views_dashboard,
+    views_edit,
+    views_excel,
+    views_mine,
+)
 from tromsvekst.lib import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "actionplans"
@@ -31,6 +39,13 @@ urlpatterns = [
     path("milepaeler/<id:pk>/endre/", views_edit.milestone_edit, name="milestone-edit"),
     path("milepaeler/<id:pk>/slett/", views_edit.milestone_delete, name="milestone-delete"),
     path("milepaeler/<id:pk>/status/", views.progress_log, name="progress-log"),
+    # A meeting's agenda items, under the meeting's own address (agreements.urls, /avtaler/).
+    path(
+        "avtaler/moter/<id:pk>/saker/ny/",
+        views_agenda.agenda_item_create,
+        name="agenda-item-create",
+    ),
+    path("avtaler/saker/<id:pk>/endre/", views_agenda.agenda_item_edit, name="agenda-item-edit"),
     path("moter/<id:pk>/brief/", views_brief.meeting_brief, name="meeting-brief"),
     path("moter/<id:pk>/brief.pdf", views_brief.meeting_brief_pdf, name="meeting-brief-pdf"),
 ]

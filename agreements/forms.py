@@ -1,4 +1,7 @@
-"""Forms for the people of an agreement, its meetings, agenda items, decisions and tasks.
+"""Forms for the people of an agreement, its meetings, decisions and tasks.
+
+The agenda item's form, which links the item to actions and milestones, is in
+``actionplans.forms`` (the plan side owns everything that joins meetings with progress).
 
 The rules live in ``agreements.services``; a form's ``clean`` calls the same check the service
 makes, so that the user sees the message beside the field instead of a crash.
@@ -7,20 +10,15 @@ makes, so that the user sees the message beside the field instead of a crash.
 import datetime
 
 from django import forms
-from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from agreements import rules, selectors, services
 from agreements.models import (
-    AgendaItem,
     Agreement,
-    CentralTheme,
     Coordinator,
     Meeting,
-    SubGoal,
 )
 from tromsvekst.lib.dates import local_tz
 from tromsvekst.lib.names import display_name
@@ -69,14 +67,6 @@ def add_service_errors(
             continue
         for error in errors:
             form.add_error(field, error)
-
-
-def _sub_goal_label(sub_goal: SubGoal) -> str:
-    return f"{sub_goal.code}: {Truncator(sub_goal.text).chars(100)}"
-
-
-def _central_theme_label(theme: CentralTheme) -> str:
-    return Truncator(theme.text).chars(100)
 
 
 # --- Coordinators and readers -------------------------------------------------------------------
@@ -369,110 +359,7 @@ class MeetingForm(forms.Form):
         return kwargs
 
 
-# --- Agenda items, decisions, follow-up tasks --------------------------------------------------
-
-
-class AgendaItemForm(forms.Form):
-    number = forms.IntegerField(
-        label=_("Saksnummer"),
-        min_value=1,
-        max_value=32767,
-        help_text=_("Foreslått: neste ledige nummer i møtet."),
-        error_messages={
-            "required": _("Skriv et saksnummer."),
-            "invalid": _("Skriv et helt tall."),
-            "min_value": _("Saksnummeret må være 1 eller høyere."),
-        },
-    )
-    title = forms.CharField(
-        label=_("Tittel"),
-        max_length=300,
-        error_messages={"required": _("Skriv en tittel for saken.")},
-    )
-    description = forms.CharField(
-        label=_("Beskrivelse"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    sub_goal = forms.ModelChoiceField(
-        label=_("Delmål"),
-        queryset=None,
-        required=False,
-        empty_label=_("Ingen valgt"),
-        error_messages={"invalid_choice": _("Velg et delmål fra denne avtalen.")},
-    )
-    central_theme = forms.ModelChoiceField(
-        label=_("Sentralt tema"),
-        queryset=None,
-        required=False,
-        empty_label=_("Ingen valgt"),
-        help_text=_("Tema fra kapittel 5.1, for eksempel Evenes lufthavn."),
-        error_messages={"invalid_choice": _("Velg et sentralt tema fra denne avtalen.")},
-    )
-    actions = forms.ModelMultipleChoiceField(
-        label=_("Tiltak saken gjelder"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "invalid_choice": _("Velg bare tiltak fra denne avtalen."),
-            "invalid_pk_value": _("Velg bare tiltak fra denne avtalen."),
-        },
-    )
-    milestones = forms.ModelMultipleChoiceField(
-        label=_("Milepæler saken gjelder"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "invalid_choice": _("Velg bare milepæler fra denne avtalen."),
-            "invalid_pk_value": _("Velg bare milepæler fra denne avtalen."),
-        },
-    )
-
-    def __init__(self, *args, meeting: Meeting, agenda_item: AgendaItem | None = None, **kwargs):
-        if "initial" not in kwargs:
-            if agenda_item is not None:
-                kwargs["initial"] = {
-                    "number": agenda_item.number,
-                    "title": agenda_item.title,
-                    "description": agenda_item.description,
-                    "sub_goal": agenda_item.sub_goal_id,
-                    "central_theme": agenda_item.central_theme_id,
-                    "actions": [a.pk for a in agenda_item.actions.all()],
-                    "milestones": [m.pk for m in agenda_item.milestones.all()],
-                }
-            else:
-                kwargs["initial"] = {"number": selectors.next_agenda_number(meeting)}
-        super().__init__(*args, **kwargs)
-        self.meeting = meeting
-        self.agenda_item = agenda_item
-        agreement = meeting.agreement
-        fields = self.fields
-        fields["sub_goal"].queryset = SubGoal.objects.filter(agreement=agreement).order_by(
-            "focus_area__number", "order", "code"
-        )
-        fields["sub_goal"].label_from_instance = _sub_goal_label
-        fields["central_theme"].queryset = CentralTheme.objects.filter(agreement=agreement)
-        fields["central_theme"].label_from_instance = _central_theme_label
-        # Declared in actionplans, which this app must not import: looked up by name.
-        action_model = apps.get_model("actionplans", "Action")
-        milestone_model = apps.get_model("actionplans", "Milestone")
-        fields["actions"].queryset = (
-            action_model.objects.filter(plan__agreement=agreement)
-            .select_related("plan")
-            .order_by("plan__start_year", "order", "number")
-        )
-        fields["actions"].label_from_instance = lambda a: (
-            f"{a.number} {a.title} ({a.plan.start_year}–{a.plan.end_year})"
-        )
-        fields["milestones"].queryset = (
-            milestone_model.objects.filter(action__plan__agreement=agreement)
-            .select_related("action")
-            .order_by("action__plan__start_year", "action__order", "action__number", "due_date")
-        )
-        fields["milestones"].label_from_instance = lambda m: (
-            f"{m.action.number}: {m.title} ({m.due_date:%d.%m.%Y})"
-        )
-        _add_input_class(self)
+# --- Decisions, follow-up tasks ---------------------------------------------------------------
 
 
 class DecisionForm(forms.Form):

@@ -38,8 +38,7 @@ urlpatterns = [
     path("<slug:slug>/moter/nytt/", views_meetings.meeting_create, name="meeting-create"),
     path("moter/<id:pk>/", views_meetings.meeting_detail, name="meeting-detail"),
     path("moter/<id:pk>/endre/", views_meetings.meeting_edit, name="meeting-edit"),
-    path("moter/<id:pk>/saker/ny/", views_meetings.agenda_item_create, name="agenda-item-create"),
-    path("saker/<id:pk>/endre/", views_meetings.agenda_item_edit, name="agenda-item-edit"),
+    # A meeting's agenda items (moter/<pk>/saker/ny/, saker/<pk>/endre/): actionplans.urls.
     path("saker/<id:pk>/vedtak/nytt/", views_meetings.decision_create, name="decision-create"),
     path("vedtak/<id:pk>/endre/", views_meetings.decision_edit, name="decision-edit"),
     path("vedtak/<id:pk>/oppgaver/ny/", views_meetings.task_create, name="task-create"),

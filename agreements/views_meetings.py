@@ -1,4 +1,7 @@
-"""The people of an agreement, its meetings (§5.1), agenda items, decisions and follow-up tasks.
+"""The people of an agreement, its meetings (§5.1), decisions and follow-up tasks.
+
+An agenda item's create and edit pages (they link the item to actions and milestones) are in
+``actionplans.views_agenda``, under the same addresses.
 
 Who may do what (see ``agreements.access``): reading needs a role in the agreement (or admin),
 changing needs the coordinator role (or admin). Anonymous users are sent to login, outsiders get
@@ -20,7 +23,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from agreements import calendar, invitations, rules, selectors, services
 from agreements.access import check_agreement_access, get_agreement_for_user
 from agreements.forms import (
-    AgendaItemForm,
     CoordinatorChangeForm,
     DecisionForm,
     FollowUpTaskForm,
@@ -382,67 +384,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "agreements/meeting_form.html", ctx)
 
 
-# --- Agenda items, decisions and follow-up tasks ------------------------------------------------
-
-
-def _agenda_item_save(request: HttpRequest, form: AgendaItemForm, meeting, item=None):
-    data = form.cleaned_data
-    try:
-        return services.agenda_item_save(
-            meeting=meeting,
-            agenda_item=item,
-            number=data["number"],
-            title=data["title"],
-            description=data["description"],
-            sub_goal=data["sub_goal"],
-            central_theme=data["central_theme"],
-            milestones=data["milestones"],
-            actions=data["actions"],
-        )
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
-
-
-@require_http_methods(["GET", "POST"])
-def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_user(request, pk, edit=True)
-    form = AgendaItemForm(_data(request), meeting=meeting)
-    if request.method == "POST" and form.is_valid():
-        item = _agenda_item_save(request, form, meeting)
-        if item is not None:
-            messages.success(request, _("Sak %(number)s er lagret.") % {"number": item.number})
-            return redirect(_item_anchor(item))
-    ctx = {
-        "agreement": meeting.agreement,
-        "meeting": meeting,
-        "agenda_item": None,
-        "form": form,
-        "form_action": reverse("agreements:agenda-item-create", args=[meeting.pk]),
-        "cancel_url": meeting.get_absolute_url(),
-    }
-    return render(request, "agreements/agenda_item_form.html", ctx)
-
-
-@require_http_methods(["GET", "POST"])
-def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _get_agenda_item_for_user(request, pk, edit=True)
-    meeting = item.meeting
-    form = AgendaItemForm(_data(request), meeting=meeting, agenda_item=item)
-    if request.method == "POST" and form.is_valid():
-        saved = _agenda_item_save(request, form, meeting, copy.copy(item))
-        if saved is not None:
-            messages.success(request, _("Sak %(number)s er lagret.") % {"number": saved.number})
-            return redirect(_item_anchor(saved))
-    ctx = {
-        "agreement": meeting.agreement,
-        "meeting": meeting,
-        "agenda_item": item,
-        "form": form,
-        "form_action": reverse("agreements:agenda-item-edit", args=[item.pk]),
-        "cancel_url": _item_anchor(item),
-    }
-    return render(request, "agreements/agenda_item_form.html", ctx)
+# --- Decisions and follow-up tasks ------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])

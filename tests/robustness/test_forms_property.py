@@ -59,7 +59,13 @@ from openpyxl import Workbook
 
 from actionplans import excel
 from actionplans.admin import CorrectionForm
-from actionplans.forms import ActionForm, DashboardFilterForm, MilestoneForm, PlanFilterForm
+from actionplans.forms import (
+    ActionForm,
+    AgendaItemForm,
+    DashboardFilterForm,
+    MilestoneForm,
+    PlanFilterForm,
+)
 from actionplans.forms import ProgressForm as ProgressLogForm
 from actionplans.models import (
     Action,
@@ -70,7 +76,6 @@ from actionplans.models import (
 )
 from actionplans.views_excel import PlanImportConfirmForm, PlanImportForm
 from agreements.forms import (
-    AgendaItemForm,
     CoordinatorChangeForm,
     DecisionForm,
     FollowUpTaskForm,
@@ -638,7 +643,7 @@ CASES = [
     ),
     Case(
         "agenda-item-create",
-        "agreements:agenda-item-create",
+        "actionplans:agenda-item-create",
         lambda w: [w.meeting.pk],
         AgendaItemForm,
         lambda w, d, f: AgendaItemForm(d, meeting=w.meeting),
@@ -656,7 +661,7 @@ CASES = [
     ),
     Case(
         "agenda-item-edit",
-        "agreements:agenda-item-edit",
+        "actionplans:agenda-item-edit",
         lambda w: [w.item.pk],
         AgendaItemForm,
         lambda w, d, f: AgendaItemForm(d, meeting=w.meeting, agenda_item=w.item),

@@ -89,7 +89,7 @@ COVERED_FORMS = {
     "agreements.forms.InvitationForm",
     "agreements.forms.CoordinatorChangeForm",
     "agreements.forms.MeetingForm",
-    "agreements.forms.AgendaItemForm",
+    "actionplans.forms.AgendaItemForm",
     "agreements.forms.DecisionForm",
     "agreements.forms.FollowUpTaskForm",
     "actionplans.forms.ProgressForm",
@@ -358,7 +358,7 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
     # Agenda item, decision and follow-up task.
     w.post(
         tone,
-        reverse("agreements:agenda-item-create", args=[meeting.pk]),
+        reverse("actionplans:agenda-item-create", args=[meeting.pk]),
         {
             "number": 1,
             "title": w.text("agenda-title", 300),
@@ -855,7 +855,7 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
         (
             tone,
             "agenda-item-edit",
-            reverse("agreements:agenda-item-edit", args=[item.pk]),
+            reverse("actionplans:agenda-item-edit", args=[item.pk]),
             ["agenda-title", "agenda-description", "action-title", "milestone-title"],
         ),
         (
