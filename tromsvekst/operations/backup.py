@@ -75,7 +75,7 @@ def _sha256_file(path: Path) -> str:
 class _HashingReader:
     """Reads a file through, keeping the SHA-256 and size of exactly the bytes read."""
 
-    def __init__(self, source):
+    def __init__(self, source: IO[bytes]) -> None:
         self.source = source
         self.digest = hashlib.sha256()
         self.size = 0
@@ -290,11 +290,11 @@ class Archive:
 
     @property
     def vendor(self) -> str:
-        return self.manifest["database"]["vendor"]
+        return str(self.manifest["database"]["vendor"])
 
     @property
     def dump_name(self) -> str:
-        return self.manifest["database"]["file"]
+        return str(self.manifest["database"]["file"])
 
     @property
     def media(self) -> dict[str, dict]:
@@ -355,7 +355,7 @@ def check_archive(path: Path) -> Archive:
                     raise BackupError(f"{path} is damaged: {member.name} is not a regular file.")
                 if member.name != database["file"] and not _safe_media_name(member.name):
                     raise BackupError(f"{path} is damaged: unsafe file name {member.name!r}.")
-                reader = _HashingReader(archive.extractfile(member))
+                reader = _HashingReader(_member_file(archive, member))
                 while reader.read(CHUNK):
                     pass
                 want = expected[member.name]
@@ -402,10 +402,11 @@ def _drop_tables_not_in(archive: Archive) -> None:
             )
 
 
-def _member_file(tar: tarfile.TarFile, name: str) -> IO[bytes]:
-    """The contents of the archive's member ``name``, which must be a regular file."""
-    source = tar.extractfile(name)
+def _member_file(tar: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes]:
+    """The contents of the archive's ``member`` (a name or its TarInfo), a regular file."""
+    source = tar.extractfile(member)
     if source is None:
+        name = member if isinstance(member, str) else member.name
         raise BackupError(f"The backup's {name} is not a regular file.")
     return source
 

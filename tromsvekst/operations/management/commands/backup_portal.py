@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path, help="The archive to write, e.g. backup.tar.")
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args: object, file: Path, **options: object) -> None:
         try:
             result = backup(file)
         except BackupError as exc:

@@ -31,7 +31,9 @@ class Command(BaseCommand):
             help="Only check that the archive is intact; restore nothing.",
         )
 
-    def handle(self, *args, file: Path, force: bool, check: bool, **options):
+    def handle(
+        self, *args: object, file: Path, force: bool, check: bool, **options: object
+    ) -> None:
         try:
             if check:
                 archive = check_archive(file)
