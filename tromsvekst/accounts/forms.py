@@ -12,12 +12,17 @@ an account.
 
 import datetime
 import logging
+from collections.abc import Iterable
+from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -49,12 +54,12 @@ def _may_mail(user: User, *, requester: str) -> bool:
     return False
 
 
-def _style(form) -> None:
+def _style(form: forms.BaseForm) -> None:
     for field in form.fields.values():
         field.widget.attrs.setdefault("class", "ds-input")
 
 
-def _users_for(email: str):
+def _users_for(email: str) -> QuerySet[User]:
     return User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
 
 
@@ -65,7 +70,7 @@ class PortalPasswordResetForm(PasswordResetForm):
     single sign-on); in this portal the only way in is a password, so a new user sets theirs here.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["email"].label = _("E-postadresse")
         self.fields["email"].error_messages.update(
@@ -76,10 +81,10 @@ class PortalPasswordResetForm(PasswordResetForm):
         )
         _style(self)
 
-    def get_users(self, email):
+    def get_users(self, email: str) -> Iterable[User]:
         return _users_for(email)
 
-    def save(self, *args, request=None, **kwargs) -> None:
+    def save(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         """Queue the request; ``password_reset_messages`` makes the e-mail when it is sent."""
         address = client_ip(request) if request is not None else ""
         outbox.request_password_mail(
@@ -109,7 +114,7 @@ def password_reset_messages(mail: OutgoingMail) -> tuple[list[tuple[User, EmailM
 
 
 class PortalSetPasswordForm(SetPasswordForm):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["new_password1"].label = _("Nytt passord")
         self.fields["new_password1"].help_text = _(

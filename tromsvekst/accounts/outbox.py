@@ -19,9 +19,11 @@ import datetime
 import logging
 import smtplib
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -90,7 +92,7 @@ def _due(mail: OutgoingMail, now: datetime.datetime) -> bool:
     return mail.created_at + datetime.timedelta(minutes=2**mail.attempts) <= now
 
 
-def _deliver(mail: OutgoingMail, connection) -> str:
+def _deliver(mail: OutgoingMail, connection: BaseEmailBackend) -> str:
     """Send one row; returns its result. Raises on an SMTP failure."""
     if mail.kind == OutgoingMail.Kind.MESSAGE:
         message = EmailMessage(mail.subject, mail.body, to=[mail.to], connection=connection)
@@ -159,12 +161,12 @@ def prune(*, now: datetime.datetime | None = None) -> int:
     return old.delete()[0]
 
 
-def forget_queued(**kwargs) -> None:
+def forget_queued(**kwargs: Any) -> None:
     """``request_started``: a new request starts with nothing queued."""
     _queued.ids = []
 
 
-def send_after_response(**kwargs) -> None:
+def send_after_response(**kwargs: Any) -> None:
     """``request_finished``: send what this request queued, now that the client has its answer.
 
     Never raises: what fails stays in the outbox for send_outbox. ``OUTBOX_SEND_AFTER_RESPONSE``

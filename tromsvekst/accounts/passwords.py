@@ -9,14 +9,14 @@ from django.utils.translation import ngettext
 
 
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
-    def get_error_message(self):
+    def get_error_message(self) -> str:
         return ngettext(
             "Passordet er for kort. Det må ha minst %(count)d tegn.",
             "Passordet er for kort. Det må ha minst %(count)d tegn.",
             self.min_length,
         ) % {"count": self.min_length}
 
-    def get_help_text(self):
+    def get_help_text(self) -> str:
         return ngettext(
             "Passordet må ha minst %(count)d tegn.",
             "Passordet må ha minst %(count)d tegn.",

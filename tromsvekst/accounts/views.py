@@ -3,6 +3,8 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.http import HttpResponse
 
 from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
 
@@ -14,7 +16,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
-    def form_valid(self, form):
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
         # Links go to SITE_URL, never to whatever Host header the request came with.
         self.extra_email_context = {
             "days": settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60),

@@ -11,7 +11,7 @@ from tromsvekst.accounts import outbox
 class Command(BaseCommand):
     help = "Send the e-mail waiting in the outbox, and delete rows dealt with over 30 days ago."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: object) -> None:
         counts = outbox.send_waiting()
         pruned = outbox.prune()
         summary = ", ".join(f"{key}: {n}" for key, n in sorted(counts.items()))
