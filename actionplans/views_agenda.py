@@ -12,37 +12,17 @@ import copy
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from actionplans import services
 from actionplans.forms import AgendaItemForm
-from agreements.access import check_agreement_access
+from agreements.access import get_agenda_item_for_user, get_meeting_for_user
 from agreements.forms import add_service_errors
-from agreements.models import AgendaItem, Meeting
-
-
-def _data(request: HttpRequest):
-    """The submitted data on POST (even if empty, so that the form shows what is missing)."""
-    return request.POST if request.method == "POST" else None
-
-
-def _get_meeting_for_user(request: HttpRequest, pk: int, *, edit: bool) -> Meeting:
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
-    )
-    check_agreement_access(request, meeting.agreement, edit=edit)
-    return meeting
-
-
-def _get_agenda_item_for_user(request: HttpRequest, pk: int, *, edit: bool) -> AgendaItem:
-    item = get_object_or_404(
-        AgendaItem.objects.select_related("meeting__agreement", "meeting__inviting_party"), pk=pk
-    )
-    check_agreement_access(request, item.meeting.agreement, edit=edit)
-    return item
+from agreements.models import AgendaItem
+from tromsvekst.lib.requests import form_data
 
 
 def _item_anchor(item: AgendaItem) -> str:
@@ -70,8 +50,8 @@ def _agenda_item_save(request: HttpRequest, form: AgendaItemForm, meeting, item=
 
 @require_http_methods(["GET", "POST"])
 def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_user(request, pk, edit=True)
-    form = AgendaItemForm(_data(request), meeting=meeting)
+    meeting = get_meeting_for_user(request, pk, edit=True)
+    form = AgendaItemForm(form_data(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
         item = _agenda_item_save(request, form, meeting)
         if item is not None:
@@ -90,9 +70,9 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _get_agenda_item_for_user(request, pk, edit=True)
+    item = get_agenda_item_for_user(request, pk, edit=True)
     meeting = item.meeting
-    form = AgendaItemForm(_data(request), meeting=meeting, agenda_item=item)
+    form = AgendaItemForm(form_data(request), meeting=meeting, agenda_item=item)
     if request.method == "POST" and form.is_valid():
         saved = _agenda_item_save(request, form, meeting, copy.copy(item))
         if saved is not None:

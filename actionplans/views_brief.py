@@ -1,25 +1,17 @@
 """The meeting brief (møtebrief): a page and a PDF for the politicians."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from actionplans.access import check_agreement_access
 from actionplans.selectors import meeting_brief as build_brief
 from actionplans.views_dashboard import headline_links
+from agreements.access import get_meeting_for_user
 from agreements.models import Meeting
 from tromsvekst.lib.pdf import PdfUnavailable, render_pdf
-
-
-def _get_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
-    )
-    check_agreement_access(request, meeting.agreement, edit=False)
-    return meeting
 
 
 def _ctx(meeting: Meeting, *, pdf: bool = False) -> dict:
@@ -47,13 +39,13 @@ def _ctx(meeting: Meeting, *, pdf: bool = False) -> dict:
 
 @require_GET
 def meeting_brief(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_user(request, pk)
+    meeting = get_meeting_for_user(request, pk)
     return render(request, "actionplans/meeting_brief.html", _ctx(meeting))
 
 
 @require_GET
 def meeting_brief_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_user(request, pk)
+    meeting = get_meeting_for_user(request, pk)
     try:
         pdf = render_pdf(
             "actionplans/meeting_brief_pdf.html", _ctx(meeting, pdf=True), pdf_tags=True

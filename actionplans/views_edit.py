@@ -19,11 +19,7 @@ from actionplans import services
 from actionplans.access import get_action_for_user, get_milestone_for_user, get_plan_for_user
 from actionplans.forms import ActionForm, MilestoneForm
 from actionplans.models import Action, Milestone
-
-
-def _data(request: HttpRequest):
-    """The submitted data on POST (even if empty, so that the form shows what is missing)."""
-    return request.POST if request.method == "POST" else None
+from tromsvekst.lib.requests import form_data
 
 
 def _action_save(form: ActionForm) -> Action | None:
@@ -48,7 +44,7 @@ def _action_save(form: ActionForm) -> Action | None:
 @require_http_methods(["GET", "POST"])
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_plan_for_user(request, pk, edit=True)
-    form = ActionForm(_data(request), plan=plan)
+    form = ActionForm(form_data(request), plan=plan)
     if request.method == "POST" and form.is_valid():
         action = _action_save(form)
         if action is not None:
@@ -75,7 +71,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk, edit=True)
     plan = action.plan
     # The form gets a copy: an invalid form changes its instance, and the page shows the saved one.
-    form = ActionForm(_data(request), instance=copy.copy(action), plan=plan)
+    form = ActionForm(form_data(request), instance=copy.copy(action), plan=plan)
     if request.method == "POST" and form.is_valid():
         saved = _action_save(form)
         if saved is not None:
@@ -100,7 +96,7 @@ def _milestone_anchor(milestone: Milestone) -> str:
 def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_action_for_user(request, pk, edit=True)
     plan = action.plan
-    form = MilestoneForm(_data(request), action=action)
+    form = MilestoneForm(form_data(request), action=action)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             milestone = form.save()
@@ -125,7 +121,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = get_milestone_for_user(request, pk, edit=True)
     action = milestone.action
     plan = action.plan
-    form = MilestoneForm(_data(request), instance=copy.copy(milestone), action=action)
+    form = MilestoneForm(form_data(request), instance=copy.copy(milestone), action=action)
     if request.method == "POST" and form.is_valid():
         # Through the service, so that a moved due date is recorded with who, when and why.
         values = {

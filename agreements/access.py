@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from agreements import rules
-from agreements.models import Agreement
+from agreements.models import AgendaItem, Agreement, Meeting
 from tromsvekst.lib.access import LoginNeeded
 
 
@@ -28,3 +28,19 @@ def get_agreement_for_user(request: HttpRequest, slug: str, *, edit: bool = Fals
     agreement = get_object_or_404(Agreement, slug=slug)
     check_agreement_access(request, agreement, edit=edit)
     return agreement
+
+
+def get_meeting_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> Meeting:
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
+    )
+    check_agreement_access(request, meeting.agreement, edit=edit)
+    return meeting
+
+
+def get_agenda_item_for_user(request: HttpRequest, pk: int, *, edit: bool) -> AgendaItem:
+    item = get_object_or_404(
+        AgendaItem.objects.select_related("meeting__agreement", "meeting__inviting_party"), pk=pk
+    )
+    check_agreement_access(request, item.meeting.agreement, edit=edit)
+    return item

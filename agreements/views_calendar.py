@@ -24,17 +24,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from agreements import calendar
-from agreements.access import check_agreement_access, get_agreement_for_user
-from agreements.models import CalendarFeed, Meeting
+from agreements.access import get_agreement_for_user, get_meeting_for_user
+from agreements.models import CalendarFeed
 from tromsvekst.audit.context import secret_url_kwargs
-
-
-def _get_meeting_for_user(request: HttpRequest, pk: int) -> Meeting:
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
-    )
-    check_agreement_access(request, meeting.agreement, edit=False)
-    return meeting
 
 
 def _local_next(request: HttpRequest, default: str) -> str:
@@ -82,6 +74,6 @@ def calendar_rotate(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @cache_control(private=True, no_cache=True)
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_user(request, pk)
+    meeting = get_meeting_for_user(request, pk)
     body = calendar.meeting_calendar(meeting, absolute_url=request.build_absolute_uri)
     return _ics_response(body, filename=calendar.meeting_filename(meeting))

@@ -21,7 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agreements import calendar, invitations, rules, selectors, services
-from agreements.access import check_agreement_access, get_agreement_for_user
+from agreements.access import (
+    check_agreement_access,
+    get_agenda_item_for_user,
+    get_agreement_for_user,
+    get_meeting_for_user,
+)
 from agreements.forms import (
     CoordinatorChangeForm,
     DecisionForm,
@@ -33,11 +38,7 @@ from agreements.forms import (
 from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, Meeting
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.names import display_name
-
-
-def _data(request: HttpRequest):
-    """The submitted data on POST (even if empty, so that the form shows what is missing)."""
-    return request.POST if request.method == "POST" else None
+from tromsvekst.lib.requests import form_data
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -56,22 +57,6 @@ def _get_coordinator_for_user(request: HttpRequest, pk: int, *, edit: bool) -> C
     )
     check_agreement_access(request, coordinator.agreement, edit=edit)
     return coordinator
-
-
-def _get_meeting_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> Meeting:
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
-    )
-    check_agreement_access(request, meeting.agreement, edit=edit)
-    return meeting
-
-
-def _get_agenda_item_for_user(request: HttpRequest, pk: int, *, edit: bool) -> AgendaItem:
-    item = get_object_or_404(
-        AgendaItem.objects.select_related("meeting__agreement", "meeting__inviting_party"), pk=pk
-    )
-    check_agreement_access(request, item.meeting.agreement, edit=edit)
-    return item
 
 
 def _get_decision_for_user(request: HttpRequest, pk: int, *, edit: bool) -> Decision:
@@ -132,7 +117,7 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_agreement_for_user(request, slug, edit=True)
     if not rules.appointable_party_ids(request.user, agreement):
         raise PermissionDenied
-    form = InvitationForm(_data(request), agreement=agreement, actor=request.user)
+    form = InvitationForm(form_data(request), agreement=agreement, actor=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -186,7 +171,7 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "phone": coordinator.phone,
     }
     form = CoordinatorChangeForm(
-        _data(request),
+        form_data(request),
         agreement=agreement,
         actor=request.user,
         target=coordinator.user,
@@ -324,7 +309,7 @@ def meeting_plan_year(request: HttpRequest, slug: str, year: int) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_agreement_for_user(request, slug, edit=True)
-    form = MeetingForm(_data(request), agreement=agreement)
+    form = MeetingForm(form_data(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         try:
             meeting = services.meeting_create(agreement=agreement, **form.service_kwargs())
@@ -345,7 +330,7 @@ def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_user(request, pk)
+    meeting = get_meeting_for_user(request, pk)
     agreement = meeting.agreement
     ctx = {
         "agreement": agreement,
@@ -363,9 +348,9 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _get_meeting_for_user(request, pk, edit=True)
+    meeting = get_meeting_for_user(request, pk, edit=True)
     agreement = meeting.agreement
-    form = MeetingForm(_data(request), agreement=agreement, meeting=meeting)
+    form = MeetingForm(form_data(request), agreement=agreement, meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.meeting_update(meeting=meeting, **form.service_kwargs())
@@ -394,9 +379,9 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
     Before that (a draft, a cancelled meeting, or one that has not started) the page says why
     and shows no form; a POST is refused with 409 and saves nothing.
     """
-    item = _get_agenda_item_for_user(request, pk, edit=True)
+    item = get_agenda_item_for_user(request, pk, edit=True)
     refusal = services.decision_refusal(meeting=item.meeting)
-    form = DecisionForm(_data(request))
+    form = DecisionForm(form_data(request))
     status = 200
     if request.method == "POST" and not refusal and form.is_valid():
         try:
@@ -429,7 +414,7 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the text of a decision; the audit log keeps the earlier text."""
     decision = _get_decision_for_user(request, pk, edit=True)
     item = decision.agenda_item
-    form = DecisionForm(_data(request), initial={"text": decision.text})
+    form = DecisionForm(form_data(request), initial={"text": decision.text})
     if request.method == "POST" and form.is_valid():
         services.decision_update(decision=decision, text=form.cleaned_data["text"])
         messages.success(
@@ -454,7 +439,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
     decision = _get_decision_for_user(request, pk, edit=True)
     item = decision.agenda_item
     agreement = item.meeting.agreement
-    form = FollowUpTaskForm(_data(request), agreement=agreement)
+    form = FollowUpTaskForm(form_data(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -33,6 +33,7 @@ from evaluation.report import report_context
 from tromsvekst.audit import revisions
 from tromsvekst.lib import pagecache
 from tromsvekst.lib.pdf import PdfUnavailable
+from tromsvekst.lib.requests import form_data
 
 # --- Access helpers: each returns the object or raises (login, 404, 403) ------------------
 
@@ -83,10 +84,6 @@ def _locked(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
         _("Evalueringen er endelig og kan ikke endres. Den lagrede rapporten gjelder."),
     )
     return redirect(evaluation)
-
-
-def _data(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -197,7 +194,7 @@ def _b64(hex_digest: str) -> str:
 @require_http_methods(["GET", "POST"])
 def evaluation_create(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = _get_agreement_for_user(request, slug, edit=True)
-    form = EvaluationCreateForm(_data(request), agreement=agreement)
+    form = EvaluationCreateForm(form_data(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -222,7 +219,7 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = _get_evaluation_for_user(request, pk, edit=True)
     if evaluation.is_final:
         return _locked(request, evaluation)
-    form = EvaluationForm(_data(request), instance=evaluation)
+    form = EvaluationForm(form_data(request), instance=evaluation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -251,7 +248,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if evaluation.is_final:
         return _locked(request, evaluation)
     anchor = "delmal-" + assessment.sub_goal.code.replace(".", "-")
-    form = AssessmentForm(_data(request), instance=assessment)
+    form = AssessmentForm(form_data(request), instance=assessment)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -317,10 +314,12 @@ def _recommendation_form(
     if recommendation is None:
         count = evaluation.recommendations.count()
         form = RecommendationForm(
-            _data(request), evaluation=evaluation, initial={"order": count + 1}
+            form_data(request), evaluation=evaluation, initial={"order": count + 1}
         )
     else:
-        form = RecommendationForm(_data(request), evaluation=evaluation, instance=recommendation)
+        form = RecommendationForm(
+            form_data(request), evaluation=evaluation, instance=recommendation
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

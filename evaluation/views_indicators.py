@@ -26,6 +26,7 @@ from evaluation import indicators
 from evaluation.forms_indicators import IndicatorForm, IndicatorImportForm
 from evaluation.models import Indicator, IndicatorValue
 from tromsvekst.lib import uploads
+from tromsvekst.lib.requests import form_data
 
 MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
 
@@ -42,11 +43,6 @@ def _get_indicator_for_user(request: HttpRequest, pk: int, *, edit: bool = False
     )
     check_agreement_access(request, indicator.agreement, edit=edit)
     return indicator
-
-
-def _data(request: HttpRequest):
-    """The submitted data on POST (even if empty, so that the form shows what is missing)."""
-    return request.POST if request.method == "POST" else None
 
 
 def number(value: Decimal | None, *, sign: bool = False) -> str:
@@ -141,7 +137,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def indicator_create(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = _get_agreement_for_user(request, slug, edit=True)
-    form = IndicatorForm(_data(request), agreement=agreement)
+    form = IndicatorForm(form_data(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         indicator = form.save()
         messages.success(
@@ -165,7 +161,7 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = _get_indicator_for_user(request, pk, edit=True)
     # The form gets a copy: an invalid form changes its instance, and the page shows the saved one.
     form = IndicatorForm(
-        _data(request), instance=copy.copy(indicator), agreement=indicator.agreement
+        form_data(request), instance=copy.copy(indicator), agreement=indicator.agreement
     )
     if request.method == "POST" and form.is_valid():
         form.save()
