@@ -80,6 +80,41 @@ class ParsedFile:
     format: str  # "csv" or "json-stat"
     values: list[YearValue]
     municipalities_left_out: list[str] = field(default_factory=list)
+    # Norwegian sentences for the preview: how the file was read («Filen er JSON-stat 1.»,
+    # «Lest som Windows-1252.»), which old municipality numbers were counted as today's.
+    notes: list[str] = field(default_factory=list)
+    # Dimension id → the label of the category used, for every dimension a choice was made in
+    # (``choices``), the region dimension included when a region was chosen.
+    chosen: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A dimension of a JSON-stat file the person must choose one category of."""
+
+    id: str
+    label: str
+    categories: tuple[Category, ...]
+    # "other": a dimension besides region and time (ContentsCode, Kjonn, Alder …);
+    # "region": the region dimension, offered when the indicator has no municipality list.
+    role: str
+
+
+class ChoiceNeeded(Exception):
+    """The file is fine, but it holds more than one series: a category must be chosen in each
+    of ``dimensions`` (every dimension that needs a choice, also those ``choices`` already
+    fixed, so that a form can show them all). Not an IndicatorFileError."""
+
+    def __init__(self, dimensions: list[Dimension], file_format: str):
+        self.dimensions = list(dimensions)
+        self.file_format = file_format  # "json-stat"
+        super().__init__(", ".join(dimension.id for dimension in self.dimensions))
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
@@ -16,12 +18,19 @@ from .values import _listed, max_upload_bytes
 
 
 def read_indicator_file(
-    *, indicator: Indicator, upload: UploadedFile, source_note: str = ""
+    *,
+    indicator: Indicator,
+    upload: UploadedFile,
+    source_note: str = "",
+    choices: Mapping[str, str] | None = None,
 ) -> ParsedFile:
     """Every value in the file, checked and summed per year. Writes nothing.
 
     ``source_note`` (typed on the import page) is stored with every value; without it, the rows'
     «kilde» (CSV) or the file's source and table number (JSON-stat) are.
+    ``choices`` ({dimension id: category code}) picks one series of a JSON-stat file with more
+    than one: ChoiceNeeded (not an IndicatorFileError) lists the dimensions to choose in when a
+    choice is missing; an unknown dimension or category is an IndicatorFileError.
     Raises IndicatorFileError with every problem found.
     """
     try:
