@@ -20,7 +20,8 @@ class EvaluationConfig(AppConfig):
             self,
             # A copy of every covered milestone (their own changes are logged); thousands at
             # county scale.
-            skipped={"evaluation": {"milestone_snapshot"}},
+            # An import draft's file: its checksum and size are enough for the log.
+            skipped={"evaluation": {"milestone_snapshot"}, "indicatorimportdraft": {"data"}},
             # Secrets: the log says that they changed, never what they are.
             secret={"evaluation": {"feedback_token"}, "feedback": {"sender_hash"}},
         )

@@ -4,7 +4,12 @@ assessments per delmål, indicators, feedback and the report."""
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -193,6 +198,15 @@ class Indicator(models.Model):
     )
     target_year = models.PositiveSmallIntegerField(_("målår"), null=True, blank=True)
     is_example = models.BooleanField(_("eksempeldata"), default=False)
+    # Where «Hent nye tall» fetches the values: an SSB statistics bank table and a PxWebApi v2
+    # query (evaluation/indicators/ssb.py).
+    ssb_table = models.CharField(
+        _("SSB-tabell"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{5}$", _("Skriv tabellnummeret med fem sifre."))],
+    )
+    ssb_query = models.CharField(_("spørring mot SSB"), max_length=1000, blank=True)
 
     class Meta:
         verbose_name = _("indikator")
@@ -225,6 +239,95 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.year}: {self.value}"
+
+
+class IndicatorImportDraft(models.Model):
+    """A file (uploaded or fetched from SSB) between reading it and confirming its preview.
+
+    The bytes are kept in the database, not in a worker's memory or a session, so that the
+    choice, preview and confirm steps work whichever server process answers them. A draft
+    expires (``expires_at``); nothing is written to the indicator's values until the preview
+    is confirmed.
+    """
+
+    class Origin(models.TextChoices):
+        UPLOAD = "upload", _("Opplastet fil")
+        SSB = "ssb", _("Hentet fra SSB")
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="import_drafts",
+        verbose_name=_("indikator"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lastet opp av"),
+    )
+    created_at = models.DateTimeField(_("lastet opp"), default=timezone.now)
+    expires_at = models.DateTimeField(_("utløper"))
+    origin = models.CharField(_("kilde"), max_length=10, choices=Origin.choices)
+    file_name = models.CharField(_("filnavn"), max_length=200, blank=True)
+    source_note = models.CharField(_("kildenotat"), max_length=300, blank=True)
+    data = models.BinaryField(_("innhold"))
+    sha256 = models.CharField(_("sjekksum (SHA-256)"), max_length=64)
+
+    class Meta:
+        verbose_name = _("importutkast for indikator")
+        verbose_name_plural = _("importutkast for indikatorer")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator}: {self.file_name}"
+
+
+class IndicatorValueChange(models.Model):
+    """The history of an indicator's values: every value added, corrected, deleted or imported,
+    by whom, when and why."""
+
+    class Kind(models.TextChoices):
+        ADD = "add", _("Lagt til")
+        CHANGE = "change", _("Rettet")
+        DELETE = "delete", _("Slettet")
+        IMPORT = "import", _("Importert")
+
+    indicator = models.ForeignKey(
+        Indicator,
+        on_delete=models.CASCADE,
+        related_name="value_changes",
+        verbose_name=_("indikator"),
+    )
+    year = models.PositiveSmallIntegerField(_("år"))
+    kind = models.CharField(_("hva"), max_length=10, choices=Kind.choices)
+    old_value = models.DecimalField(
+        _("gammel verdi"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    new_value = models.DecimalField(
+        _("ny verdi"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    source_note = models.CharField(_("kildenotat"), max_length=300, blank=True)
+    reason = models.TextField(_("begrunnelse"), blank=True, validators=[MaxLengthValidator(1000)])
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("endret av"),
+    )
+    changed_at = models.DateTimeField(_("tidspunkt"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("endring av indikatorverdi")
+        verbose_name_plural = _("endringer av indikatorverdier")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.year}: {self.get_kind_display()}"
 
 
 class Feedback(models.Model):
