@@ -126,7 +126,7 @@ def milestone_due_date_change(
     *,
     milestone: Milestone,
     user: User,
-    new_due_date: datetime.date,
+    new_due_date: datetime.date | None,
     reason: str = "",
     source: str = MilestoneDueDateChange.Source.FORM,
 ) -> MilestoneDueDateChange | None:

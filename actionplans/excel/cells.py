@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ class PlanFileError(Exception):
     """The file cannot be imported. ``errors`` holds the problems found, in Norwegian (at most
     ``uploads.MAX_ERRORS``; ``truncated`` says that reading stopped there)."""
 
-    def __init__(self, errors, truncated: bool = False):
+    def __init__(self, errors: Iterable[str], truncated: bool = False):
         self.errors = list(errors)
         self.truncated = truncated or bool(getattr(errors, "truncated", False))
         super().__init__("; ".join(self.errors))
@@ -98,12 +99,12 @@ def _cell_error(row: int, key: str, message: str) -> str:
     }
 
 
-def _quoted(value) -> str:
+def _quoted(value: object) -> str:
     """«…» around at most a short excerpt of what the file says (see tromsvekst.lib.uploads)."""
     return "«" + uploads.excerpt(value) + "»"
 
 
-def _text(value, *, max_length: int | None = None, code: bool = False) -> str:
+def _text(value: object, *, max_length: int | None = None, code: bool = False) -> str:
     """A cell as text. Numbers typed into a text column become their digits.
 
     The length is checked before anything else is done with the text, so a huge cell costs
@@ -134,7 +135,7 @@ def _text(value, *, max_length: int | None = None, code: bool = False) -> str:
     return value.strip()
 
 
-def _whole_number(value) -> int | None:
+def _whole_number(value: object) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -151,7 +152,7 @@ def _whole_number(value) -> int | None:
 _DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y")
 
 
-def _date(value) -> datetime.date:
+def _date(value: object) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -165,7 +166,7 @@ def _date(value) -> datetime.date:
     raise _CellError(_("Skriv fristen som en dato, for eksempel 31.12.2026."))
 
 
-def _blank(value) -> bool:
+def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 

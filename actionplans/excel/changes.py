@@ -25,13 +25,13 @@ def plan_fingerprint(plan: ActionPlan) -> str:
     links = Action.strategies.through.objects.filter(action__plan=plan).order_by(
         "action_id", "strategy_id"
     )
-    for row in links.values_list("action_id", "strategy_id"):
-        digest.update(repr(row).encode())
+    for link in links.values_list("action_id", "strategy_id"):
+        digest.update(repr(link).encode())
     milestones = Milestone.objects.in_plan(plan).order_by("pk")
-    for row in milestones.values_list(
+    for milestone in milestones.values_list(
         "pk", "action_id", "title", "description", "due_date", "status", "percent", "version"
     ):
-        digest.update(repr(row).encode())
+        digest.update(repr(milestone).encode())
     return digest.hexdigest()
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime
 import io
+from collections.abc import Iterable
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 from actionplans.models import Action, ActionPlan, Milestone, Status
 from agreements.models import AgreementParty, Strategy
@@ -55,7 +57,7 @@ def _code_key(code: str) -> tuple:
     return tuple(int(part) if part.isdigit() else 0 for part in code.split("."))
 
 
-def strategy_labels(strategies) -> str:
+def strategy_labels(strategies: Iterable[Strategy]) -> str:
     """ "1.1.1; 1.2.3": each strategy's sub-goal code and place (``Strategy.label``)."""
     return "; ".join(s.label for s in sorted(strategies, key=_strategy_sort_key))
 
@@ -129,14 +131,14 @@ def plan_export_rows(plan: ActionPlan) -> list[list]:
     return rows
 
 
-def _write(cell, value) -> None:
+def _write(cell: Cell, value: object) -> None:
     """Write a value; text always as text, never as a formula (see the module notes)."""
     if isinstance(value, str):
         # Characters XML cannot carry are dropped; Excel refuses cells over 32,767 characters.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_MAX_CELL_TEXT]
-        cell.value = value
+        text: str = ILLEGAL_CHARACTERS_RE.sub("", value)[:EXCEL_MAX_CELL_TEXT]
+        cell.value = text
         cell.data_type = "s"
-        if value.startswith(FORMULA_TRIGGERS):
+        if text.startswith(FORMULA_TRIGGERS):
             cell.quotePrefix = True
     else:
         cell.value = value
@@ -176,7 +178,7 @@ def plan_workbook(plan: ActionPlan) -> bytes:
     return out.getvalue()
 
 
-def _write_rows(ws, rows: list[list]) -> None:
+def _write_rows(ws: Worksheet, rows: list[list]) -> None:
     """The header row and one row per milestone, with dates as dates."""
     header_font = Font(bold=True)
     for index, column in enumerate(ALL_COLUMNS, start=1):
@@ -206,7 +208,7 @@ def _write_rows(ws, rows: list[list]) -> None:
                 cell.font = id_font
 
 
-def _add_table(ws, rows: list[list]) -> None:
+def _add_table(ws: Worksheet, rows: list[list]) -> None:
     """A real Excel table over the rows (filter buttons, banded rows), the header frozen."""
     # Excel needs at least one data row in a table: an empty plan gets one empty row.
     last_row = max(len(rows) + 1, 2)
@@ -218,7 +220,7 @@ def _add_table(ws, rows: list[list]) -> None:
     ws.freeze_panes = "A2"
 
 
-def _add_validations(ws, plan: ActionPlan) -> None:
+def _add_validations(ws: Worksheet, plan: ActionPlan) -> None:
     """Help for rows added in Excel: drop-down lists, whole percent, a date in the period."""
     edit_rows = MAX_ROWS + 1
     statuses = _list_validation(

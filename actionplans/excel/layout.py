@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy
 from openpyxl.utils import get_column_letter
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 logger = logging.getLogger("actionplans.excel")
 
@@ -29,7 +33,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "
 @dataclass(frozen=True)
 class Column:
     key: str
-    header: str  # a lazy translation
+    header: StrPromise  # a lazy translation
     width: int
     wrap: bool = False
 
@@ -62,4 +66,5 @@ MILESTONE_KEYS = ("milestone_title", "description", "due_date", "status", "perce
 
 
 def _letter(key: str) -> str:
-    return get_column_letter(COLUMN_INDEX[key] + 1)
+    letter: str = get_column_letter(COLUMN_INDEX[key] + 1)
+    return letter

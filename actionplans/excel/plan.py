@@ -135,20 +135,20 @@ class ImportPlan:
                 }
             )
         milestones = []
-        for step in self.milestones:
-            if not step.is_new and not step.changes:
+        for milestone in self.milestones:
+            if not milestone.is_new and not milestone.changes:
                 continue
             milestones.append(
                 {
-                    "pk": step.pk,
-                    "action": index[id(step.action)],
-                    "title": step.title,
-                    "description": step.description,
-                    "due_date": step.due_date.isoformat() if step.due_date else None,
-                    "status": step.status,
-                    "percent": step.percent,
-                    "order": step.order,
-                    "log": step.log_progress,
+                    "pk": milestone.pk,
+                    "action": index[id(milestone.action)],
+                    "title": milestone.title,
+                    "description": milestone.description,
+                    "due_date": milestone.due_date.isoformat() if milestone.due_date else None,
+                    "status": milestone.status,
+                    "percent": milestone.percent,
+                    "order": milestone.order,
+                    "log": milestone.log_progress,
                 }
             )
         return {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
@@ -29,6 +31,9 @@ from .cells import (
 from .export import _code_key, _strategy_sort_key
 from .layout import ALL_COLUMNS, COLUMNS, EXCEL_MAX_CELL_TEXT, ID_COLUMNS, MILESTONE_KEYS
 from .workbook import _sheet_rows
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 def _check_headers(first: tuple[int, tuple] | None) -> set[str]:
@@ -123,10 +128,12 @@ class _RowContext:
     out: dict = field(default_factory=dict)
 
 
-def _required(key: str, what, *, code: bool = False):
+def _required(
+    key: str, what: StrPromise, *, code: bool = False
+) -> Callable[[object, _RowContext], str]:
     """A parser for a text column that must not be empty; ``what`` says what to write."""
 
-    def parse(value, context: _RowContext) -> str:
+    def parse(value: object, context: _RowContext) -> str:
         text = _text(value, max_length=_MAX_LENGTH[key], code=code)
         if not text:
             raise _CellError(what)
@@ -135,7 +142,7 @@ def _required(key: str, what, *, code: bool = False):
     return parse
 
 
-def _sub_goal(value, context: _RowContext) -> SubGoal:
+def _sub_goal(value: object, context: _RowContext) -> SubGoal:
     code = _required(
         "sub_goal", gettext_lazy("Skriv koden til delmålet, for eksempel «1.2»."), code=True
     )(value, context)
@@ -151,7 +158,7 @@ def _sub_goal(value, context: _RowContext) -> SubGoal:
     return goal
 
 
-def _focus_area(value, context: _RowContext) -> int | None:
+def _focus_area(value: object, context: _RowContext) -> int | None:
     if _blank(value):
         return None
     number = _whole_number(value)
@@ -166,7 +173,7 @@ def _focus_area(value, context: _RowContext) -> int | None:
     return number
 
 
-def _strategies(value, context: _RowContext) -> list[Strategy]:
+def _strategies(value: object, context: _RowContext) -> list[Strategy]:
     text = _text(value, max_length=_MAX_LENGTH["strategies"], code=True)
     labels = [part.strip() for part in re.split(r"[;,\n]", text) if part.strip()]
     if not labels:
@@ -190,7 +197,7 @@ def _strategies(value, context: _RowContext) -> list[Strategy]:
     return sorted(found.values(), key=_strategy_sort_key)
 
 
-def _lead_party(value, context: _RowContext) -> Party | None:
+def _lead_party(value: object, context: _RowContext) -> Party | None:
     name = _text(value, max_length=_MAX_LENGTH["lead_party"])
     if not name:
         return None
@@ -207,7 +214,7 @@ def _lead_party(value, context: _RowContext) -> Party | None:
     return party
 
 
-def _identifier(value, context: _RowContext) -> int | None:
+def _identifier(value: object, context: _RowContext) -> int | None:
     if _blank(value):
         return None
     number = _whole_number(value)
@@ -221,11 +228,11 @@ def _identifier(value, context: _RowContext) -> int | None:
     return number
 
 
-def _description(value, context: _RowContext) -> str:
+def _description(value: object, context: _RowContext) -> str:
     return _text(value, max_length=_MAX_LENGTH["description"])
 
 
-def _due_date(value, context: _RowContext) -> datetime.date | None:
+def _due_date(value: object, context: _RowContext) -> datetime.date | None:
     if _blank(value):
         return None  # allowed only for a milestone still waiting for its first deadline
     day = _date(value)
@@ -238,7 +245,7 @@ def _due_date(value, context: _RowContext) -> datetime.date | None:
     return day
 
 
-def _status(value, context: _RowContext) -> str:
+def _status(value: object, context: _RowContext) -> str:
     text = _text(value, max_length=_MAX_LENGTH["status"])
     labels = ", ".join(f"«{label}»" for label in Status.labels)
     if not text:
@@ -251,7 +258,7 @@ def _status(value, context: _RowContext) -> str:
     return context.lookups.statuses[text.casefold()]
 
 
-def _percent(value, context: _RowContext) -> int:
+def _percent(value: object, context: _RowContext) -> int:
     if _blank(value):
         raise _CellError(_("Skriv hvor mange prosent som er fullført, et helt tall fra 0 til 100."))
     number = _whole_number(value)

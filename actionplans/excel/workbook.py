@@ -10,12 +10,15 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Generator, Iterable
+from typing import IO, Any
 
 from defusedxml import DefusedXmlException
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import load_workbook
+from openpyxl.workbook.workbook import Workbook
 
 from tromsvekst.lib import uploads
 
@@ -55,7 +58,7 @@ def _not_xlsx_message(data: bytes) -> str:
     )
 
 
-def _forbidden_xml(exc: BaseException) -> bool:
+def _forbidden_xml(exc: BaseException | None) -> bool:
     """True if the failure (or what caused it) is defusedxml refusing a DTD or an entity."""
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -100,7 +103,9 @@ _EXTRAS = re.compile(rb"<(?:!--|\?)")
 _LONG_TOKEN = re.compile(rb"<[^<>]{%d}" % MAX_XML_TOKEN)
 
 
-def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> tuple[str, int]:
+def _scan_part(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: uploads.ParseBudget
+) -> tuple[str, int]:
     """Check one member before openpyxl may parse it; returns its root element's local name
     and the number of tags in it ("", 0 for a member that is not XML).
 
@@ -116,8 +121,8 @@ def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget) -> tup
             return "", 0
         declaration = _XML_DECLARATION.match(data)
         start = declaration.end() if declaration else 0
-        root = _ROOT.match(data, start)
-        root = root.group(1).decode("ascii") if root else ""
+        root_match = _ROOT.match(data, start)
+        root = root_match.group(1).decode("ascii") if root_match else ""
         carry = b""
         tags = 0
         row_cells = -1  # -1: no row seen yet (styles have «<c…» tags that are no cells)
@@ -171,7 +176,9 @@ _TARGET = re.compile(rb'Target="([^"]*)"')
 MAX_PART_TAGS = 50_000
 
 
-def _whole_tree_names(archive: zipfile.ZipFile, members, content_types: bytes) -> set[str]:
+def _whole_tree_names(
+    archive: zipfile.ZipFile, members: Iterable[zipfile.ZipInfo], content_types: bytes
+) -> set[str]:
     """The parts openpyxl parses as a whole tree: the fixed ones, the workbook part, every
     relationship list, and what a relationship other than a worksheet or the shared strings
     points at (a chartsheet, the core properties)."""
@@ -197,7 +204,7 @@ def _whole_tree_names(archive: zipfile.ZipFile, members, content_types: bytes) -
     return names
 
 
-def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget):
+def _open_workbook(upload: UploadedFile, budget: uploads.ParseBudget) -> Workbook:
     """Check the upload and open it with openpyxl; PlanFileError if it is not a usable .xlsx.
 
     Everything that costs is checked before openpyxl sees the file: its size, that it is a zip
@@ -297,15 +304,15 @@ class _BudgetedArchive:
         self._archive = archive
         self._budget = budget
 
-    def open(self, *args, **kwargs):
+    def open(self, *args: Any, **kwargs: Any) -> _BudgetedStream:
         return _BudgetedStream(self._archive.open(*args, **kwargs), self._budget)
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._archive, name)
 
 
 class _BudgetedStream:
-    def __init__(self, stream, budget: uploads.ParseBudget):
+    def __init__(self, stream: IO[bytes], budget: uploads.ParseBudget):
         self._stream = stream
         self._budget = budget
 
@@ -316,17 +323,19 @@ class _BudgetedStream:
     def close(self) -> None:
         self._stream.close()
 
-    def __enter__(self):
+    def __enter__(self) -> _BudgetedStream:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
 
-def _sheet_rows(upload: UploadedFile, budget: uploads.ParseBudget):
+def _sheet_rows(
+    upload: UploadedFile, budget: uploads.ParseBudget
+) -> Generator[tuple[int, tuple[Any, ...]]]:
     """The header row and the non-empty rows of the first sheet, as (row number, values),
     read as they are asked for: an importer that stops early reads no further."""
     workbook = _open_workbook(upload, budget)
