@@ -1,7 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from evaluation.forms_indicators import add_input_class
 from evaluation.models import Evaluation, Feedback
 
 TEXT_MAX = 5000
@@ -96,7 +95,6 @@ class FeedbackForm(forms.Form):
         areas = self.fields["focus_area"]
         areas.queryset = evaluation.agreement.focus_areas.all()
         areas.label_from_instance = lambda area: f"{area.number}. {area.title}"
-        add_input_class(self)
 
     @property
     def is_honeypot_filled(self) -> bool:

@@ -10,12 +10,6 @@ from tromsvekst.lib import uploads
 YEAR_HELP = _("Et årstall, for eksempel 2025.")
 
 
-def add_input_class(form: forms.BaseForm) -> None:
-    """Designsystemet styles inputs, selects, textareas and checkboxes by the ds-input class."""
-    for field in form.fields.values():
-        field.widget.attrs.setdefault("class", "ds-input")
-
-
 class NumberField(forms.DecimalField):
     """A number as Norwegians write it: «52 390», «3,5» (and «3.5»), shown with a decimal comma."""
 
@@ -111,7 +105,6 @@ class IndicatorForm(forms.ModelForm):
         for field in self.fields.values():
             field.error_messages["required"] = _("Fyll ut feltet.")
         effect.error_messages["required"] = _("Velg hvilken langsiktig effekt indikatoren måler.")
-        add_input_class(self)
 
     def clean_municipalities(self) -> str:
         text = self.cleaned_data["municipalities"]
@@ -161,7 +154,7 @@ class IndicatorImportForm(forms.Form):
             "missing": _("Velg en fil å laste opp."),
         },
         widget=forms.ClearableFileInput(
-            attrs={"accept": ".csv,.json,.txt,text/csv,application/json", "class": "ds-input"}
+            attrs={"accept": ".csv,.json,.txt,text/csv,application/json"}
         ),
     )
     source_note = forms.CharField(
@@ -180,4 +173,3 @@ class IndicatorImportForm(forms.Form):
         self.fields["file"].help_text = _("Høyst %(max)s MB. CSV må være lagret som UTF-8.") % {
             "max": uploads.megabytes(indicators.max_upload_bytes())
         }
-        add_input_class(self)

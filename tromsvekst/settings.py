@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own widget templates, for the form renderer below (TemplatesSetting).
+    "django.forms",
     "django_htmx",
     "template_partials",
     "csp",
@@ -76,6 +78,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "tromsvekst.urls"
+# Every form renders its fields with templates/components/field.html and Designsystemet's classes.
+FORM_RENDERER = "tromsvekst.lib.forms.PortalRenderer"
 WSGI_APPLICATION = "tromsvekst.wsgi.application"
 
 TEMPLATES = [
@@ -265,3 +269,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 5
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PLAN_IMPORT_MAX_BYTES = 5 * 1024 * 1024  # an action plan as .xlsx
 INDICATOR_IMPORT_MAX_BYTES = 2 * 1024 * 1024  # indicator values as CSV or JSON-stat 2
+# «Hent nye tall»: Statistics Norway's PxWebApi v2 (evaluation/indicators/ssb.py), and how many
+# seconds a whole answer may take.
+SSB_API_URL = envstr("SSB_API_URL", "https://data.ssb.no/api/pxwebapi/v2")
+SSB_API_TIMEOUT = envint("SSB_API_TIMEOUT", "20")
