@@ -25,10 +25,20 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration
+from icalendar import (
+    Calendar,
+    Component,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vDuration,
+)
 
 from agreements.models import Agreement, CalendarFeed, Meeting, new_calendar_token
 from tromsvekst.lib.dates import local_today, local_tz
@@ -58,7 +68,7 @@ def _text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
-def feed_meetings(agreement: Agreement):
+def feed_meetings(agreement: Agreement) -> QuerySet[Meeting]:
     """The meetings an agreement's feed shows: all but drafts, cancelled ones included."""
     return (
         Meeting.objects.filter(agreement=agreement)
@@ -96,13 +106,21 @@ class Transition:
         return (self.offset_from, self.offset_to, self.name)
 
 
+def _utcoffset(moment: datetime.datetime) -> datetime.timedelta:
+    """The UTC offset of an aware moment (a tzinfo from the time-zone database always has one)."""
+    offset = moment.utcoffset()
+    if offset is None:
+        raise ValueError(f"{moment!r} has no UTC offset")
+    return offset
+
+
 def transitions(tz: datetime.tzinfo, first_year: int, last_year: int) -> list[Transition]:
     """Every change of UTC offset in ``tz`` from 1 January ``first_year`` to the end of
     ``last_year``, from the time-zone database, to the second."""
     found = []
     moment = datetime.datetime(first_year, 1, 1, tzinfo=datetime.UTC)
     end = datetime.datetime(last_year + 1, 1, 1, tzinfo=datetime.UTC)
-    offset = moment.astimezone(tz).utcoffset()
+    offset = _utcoffset(moment.astimezone(tz))
     day = datetime.timedelta(days=1)
     while moment < end:
         following = moment + day
@@ -119,11 +137,11 @@ def transitions(tz: datetime.tzinfo, first_year: int, last_year: int) -> list[Tr
                 Transition(
                     local=(high + offset).replace(tzinfo=None),
                     offset_from=offset,
-                    offset_to=after.utcoffset(),
+                    offset_to=_utcoffset(after),
                     name=after.tzname() or "",
                 )
             )
-            offset = after.utcoffset()
+            offset = _utcoffset(after)
         moment = following
     return found
 
@@ -151,7 +169,7 @@ def _yearly_byday(changes: list[Transition]) -> str | None:
     return rules.pop() + weekday if len(rules) == 1 else None
 
 
-def _observance(kind: type, change: Transition):
+def _observance(kind: type[Component], change: Transition) -> Component:
     component = kind()
     component.add("dtstart", change.local)
     component.add("tzoffsetfrom", change.offset_from)
@@ -168,7 +186,7 @@ def vtimezone(tz: datetime.tzinfo, tzid: str, first_year: int, last_year: int) -
     changes = transitions(tz, first_year, last_year)
     if not changes:
         start = datetime.datetime(first_year, 1, 1)
-        offset = start.replace(tzinfo=tz).utcoffset()
+        offset = _utcoffset(start.replace(tzinfo=tz))
         standard = _observance(
             TimezoneStandard,
             Transition(start, offset, offset, start.replace(tzinfo=tz).tzname() or tzid),
@@ -199,7 +217,9 @@ def vtimezone(tz: datetime.tzinfo, tzid: str, first_year: int, last_year: int) -
     return component
 
 
-def meeting_event(meeting: Meeting, *, absolute_url: AbsoluteUrl, stamp: datetime.datetime):
+def meeting_event(
+    meeting: Meeting, *, absolute_url: AbsoluteUrl, stamp: datetime.datetime
+) -> Event:
     """One VEVENT for ``meeting``; ``absolute_url`` turns a path into a full URL."""
     tz = local_tz()
     page = absolute_url(meeting.get_absolute_url())
@@ -274,7 +294,8 @@ def build_calendar(
     calendar.subcomponents.insert(
         0, vtimezone(tz, settings.TIME_ZONE, min(known_years) - 1, max(known_years) + 1)
     )
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def agreement_calendar(agreement: Agreement, *, absolute_url: AbsoluteUrl) -> bytes:
@@ -332,6 +353,6 @@ def feed_path(agreement: Agreement) -> str:
     return reverse("agreements:calendar-feed", args=[feed_for(agreement).token])
 
 
-def feed_url(request, agreement: Agreement) -> str:
+def feed_url(request: HttpRequest, agreement: Agreement) -> str:
     """The absolute feed URL to show to people who may read the agreement's meetings."""
     return request.build_absolute_uri(feed_path(agreement))
