@@ -54,14 +54,20 @@ from email.utils import formataddr
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone, SentReminder
+from actionplans.models import (
+    CLOSED_STATUSES,
+    ActionPlan,
+    Milestone,
+    MilestoneQuerySet,
+    SentReminder,
+)
 from agreements.models import Coordinator, Meeting
 from tromsvekst.lib.names import display_name
 
@@ -158,10 +164,10 @@ def _digest_keys(
     overdue: bool,
     stale: bool,
     needs_due_date: bool = False,
-):
+) -> list[str]:
     prefix = f"digest:{coordinator_pk}:{milestone.pk}"
     keys = []
-    if overdue:
+    if overdue and milestone.due_date is not None:  # (overdue means a due date has passed)
         keys.append(f"{prefix}:overdue:{milestone.due_date.isoformat()}")
     if stale:
         keys.append(f"{prefix}:stale:{milestone.last_update_id or 'none'}")
@@ -178,14 +184,14 @@ def milestone_is_stale(milestone: Milestone, today: datetime.date) -> bool:
     if milestone.status in CLOSED_STATUSES:
         return False
     cutoff = _local_midnight(today - STALE_AFTER)
-    if milestone.last_update_id is not None:
+    if milestone.last_update is not None:  # (no query when last_update_id is None)
         return milestone.last_update.created_at < cutoff
     if milestone.action.plan.first_day > today - STALE_AFTER:
         return False
     return milestone.created_at is None or milestone.created_at < cutoff
 
 
-def milestones_needing_attention(today: datetime.date):
+def milestones_needing_attention(today: datetime.date) -> MilestoneQuerySet:
     """Open milestones with a responsible coordinator that are overdue, stale or without a due
     date on ``today`` (a superset: ``digest_items`` decides)."""
     cutoff = _local_midnight(today - STALE_AFTER)
@@ -222,9 +228,9 @@ def digest_items(today: datetime.date) -> dict[Coordinator, list[DigestItem]]:
         overdue = milestone.is_overdue(today)
         stale = milestone_is_stale(milestone, today)
         needs_due_date = milestone.due_date is None
-        if not (overdue or stale or needs_due_date):
-            continue
         coordinator = milestone.responsible
+        if coordinator is None or not (overdue or stale or needs_due_date):
+            continue  # (the query has only milestones with a responsible coordinator)
         item = DigestItem(
             milestone=milestone,
             overdue=overdue,
@@ -305,7 +311,7 @@ def meeting_notice_key(meeting: Meeting, user: User) -> str:
     return f"meeting:{meeting.pk}:{user.pk}:{start}"
 
 
-def meetings_ahead(today: datetime.date):
+def meetings_ahead(today: datetime.date) -> QuerySet[Meeting]:
     """Planned meetings starting one to seven days after ``today`` (Europe/Oslo)."""
     return (
         Meeting.objects.filter(

@@ -39,7 +39,14 @@ class Command(BaseCommand):
             help="Act as if today were this date (YYYY-MM-DD, Europe/Oslo). Default: today.",
         )
 
-    def handle(self, *args, dry_run: bool = False, today=None, verbosity: int = 1, **options):
+    def handle(
+        self,
+        *args: object,
+        dry_run: bool = False,
+        today: str | None = None,
+        verbosity: int = 1,
+        **options: object,
+    ) -> None:
         day = _date(today) if today else local_today()
 
         def info(line: str) -> None:
