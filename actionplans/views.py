@@ -3,9 +3,8 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import (
@@ -15,23 +14,24 @@ from django_htmx.http import (
     trigger_client_event,
 )
 
-from actionplans.access import check_agreement_access, get_milestone_for_user, get_plan_for_user
+from actionplans.access import MILESTONE_PAGE
 from actionplans.forms import PlanFilterForm, ProgressForm
 from actionplans.models import ActionPlan, Milestone
 from actionplans.selectors import milestone_history, plan_rollups, row_rollups
 from actionplans.services import ProgressConflict
 from actionplans.services import progress_log as log_progress
 from agreements import rules
+from agreements.access import get_for_user
 from agreements.models import Agreement
 from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.pagecache import render_kept
+from tromsvekst.lib.security import safe_next
 
 
 @require_GET
 def plan_list(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = get_object_or_404(Agreement, slug=slug)
-    check_agreement_access(request, agreement, edit=False)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=False)
     plans = ActionPlan.objects.filter(agreement=agreement).with_progress().order_by("start_year")
     ctx = {
         "agreement": agreement,
@@ -97,7 +97,7 @@ def _plan_milestones(plan: ActionPlan):
 
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_plan_for_user(request, pk)
+    plan = get_for_user(request, ActionPlan, pk)
 
     def context() -> dict:
         filters = PlanFilterForm(request.GET or None, agreement=plan.agreement)
@@ -140,7 +140,7 @@ def _earlier_milestone(milestone: Milestone) -> Milestone | None:
 
 @require_GET
 def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = get_milestone_for_user(request, pk)
+    milestone = get_for_user(request, MILESTONE_PAGE, pk)
     if request.htmx:
         # The plan page asks for the row back, e.g. when an inline form is cancelled.
         ctx = _row_context(request, milestone) | {"back_url": _safe_back(request, milestone)}
@@ -160,12 +160,7 @@ def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _safe_back(request: HttpRequest, milestone: Milestone) -> str:
     """Where to go after saving: a local path from ?next=, else the plan page."""
-    back = request.POST.get("next") or request.GET.get("next") or ""
-    # Django's check also catches what a browser would turn into another site, such as
-    # "/\t/evil.example" (tabs and newlines are dropped from URLs) or "/\\evil.example".
-    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
-        back = milestone.action.plan.get_absolute_url()
-    return back
+    return safe_next(request, milestone.action.plan.get_absolute_url())
 
 
 def _row_rollups(milestone: Milestone, back: str) -> tuple[dict, bool]:
@@ -196,13 +191,13 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
     into its own form (``#progress-form-<pk>``) and, once saved, is sent to ``next`` with the
     success message, as it is without JavaScript.
     """
-    milestone = get_milestone_for_user(request, pk, edit=True)
+    milestone = get_for_user(request, MILESTONE_PAGE, pk, edit=True)
     back = _safe_back(request, milestone)
     # htmx names the element it will swap; only the row editor aims outside its own form.
     inline = bool(request.htmx) and request.htmx.target != f"progress-form-{milestone.pk}"
     conflict = None
     if request.method == "POST":
-        form = ProgressForm(request.POST)
+        form = ProgressForm(request.POST, milestone=milestone, focus=inline)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -217,11 +212,12 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ProgressConflict as exc:
                 conflict = exc
-                milestone = get_milestone_for_user(request, pk, edit=True)
+                milestone = get_for_user(request, MILESTONE_PAGE, pk, edit=True)
                 # The version whose updates the conflict shows, not a newer one saved since:
                 # saving again must not pass over an update the user was never shown.
                 form = ProgressForm(
                     data={**request.POST.dict(), "version": exc.milestone.version},
+                    milestone=milestone,
                 )
                 form.is_valid()
             else:
@@ -252,7 +248,9 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
                 "status": milestone.status,
                 "percent": milestone.percent,
                 "version": milestone.version,
-            }
+            },
+            milestone=milestone,
+            focus=inline,
         )
     ctx = _row_context(request, milestone) | {
         "form": form,

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 
 from actionplans import services
 from actionplans.forms import AgendaItemForm
-from agreements.access import get_agenda_item_for_user, get_meeting_for_user
-from agreements.forms import add_service_errors
-from agreements.models import AgendaItem
+from agreements.access import get_for_user
+from agreements.models import AgendaItem, Meeting
+from tromsvekst.lib.forms import add_service_errors
 from tromsvekst.lib.requests import form_data
 
 
@@ -50,7 +50,7 @@ def _agenda_item_save(request: HttpRequest, form: AgendaItemForm, meeting, item=
 
 @require_http_methods(["GET", "POST"])
 def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_user(request, pk, edit=True)
+    meeting = get_for_user(request, Meeting.objects.select_related("inviting_party"), pk, edit=True)
     form = AgendaItemForm(form_data(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
         item = _agenda_item_save(request, form, meeting)
@@ -70,7 +70,9 @@ def agenda_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def agenda_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_agenda_item_for_user(request, pk, edit=True)
+    item = get_for_user(
+        request, AgendaItem.objects.select_related("meeting__inviting_party"), pk, edit=True
+    )
     meeting = item.meeting
     form = AgendaItemForm(form_data(request), meeting=meeting, agenda_item=item)
     if request.method == "POST" and form.is_valid():

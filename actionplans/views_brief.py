@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from actionplans.selectors import meeting_brief as build_brief
 from actionplans.views_dashboard import headline_links
-from agreements.access import get_meeting_for_user
+from agreements.access import get_for_user
 from agreements.models import Meeting
 from tromsvekst.lib.pdf import PdfUnavailable, render_pdf
 
@@ -39,13 +39,13 @@ def _ctx(meeting: Meeting, *, pdf: bool = False) -> dict:
 
 @require_GET
 def meeting_brief(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_user(request, pk)
+    meeting = get_for_user(request, Meeting.objects.select_related("inviting_party"), pk)
     return render(request, "actionplans/meeting_brief.html", _ctx(meeting))
 
 
 @require_GET
 def meeting_brief_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_user(request, pk)
+    meeting = get_for_user(request, Meeting.objects.select_related("inviting_party"), pk)
     try:
         pdf = render_pdf(
             "actionplans/meeting_brief_pdf.html", _ctx(meeting, pdf=True), pdf_tags=True

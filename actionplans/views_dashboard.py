@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from actionplans.access import check_agreement_access
 from actionplans.forms import DashboardFilterForm
 from actionplans.models import ActionPlan, Milestone
 from actionplans.selectors import (
@@ -25,6 +24,7 @@ from actionplans.selectors import (
     since_last_meeting,
 )
 from agreements import rules
+from agreements.access import get_for_user
 from agreements.models import Agreement, FocusArea, FollowUpTask, Meeting, SubGoal
 from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
@@ -86,8 +86,7 @@ def _filtered(milestones, party, focus_area):
 
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = get_object_or_404(Agreement, slug=slug)
-    check_agreement_access(request, agreement, edit=False)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=False)
 
     def context() -> dict:
         today = local_today()
@@ -212,8 +211,7 @@ def public_progress(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def public_progress_toggle(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = get_object_or_404(Agreement, slug=slug)
-    check_agreement_access(request, agreement, edit=True)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     agreement.progress_is_public = request.POST.get("public") == "on"
     agreement.save(update_fields=["progress_is_public"])
     if agreement.progress_is_public and not agreement.is_public:

@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from actionplans import services
-from actionplans.access import get_action_for_user, get_milestone_for_user, get_plan_for_user
+from actionplans.access import MILESTONE_PAGE
 from actionplans.forms import ActionForm, MilestoneForm
-from actionplans.models import Action, Milestone
+from actionplans.models import Action, ActionPlan, Milestone
+from agreements.access import get_for_user
 from tromsvekst.lib.requests import form_data
 
 
@@ -43,7 +44,7 @@ def _action_save(form: ActionForm) -> Action | None:
 
 @require_http_methods(["GET", "POST"])
 def action_create(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_plan_for_user(request, pk, edit=True)
+    plan = get_for_user(request, ActionPlan, pk, edit=True)
     form = ActionForm(form_data(request), plan=plan)
     if request.method == "POST" and form.is_valid():
         action = _action_save(form)
@@ -68,7 +69,9 @@ def action_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    action = get_action_for_user(request, pk, edit=True)
+    action = get_for_user(
+        request, Action.objects.select_related("sub_goal__focus_area"), pk, edit=True
+    )
     plan = action.plan
     # The form gets a copy: an invalid form changes its instance, and the page shows the saved one.
     form = ActionForm(form_data(request), instance=copy.copy(action), plan=plan)
@@ -94,7 +97,9 @@ def _milestone_anchor(milestone: Milestone) -> str:
 
 @require_http_methods(["GET", "POST"])
 def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
-    action = get_action_for_user(request, pk, edit=True)
+    action = get_for_user(
+        request, Action.objects.select_related("sub_goal__focus_area"), pk, edit=True
+    )
     plan = action.plan
     form = MilestoneForm(form_data(request), action=action)
     if request.method == "POST" and form.is_valid():
@@ -118,7 +123,7 @@ def milestone_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    milestone = get_milestone_for_user(request, pk, edit=True)
+    milestone = get_for_user(request, MILESTONE_PAGE, pk, edit=True)
     action = milestone.action
     plan = action.plan
     form = MilestoneForm(form_data(request), instance=copy.copy(milestone), action=action)
@@ -160,7 +165,7 @@ def milestone_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a milestone, for one made by mistake. One with a history (progress updates,
     moved due dates) needs the box «Jeg forstår …» ticked; the history goes to the audit log
     (``services.milestone_delete``). One carried over to a later plan is refused."""
-    milestone = get_milestone_for_user(request, pk, edit=True)
+    milestone = get_for_user(request, MILESTONE_PAGE, pk, edit=True)
     plan = milestone.action.plan
     updates = milestone.updates.count()
     due_date_changes = milestone.due_date_changes.count()
@@ -206,7 +211,7 @@ def plan_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
     When there can be no next plan (the agreement ends, or the plan exists already) the page
     says so and shows no button; a POST then goes back to the plan with the message.
     """
-    plan = get_plan_for_user(request, pk, edit=True)
+    plan = get_for_user(request, ActionPlan, pk, edit=True)
     try:
         start, end = services.plan_carry_over_period(plan=plan)
     except ValidationError as exc:

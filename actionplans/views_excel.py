@@ -14,19 +14,18 @@ import hashlib
 import json
 import zlib
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from actionplans import excel
-from actionplans.access import get_plan_for_user
-from actionplans.models import Status
+from actionplans.forms import PlanImportConfirmForm, PlanImportForm
+from actionplans.models import ActionPlan, Status
+from agreements.access import get_for_user
 from tromsvekst.lib import uploads
 
 MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
@@ -34,43 +33,9 @@ MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
 PENDING = "plan_import_pending"
 
 
-class PlanImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Excel-fil (.xlsx)"),
-        error_messages={
-            "required": gettext_lazy("Velg en fil å laste opp."),
-            "empty": gettext_lazy("Filen er tom."),
-            "invalid": gettext_lazy("Velg en fil å laste opp."),
-            "missing": gettext_lazy("Velg en fil å laste opp."),
-        },
-        widget=forms.ClearableFileInput(
-            attrs={"accept": f".xlsx,{excel.XLSX_CONTENT_TYPE}", "class": "ds-input"}
-        ),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "Høyst %(max)s MB og %(rows)s rader. Planen leses fra det første arket."
-        ) % {"max": uploads.megabytes(excel.max_upload_bytes()), "rows": excel.MAX_ROWS}
-
-
-class PlanImportConfirmForm(forms.Form):
-    """«Bekreft import» on the preview: the SHA-256 of the previewed file, and why due dates
-    move (required when the preview asks for it; ``excel.plan_import_apply`` checks)."""
-
-    digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
-    reason = forms.CharField(
-        label=gettext_lazy("Hvorfor flyttes fristene?"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-
-
 @require_http_methods(["GET", "HEAD"])
 def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_plan_for_user(request, pk, edit=False)
+    plan = get_for_user(request, ActionPlan, pk, edit=False)
     response = HttpResponse(excel.plan_workbook(plan), content_type=excel.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=excel.export_filename(plan)
@@ -84,7 +49,7 @@ def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = get_plan_for_user(request, pk, edit=True)
+    plan = get_for_user(request, ActionPlan, pk, edit=True)
     if uploads.body_too_large(request, excel.max_upload_bytes()):
         form = PlanImportForm(data={}, files={})
         form.errors["file"] = form.error_class(
@@ -134,7 +99,7 @@ def _plan_import(request: HttpRequest, plan) -> HttpResponse:
 def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """«Bekreft import»: write what the preview showed; «Avbryt»: forget it. Either way the
     pending import is gone afterwards."""
-    plan = get_plan_for_user(request, pk, edit=True)
+    plan = get_for_user(request, ActionPlan, pk, edit=True)
     pending = request.session.get(PENDING)
     if not isinstance(pending, dict) or pending.get("plan") != plan.pk:
         messages.error(

@@ -1,18 +1,30 @@
-"""Access checks for the agreement's internal pages (coordinators, meetings, follow-up tasks).
+"""The one access check for every page that shows or changes something of an agreement.
 
-The one rule for the internal pages of every app (``actionplans`` and ``evaluation`` import it
-from here): anonymous users are sent to login, a logged-in
-user without a role in the agreement gets 404 (so that other agreements' meetings cannot even be
-discovered), and a reader who tries to change something gets 403.
+``get_for_user(request, Model or queryset, value, edit=...)`` returns the object or raises:
+anonymous users are sent to login, a logged-in user without a role in the agreement gets 404 (so
+that other agreements' plans, meetings and evaluations cannot even be discovered), and a reader
+who tries to change something gets 403. The way from an object to its agreement is the one the
+audit log already uses (``tromsvekst.audit.capture.agreement_lookup``, built from each model's
+required foreign keys), so there is one map of who owns what; a model that belongs to no
+agreement is refused outright rather than let through.
+
+``public=True`` is for the pages a public agreement shows to everyone (the agreement text):
+readable without login when the agreement is public, otherwise the same rule.
 """
 
-from django.core.exceptions import PermissionDenied
+from typing import TypeVar
+
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from agreements import rules
-from agreements.models import AgendaItem, Agreement, Meeting
+from agreements.models import Agreement
+from tromsvekst.audit.capture import agreement_lookup
 from tromsvekst.lib.access import LoginNeeded
+
+M = TypeVar("M", bound=models.Model)
 
 
 def check_agreement_access(request: HttpRequest, agreement: Agreement, *, edit: bool) -> None:
@@ -24,23 +36,53 @@ def check_agreement_access(request: HttpRequest, agreement: Agreement, *, edit: 
         raise PermissionDenied
 
 
-def get_agreement_for_user(request: HttpRequest, slug: str, *, edit: bool = False) -> Agreement:
-    agreement = get_object_or_404(Agreement, slug=slug)
-    check_agreement_access(request, agreement, edit=edit)
-    return agreement
+def _check_public_access(request: HttpRequest, agreement: Agreement) -> None:
+    if not rules.can_view_agreement(request.user, agreement):
+        if not request.user.is_authenticated:
+            raise LoginNeeded
+        raise Http404
 
 
-def get_meeting_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> Meeting:
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("agreement", "inviting_party"), pk=pk
+def agreement_of(obj: models.Model) -> Agreement:
+    """The agreement ``obj`` belongs to, along the path ``get_for_user`` loaded."""
+    path = _path(type(obj))
+    owner: object = obj
+    if path != "pk":
+        for name in path.split("__"):
+            owner = getattr(owner, name)
+    assert isinstance(owner, Agreement)
+    return owner
+
+
+def _path(model: type[models.Model]) -> str:
+    path = agreement_lookup(model)
+    if path is None:
+        raise ImproperlyConfigured(f"{model._meta.label} belongs to no agreement")
+    return path
+
+
+def get_for_user(
+    request: HttpRequest,
+    source: type[M] | models.QuerySet[M],
+    value: object,
+    *,
+    edit: bool = False,
+    field: str = "pk",
+    public: bool = False,
+) -> M:
+    """The object of ``source`` whose ``field`` is ``value``, if this user may read it (or, with
+    ``edit``, change it). ``source`` may be a queryset with the select_related a page needs;
+    the way to the agreement is added to it."""
+    queryset = (
+        source.all() if isinstance(source, models.QuerySet) else source._default_manager.all()
     )
-    check_agreement_access(request, meeting.agreement, edit=edit)
-    return meeting
-
-
-def get_agenda_item_for_user(request: HttpRequest, pk: int, *, edit: bool) -> AgendaItem:
-    item = get_object_or_404(
-        AgendaItem.objects.select_related("meeting__agreement", "meeting__inviting_party"), pk=pk
-    )
-    check_agreement_access(request, item.meeting.agreement, edit=edit)
-    return item
+    path = _path(queryset.model)
+    if path != "pk":
+        queryset = queryset.select_related(path)
+    obj = get_object_or_404(queryset, **{field: value})
+    agreement = agreement_of(obj)
+    if public and not edit:
+        _check_public_access(request, agreement)
+    else:
+        check_agreement_access(request, agreement, edit=edit)
+    return obj

@@ -1,22 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from agreements import rules
+from agreements.access import get_for_user
 from agreements.models import Agreement, AgreementParty, FocusArea, Signatory, SubGoal
-from tromsvekst.lib.access import LoginNeeded
-
-
-def _get_agreement_for_user(request: HttpRequest, slug: str) -> Agreement:
-    """The agreement, if this user may read it; 404 for a logged-in outsider, login otherwise."""
-    agreement = get_object_or_404(Agreement, slug=slug)
-    if not rules.can_view_agreement(request.user, agreement):
-        if not request.user.is_authenticated:
-            raise LoginNeeded
-        raise Http404
-    return agreement
 
 
 @require_GET
@@ -31,7 +21,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = _get_agreement_for_user(request, slug)
+    agreement = get_for_user(request, Agreement, slug, field="slug", public=True)
     focus_areas = FocusArea.objects.filter(agreement=agreement).prefetch_related(
         Prefetch(
             "sub_goals",

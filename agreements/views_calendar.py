@@ -18,31 +18,24 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from agreements import calendar
-from agreements.access import get_agreement_for_user, get_meeting_for_user
-from agreements.models import CalendarFeed
+from agreements.access import get_for_user
+from agreements.models import Agreement, CalendarFeed, Meeting
 from tromsvekst.audit.context import secret_url_kwargs
-
-
-def _local_next(request: HttpRequest, default: str) -> str:
-    """The posted ``next`` if it is a path on this site, else ``default``."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+from tromsvekst.lib.security import safe_next
 
 
 def _ics_response(body: bytes, *, filename: str | None = None) -> HttpResponse:
     response = HttpResponse(body, content_type=calendar.ICS_CONTENT_TYPE)
-    if filename:
-        response["Content-Disposition"] = content_disposition_header(True, filename)
+    # (None only for an inline response without a filename; this one is an attachment.)
+    disposition = content_disposition_header(True, filename) if filename else None
+    if disposition:
+        response["Content-Disposition"] = disposition
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -58,7 +51,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def calendar_rotate(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = get_agreement_for_user(request, slug, edit=True)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     calendar.feed_rotate(agreement=agreement)
     messages.success(
         request,
@@ -68,12 +61,12 @@ def calendar_rotate(request: HttpRequest, slug: str) -> HttpResponse:
         ),
     )
     default = reverse("agreements:meeting-schedule", args=[agreement.slug])
-    return redirect(_local_next(request, default))
+    return redirect(safe_next(request, default))
 
 
 @require_safe
 @cache_control(private=True, no_cache=True)
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_user(request, pk)
+    meeting = get_for_user(request, Meeting.objects.select_related("inviting_party"), pk)
     body = calendar.meeting_calendar(meeting, absolute_url=request.build_absolute_uri)
     return _ics_response(body, filename=calendar.meeting_filename(meeting))

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlencode, urlsafe_base64_encode
@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements import invitations, rules
-from agreements.access import check_agreement_access
+from agreements.access import get_for_user
 from agreements.models import Invitation
 from tromsvekst.audit.context import secret_url_kwargs
 
@@ -98,8 +98,7 @@ def _accepted(request: HttpRequest, appointment, *, new_account: bool) -> HttpRe
 @require_POST
 def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """A coordinator takes back an invitation that has not been answered."""
-    invitation = get_object_or_404(Invitation.objects.select_related("agreement", "party"), pk=pk)
-    check_agreement_access(request, invitation.agreement, edit=True)
+    invitation = get_for_user(request, Invitation.objects.select_related("party"), pk, edit=True)
     if invitation.party_id not in rules.appointable_party_ids(request.user, invitation.agreement):
         raise PermissionDenied
     try:

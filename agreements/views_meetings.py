@@ -13,66 +13,27 @@ import copy
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agreements import calendar, invitations, rules, selectors, services
-from agreements.access import (
-    check_agreement_access,
-    get_agenda_item_for_user,
-    get_agreement_for_user,
-    get_meeting_for_user,
-)
+from agreements.access import get_for_user
 from agreements.forms import (
     CoordinatorChangeForm,
     DecisionForm,
     FollowUpTaskForm,
     InvitationForm,
     MeetingForm,
-    add_service_errors,
 )
-from agreements.models import AgendaItem, Coordinator, Decision, FollowUpTask, Meeting
+from agreements.models import AgendaItem, Agreement, Coordinator, Decision, FollowUpTask, Meeting
 from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.forms import add_service_errors
 from tromsvekst.lib.names import display_name
 from tromsvekst.lib.requests import form_data
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    """A local path from ?next= (or the posted next), else ``default``."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts=None
-    ):
-        return default
-    return target
-
-
-def _get_coordinator_for_user(request: HttpRequest, pk: int, *, edit: bool) -> Coordinator:
-    coordinator = get_object_or_404(
-        Coordinator.objects.select_related("agreement", "party", "user"), pk=pk
-    )
-    check_agreement_access(request, coordinator.agreement, edit=edit)
-    return coordinator
-
-
-def _get_decision_for_user(request: HttpRequest, pk: int, *, edit: bool) -> Decision:
-    decision = get_object_or_404(
-        Decision.objects.select_related("agenda_item__meeting__agreement"), pk=pk
-    )
-    check_agreement_access(request, decision.agenda_item.meeting.agreement, edit=edit)
-    return decision
-
-
-def _get_task_for_user(request: HttpRequest, pk: int, *, edit: bool) -> FollowUpTask:
-    task = get_object_or_404(
-        FollowUpTask.objects.select_related("decision__agenda_item__meeting__agreement"), pk=pk
-    )
-    check_agreement_access(request, task.decision.agenda_item.meeting.agreement, edit=edit)
-    return task
+from tromsvekst.lib.security import safe_next
 
 
 def _item_anchor(item: AgendaItem) -> str:
@@ -84,7 +45,7 @@ def _item_anchor(item: AgendaItem) -> str:
 
 @require_GET
 def coordinator_list(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = get_agreement_for_user(request, slug)
+    agreement = get_for_user(request, Agreement, slug, field="slug")
     groups = selectors.people_by_party(agreement)
     can_edit = rules.can_edit_agreement(request.user, agreement)
     allowed = rules.appointable_party_ids(request.user, agreement) if can_edit else set()
@@ -114,7 +75,7 @@ def coordinator_list(request: HttpRequest, slug: str) -> HttpResponse:
 def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a person ("Legg til person"): an invitation by e-mail (agreements.invitations). The answer is the
     same whether or not the address has an account in the portal."""
-    agreement = get_agreement_for_user(request, slug, edit=True)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     if not rules.appointable_party_ids(request.user, agreement):
         raise PermissionDenied
     form = InvitationForm(form_data(request), agreement=agreement, actor=request.user)
@@ -160,7 +121,9 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    coordinator = _get_coordinator_for_user(request, pk, edit=True)
+    coordinator = get_for_user(
+        request, Coordinator.objects.select_related("party", "user"), pk, edit=True
+    )
     if not rules.may_change(request.user, coordinator):
         raise PermissionDenied
     agreement = coordinator.agreement
@@ -208,7 +171,9 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def coordinator_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    coordinator = _get_coordinator_for_user(request, pk, edit=True)
+    coordinator = get_for_user(
+        request, Coordinator.objects.select_related("party", "user"), pk, edit=True
+    )
     if not rules.may_remove(request.user, coordinator):
         raise PermissionDenied
     agreement = coordinator.agreement
@@ -256,7 +221,7 @@ def _year_from_query(request: HttpRequest, agreement) -> int:
 
 @require_GET
 def meeting_schedule(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = get_agreement_for_user(request, slug)
+    agreement = get_for_user(request, Agreement, slug, field="slug")
     year = _year_from_query(request, agreement)
     meetings = list(
         Meeting.objects.filter(agreement=agreement)
@@ -278,7 +243,7 @@ def meeting_schedule(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 def meeting_plan_year(request: HttpRequest, slug: str, year: int) -> HttpResponse:
-    agreement = get_agreement_for_user(request, slug, edit=True)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     if not agreement.start_year <= year <= agreement.end_year:
         raise Http404
     try:
@@ -308,7 +273,7 @@ def meeting_plan_year(request: HttpRequest, slug: str, year: int) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = get_agreement_for_user(request, slug, edit=True)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     form = MeetingForm(form_data(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         try:
@@ -330,7 +295,7 @@ def meeting_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_user(request, pk)
+    meeting = get_for_user(request, Meeting.objects.select_related("inviting_party"), pk)
     agreement = meeting.agreement
     ctx = {
         "agreement": agreement,
@@ -348,7 +313,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for_user(request, pk, edit=True)
+    meeting = get_for_user(request, Meeting.objects.select_related("inviting_party"), pk, edit=True)
     agreement = meeting.agreement
     form = MeetingForm(form_data(request), agreement=agreement, meeting=meeting)
     if request.method == "POST" and form.is_valid():
@@ -379,7 +344,9 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
     Before that (a draft, a cancelled meeting, or one that has not started) the page says why
     and shows no form; a POST is refused with 409 and saves nothing.
     """
-    item = get_agenda_item_for_user(request, pk, edit=True)
+    item = get_for_user(
+        request, AgendaItem.objects.select_related("meeting__inviting_party"), pk, edit=True
+    )
     refusal = services.decision_refusal(meeting=item.meeting)
     form = DecisionForm(form_data(request))
     status = 200
@@ -412,7 +379,7 @@ def decision_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the text of a decision; the audit log keeps the earlier text."""
-    decision = _get_decision_for_user(request, pk, edit=True)
+    decision = get_for_user(request, Decision, pk, edit=True)
     item = decision.agenda_item
     form = DecisionForm(form_data(request), initial={"text": decision.text})
     if request.method == "POST" and form.is_valid():
@@ -436,7 +403,7 @@ def decision_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def task_create(request: HttpRequest, pk: int) -> HttpResponse:
-    decision = _get_decision_for_user(request, pk, edit=True)
+    decision = get_for_user(request, Decision, pk, edit=True)
     item = decision.agenda_item
     agreement = item.meeting.agreement
     form = FollowUpTaskForm(form_data(request), agreement=agreement)
@@ -471,7 +438,7 @@ def task_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark a follow-up task done (``done=1``) or open again (``done=0``); no value toggles."""
-    task = _get_task_for_user(request, pk, edit=True)
+    task = get_for_user(request, FollowUpTask, pk, edit=True)
     meeting = task.decision.agenda_item.meeting
     wanted = request.POST.get("done")
     done = not task.done if wanted not in ("0", "1") else wanted == "1"
@@ -481,4 +448,4 @@ def task_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         message = _("«%(title)s» er åpnet igjen.")
     messages.success(request, message % {"title": task.title})
-    return redirect(_safe_next(request, meeting.get_absolute_url() + f"#oppgave-{task.pk}"))
+    return redirect(safe_next(request, meeting.get_absolute_url() + f"#oppgave-{task.pk}"))

@@ -11,15 +11,15 @@ import hashlib
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from actionplans.access import check_agreement_access
 from agreements import rules
+from agreements.access import get_for_user
 from agreements.models import Agreement
 from evaluation import report, selectors, services
 from evaluation.forms import (
@@ -32,49 +32,19 @@ from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 from evaluation.report import report_context
 from tromsvekst.audit import revisions
 from tromsvekst.lib import pagecache
+from tromsvekst.lib.forms import add_service_errors
 from tromsvekst.lib.pdf import PdfUnavailable
 from tromsvekst.lib.requests import form_data
 
 # --- Access helpers: each returns the object or raises (login, 404, 403) ------------------
 
 
-def _get_agreement_for_user(request: HttpRequest, slug: str, *, edit: bool = False) -> Agreement:
-    agreement = get_object_or_404(Agreement, slug=slug)
-    check_agreement_access(request, agreement, edit=edit)
-    return agreement
-
-
-def _get_evaluation_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> Evaluation:
-    evaluation = get_object_or_404(
-        Evaluation.objects.select_related("agreement", "finalised_by"), pk=pk
-    )
-    check_agreement_access(request, evaluation.agreement, edit=edit)
-    return evaluation
-
-
 def _get_evaluation_to_finalise(request: HttpRequest, pk: int) -> Evaluation:
     """Only county coordinators and administrators; anyone else with a role gets 403."""
-    evaluation = _get_evaluation_for_user(request, pk)
+    evaluation = get_for_user(request, Evaluation.objects.select_related("finalised_by"), pk)
     if not rules.can_finalise_evaluation(request.user, evaluation.agreement):
         raise PermissionDenied
     return evaluation
-
-
-def _get_assessment_for_user(request: HttpRequest, pk: int) -> SubGoalAssessment:
-    assessment = get_object_or_404(
-        SubGoalAssessment.objects.select_related("evaluation__agreement", "sub_goal__focus_area"),
-        pk=pk,
-    )
-    check_agreement_access(request, assessment.evaluation.agreement, edit=True)
-    return assessment
-
-
-def _get_recommendation_for_user(request: HttpRequest, pk: int) -> Recommendation:
-    recommendation = get_object_or_404(
-        Recommendation.objects.select_related("evaluation__agreement"), pk=pk
-    )
-    check_agreement_access(request, recommendation.evaluation.agreement, edit=True)
-    return recommendation
 
 
 def _locked(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
@@ -86,22 +56,12 @@ def _locked(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
     return redirect(evaluation)
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
-
-
 # --- Reading ------------------------------------------------------------------------------
 
 
 @require_GET
 def evaluation_list(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = _get_agreement_for_user(request, slug)
+    agreement = get_for_user(request, Agreement, slug, field="slug")
     ctx = {
         "agreement": agreement,
         "evaluations": selectors.evaluations_for_agreement(agreement),
@@ -112,7 +72,7 @@ def evaluation_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _get_evaluation_for_user(request, pk)
+    evaluation = get_for_user(request, Evaluation.objects.select_related("finalised_by"), pk)
     agreement = evaluation.agreement
     can_edit = rules.can_edit_agreement(request.user, agreement) and not evaluation.is_final
     can_finalise = not evaluation.is_final and rules.can_finalise_evaluation(
@@ -140,7 +100,7 @@ def _pdf_filename(evaluation: Evaluation) -> str:
 def evaluation_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """A final evaluation: exactly the stored file, with its SHA-256 as ETag and Repr-Digest.
     A draft (or one in review): rendered now, marked «UTKAST» on every page."""
-    evaluation = _get_evaluation_for_user(request, pk)
+    evaluation = get_for_user(request, Evaluation.objects.select_related("finalised_by"), pk)
     if evaluation.is_final and evaluation.final_pdf:
         etag = f'"{evaluation.final_pdf_sha256}"'
         if request.headers.get("If-None-Match") == etag:
@@ -193,7 +153,7 @@ def _b64(hex_digest: str) -> str:
 
 @require_http_methods(["GET", "POST"])
 def evaluation_create(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = _get_agreement_for_user(request, slug, edit=True)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     form = EvaluationCreateForm(form_data(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -202,7 +162,7 @@ def evaluation_create(request: HttpRequest, slug: str) -> HttpResponse:
                 agreement=agreement, kind=data["kind"], year=data["year"], plans=data["plans"]
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -216,7 +176,9 @@ def evaluation_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _get_evaluation_for_user(request, pk, edit=True)
+    evaluation = get_for_user(
+        request, Evaluation.objects.select_related("finalised_by"), pk, edit=True
+    )
     if evaluation.is_final:
         return _locked(request, evaluation)
     form = EvaluationForm(form_data(request), instance=evaluation)
@@ -232,7 +194,7 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.EvaluationLocked:
             return _locked(request, evaluation)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Evalueringen er lagret."))
             return redirect(evaluation)
@@ -243,7 +205,9 @@ def evaluation_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _get_assessment_for_user(request, pk)
+    assessment = get_for_user(
+        request, SubGoalAssessment.objects.select_related("sub_goal__focus_area"), pk, edit=True
+    )
     evaluation = assessment.evaluation
     if evaluation.is_final:
         return _locked(request, evaluation)
@@ -261,7 +225,7 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except services.EvaluationLocked:
             return _locked(request, evaluation)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -282,7 +246,9 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def snapshot_refresh(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _get_evaluation_for_user(request, pk, edit=True)
+    evaluation = get_for_user(
+        request, Evaluation.objects.select_related("finalised_by"), pk, edit=True
+    )
     try:
         services.snapshot_refresh(evaluation=evaluation)
     except services.EvaluationLocked:
@@ -296,13 +262,15 @@ def snapshot_refresh(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def recommendation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _get_evaluation_for_user(request, pk, edit=True)
+    evaluation = get_for_user(
+        request, Evaluation.objects.select_related("finalised_by"), pk, edit=True
+    )
     return _recommendation_form(request, evaluation, None)
 
 
 @require_http_methods(["GET", "POST"])
 def recommendation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    recommendation = _get_recommendation_for_user(request, pk)
+    recommendation = get_for_user(request, Recommendation, pk, edit=True)
     return _recommendation_form(request, recommendation.evaluation, recommendation)
 
 
@@ -333,7 +301,7 @@ def _recommendation_form(
         except services.EvaluationLocked:
             return _locked(request, evaluation)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Anbefalingen er lagret."))
             return redirect(evaluation.get_absolute_url() + "#anbefalinger")
@@ -356,7 +324,7 @@ def _recommendation_form(
 
 @require_POST
 def recommendation_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    recommendation = _get_recommendation_for_user(request, pk)
+    recommendation = get_for_user(request, Recommendation, pk, edit=True)
     evaluation = recommendation.evaluation
     try:
         services.recommendation_delete(recommendation=recommendation)

@@ -11,15 +11,15 @@ import re
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from actionplans.access import check_agreement_access
 from agreements import rules
+from agreements.access import get_for_user
 from evaluation import feedback as services
 from evaluation.forms_feedback import FeedbackForm
 from evaluation.models import Evaluation, Feedback
@@ -29,12 +29,6 @@ logger = logging.getLogger(__name__)
 
 PER_PAGE = 50
 SENT = "sendt"
-
-
-def _get_evaluation_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> Evaluation:
-    evaluation = get_object_or_404(Evaluation.objects.select_related("agreement"), pk=pk)
-    check_agreement_access(request, evaluation.agreement, edit=edit)
-    return evaluation
 
 
 # Keys are made by secrets.token_urlsafe (43 characters of A–Z, a–z, 0–9, - and _); anything
@@ -134,7 +128,7 @@ def _feedback_form(request: HttpRequest, evaluation: Evaluation) -> HttpResponse
 
 @require_http_methods(["GET", "HEAD"])
 def feedback_list(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _get_evaluation_for_user(request, pk)
+    evaluation = get_for_user(request, Evaluation, pk)
     feedback = evaluation.feedback.select_related("focus_area").order_by("-created_at", "-pk")
     page = Paginator(feedback, PER_PAGE).get_page(request.GET.get("side"))
     form_url = reverse("evaluation:feedback-form", args=[evaluation.feedback_token])
@@ -152,7 +146,7 @@ def feedback_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def feedback_toggle(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _get_evaluation_for_user(request, pk, edit=True)
+    evaluation = get_for_user(request, Evaluation, pk, edit=True)
     wanted = request.POST.get("open")
     is_open = wanted == "1" if wanted in ("0", "1") else not evaluation.feedback_open
     try:
@@ -177,7 +171,7 @@ def feedback_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 def feedback_rotate(request: HttpRequest, pk: int) -> HttpResponse:
     """Replace the form's link with a new one, after a confirmation page. The old link stops
     working at once (it shows a page saying so); what was sent through it is kept."""
-    evaluation = _get_evaluation_for_user(request, pk, edit=True)
+    evaluation = get_for_user(request, Evaluation, pk, edit=True)
     if request.method == "POST":
         services.feedback_link_rotate(evaluation=evaluation)
         messages.success(

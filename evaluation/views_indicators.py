@@ -5,44 +5,78 @@ importing values from CSV or JSON-stat 2 (the parsing and the write are in
 ``evaluation.indicators``).
 """
 
+from __future__ import annotations
+
 import copy
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.formats import number_format
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from actionplans.access import check_agreement_access
 from agreements import rules
+from agreements.access import get_for_user
 from agreements.models import Agreement
 from evaluation import indicators
+from evaluation import services_indicators as services
+from evaluation.forms_indicator_values import (
+    IndicatorChoiceForm,
+    IndicatorImportConfirmForm,
+    IndicatorValueDeleteForm,
+    IndicatorValueForm,
+)
 from evaluation.forms_indicators import IndicatorForm, IndicatorImportForm
-from evaluation.models import Indicator, IndicatorValue
+from evaluation.indicators import ssb
+from evaluation.models import (
+    Indicator,
+    IndicatorImportDraft,
+    IndicatorValue,
+    IndicatorValueChange,
+)
 from tromsvekst.lib import uploads
 from tromsvekst.lib.requests import form_data
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
+# How many changes of its values an indicator's page lists, newest first.
+HISTORY_SHOWN = 50
+INDICATOR_PAGE = Indicator.objects.select_related("long_term_effect")
 
 
-def _get_agreement_for_user(request: HttpRequest, slug: str, *, edit: bool = False) -> Agreement:
-    agreement = get_object_or_404(Agreement, slug=slug)
-    check_agreement_access(request, agreement, edit=edit)
-    return agreement
+@dataclass(frozen=True)
+class Sample:
+    """A file to try the import with, served from static/samples/ (copies of the files the
+    tests read, tests/evaluation/data/): example values, not official statistics."""
+
+    path: str
+    title: StrOrPromise
+    format: str
 
 
-def _get_indicator_for_user(request: HttpRequest, pk: int, *, edit: bool = False) -> Indicator:
-    indicator = get_object_or_404(
-        Indicator.objects.select_related("agreement", "long_term_effect"), pk=pk
-    )
-    check_agreement_access(request, indicator.agreement, edit=edit)
-    return indicator
+SAMPLES = [
+    Sample(
+        "samples/eksempel-ssb-07459-halogaland.json",
+        _lazy("Befolkning i fire kommuner, formet som et svar fra SSBs API"),
+        "JSON-stat 2",
+    ),
+    Sample(
+        "samples/eksempel-sysselsatte-halogaland.csv",
+        _lazy("Sysselsatte i fire kommuner, som Excel lagrer det"),
+        "CSV",
+    ),
+]
 
 
 def number(value: Decimal | None, *, sign: bool = False) -> str:
@@ -89,14 +123,14 @@ def _summary(indicator: Indicator, values: list[IndicatorValue]) -> IndicatorSum
 
 @require_http_methods(["GET", "HEAD"])
 def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = _get_agreement_for_user(request, slug)
+    agreement = get_for_user(request, Agreement, slug, field="slug")
     indicator_qs = Indicator.objects.filter(agreement=agreement).prefetch_related(
         Prefetch("values", queryset=IndicatorValue.objects.order_by("year"))
     )
     effects = agreement.long_term_effects.prefetch_related(
         Prefetch("indicators", queryset=indicator_qs)
     )
-    groups = [
+    groups: list[dict[str, Any]] = [
         {
             "effect": effect,
             "rows": [_summary(i, list(i.values.all())) for i in effect.indicators.all()],
@@ -116,7 +150,7 @@ def indicator_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD"])
 def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = _get_indicator_for_user(request, pk)
+    indicator = get_for_user(request, INDICATOR_PAGE, pk)
     values = list(indicator.values.order_by("year"))
     rows = []
     previous = None
@@ -124,11 +158,18 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
         change = number(value.value - previous.value, sign=True) if previous else ""
         rows.append({"value": value, "change": change})
         previous = value
+    history = list(
+        IndicatorValueChange.objects.filter(indicator=indicator)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-pk")[: HISTORY_SHOWN + 1]
+    )
     ctx = {
         "indicator": indicator,
         "agreement": indicator.agreement,
         "summary": _summary(indicator, values),
         "rows": rows,
+        "history": history[:HISTORY_SHOWN],
+        "history_more": len(history) > HISTORY_SHOWN,
         "can_edit": rules.can_edit_agreement(request.user, indicator.agreement),
     }
     return render(request, "evaluation/indicator_detail.html", ctx)
@@ -136,7 +177,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def indicator_create(request: HttpRequest, slug: str) -> HttpResponse:
-    agreement = _get_agreement_for_user(request, slug, edit=True)
+    agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     form = IndicatorForm(form_data(request), agreement=agreement)
     if request.method == "POST" and form.is_valid():
         indicator = form.save()
@@ -158,7 +199,7 @@ def indicator_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = _get_indicator_for_user(request, pk, edit=True)
+    indicator = get_for_user(request, INDICATOR_PAGE, pk, edit=True)
     # The form gets a copy: an invalid form changes its instance, and the page shows the saved one.
     form = IndicatorForm(
         form_data(request), instance=copy.copy(indicator), agreement=indicator.agreement
@@ -183,7 +224,7 @@ def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def indicator_import(request: HttpRequest, pk: int) -> HttpResponse:
-    indicator = _get_indicator_for_user(request, pk, edit=True)
+    indicator = get_for_user(request, INDICATOR_PAGE, pk, edit=True)
     if uploads.body_too_large(request, indicators.max_upload_bytes()):
         form = IndicatorImportForm(data={}, files={})
         form.errors["file"] = form.error_class(
@@ -195,6 +236,10 @@ def indicator_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @csrf_protect
 def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpResponse:
+    """The file is read first. A file with more than one series (ChoiceNeeded), and any file
+    sent with «Vis forhåndsvisning» (step=preview), is kept as a draft and the person goes on
+    to choose and preview; a one-series file sent with «Importer uten forhåndsvisning» (or
+    without a step) is stored at once, as before."""
     if request.method == "POST":
         form = IndicatorImportForm(request.POST, request.FILES)
     else:
@@ -202,30 +247,51 @@ def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpRespons
     errors: list[str] = []
     truncated = False
     if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        note = form.cleaned_data["source_note"]
+        parsed: indicators.ParsedFile | None = None
         try:
-            parsed = indicators.read_indicator_file(
-                indicator=indicator,
-                upload=form.cleaned_data["file"],
-                source_note=form.cleaned_data["source_note"],
+            raw = uploads.read_limited(upload, indicators.max_upload_bytes())
+            parsed = services.bytes_read(
+                indicator, raw, file_name=upload.name or "", source_note=note
             )
-            summary = indicators.indicator_values_import(indicator=indicator, parsed=parsed)
+        except uploads.FileTooLarge as exc:
+            errors = [exc.message]
+        except indicators.ChoiceNeeded:
+            pass
         except indicators.IndicatorFileError as exc:
             errors = exc.errors
             truncated = exc.truncated
-        else:
-            messages.success(request, summary.message())
-            return redirect("evaluation:indicator-detail", pk=indicator.pk)
+        if not errors:
+            if parsed is not None and request.POST.get("step") != "preview":
+                summary = services.import_confirm(
+                    indicator=indicator, parsed=parsed, user=request.user
+                )
+                messages.success(request, summary.message())
+                return redirect("evaluation:indicator-detail", pk=indicator.pk)
+            draft = services.draft_create(
+                indicator=indicator,
+                user=request.user,
+                data=raw,
+                file_name=upload.name or "",
+                source_note=note,
+                origin=IndicatorImportDraft.Origin.UPLOAD,
+            )
+            return redirect("evaluation:indicator-import-draft", pk=indicator.pk, draft=draft.pk)
     return _import_page(request, indicator, form, errors, truncated=truncated)
 
 
 def _import_page(
     request: HttpRequest,
     indicator: Indicator,
-    form,
+    form: IndicatorImportForm,
     errors: list[str],
     status: int = 200,
     truncated: bool = False,
+    file_name: str = "",
 ) -> HttpResponse:
+    if errors and not file_name:
+        file_name = uploads.excerpt(form.cleaned_data["file"].name)
     ctx = {
         "indicator": indicator,
         "agreement": indicator.agreement,
@@ -233,8 +299,264 @@ def _import_page(
         "errors": errors[:MAX_ERRORS_SHOWN],
         "errors_truncated": truncated or len(errors) > MAX_ERRORS_SHOWN,
         "more_errors": uploads.more_errors_message(),
-        "file_name": uploads.excerpt(form.cleaned_data["file"].name) if errors else "",
+        "file_name": file_name,
         "municipalities": indicator.municipality_codes,
         "max_mb": uploads.megabytes(indicators.max_upload_bytes()),
+        "samples": SAMPLES,
     }
     return render(request, "evaluation/indicator_import.html", ctx, status=status)
+
+
+# --------------------------------------------------------------------------------------------
+# The import's second step: choose the categories, see the preview, confirm
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_import_draft(request: HttpRequest, pk: int, draft: int) -> HttpResponse:
+    """GET: the choice of one category per dimension (when the file has more than one series),
+    then the preview of the values per year; POST («Lagre tallene»): store them, if the
+    indicator's values are still those the preview was made from."""
+    indicator = get_for_user(request, INDICATOR_PAGE, pk, edit=True)
+    stored = get_object_or_404(IndicatorImportDraft, pk=draft, indicator=indicator)
+    if stored.expires_at < timezone.now():
+        stored.delete()
+        messages.error(
+            request, _("Forhåndsvisningen er utløpt, og filen er fjernet. Last den opp på nytt.")
+        )
+        return redirect("evaluation:indicator-import", pk=indicator.pk)
+    step = _DraftStep(request, indicator, stored)
+    try:
+        step.read()
+    except indicators.IndicatorFileError as exc:
+        if step.choice_form is None:
+            form = IndicatorImportForm()
+            return _import_page(
+                request,
+                indicator,
+                form,
+                exc.errors,
+                truncated=exc.truncated,
+                file_name=uploads.excerpt(stored.file_name or _("fil")),
+            )
+        step.errors = exc.errors
+    if step.parsed is None:
+        return step.render()
+    if request.method == "POST":
+        confirm = IndicatorImportConfirmForm(request.POST)
+        if confirm.is_valid():
+            try:
+                summary = services.import_confirm(
+                    indicator=indicator,
+                    parsed=step.parsed,
+                    user=request.user,
+                    fingerprint=confirm.cleaned_data["fingerprint"],
+                )
+            except services.ValuesChanged:
+                step.values_changed = True
+            else:
+                stored.delete()
+                messages.success(request, summary.message())
+                return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    return step.render()
+
+
+class _DraftStep:
+    """Reading a draft with the choices the request carries, and the page for the result."""
+
+    def __init__(
+        self, request: HttpRequest, indicator: Indicator, draft: IndicatorImportDraft
+    ) -> None:
+        self.request = request
+        self.indicator = indicator
+        self.draft = draft
+        self.parsed: indicators.ParsedFile | None = None
+        self.choice_form: IndicatorChoiceForm | None = None
+        self.errors: list[str] = []
+        self.values_changed = False
+
+    def read(self) -> None:
+        try:
+            self.parsed = services.draft_read(self.draft)
+            return
+        except indicators.ChoiceNeeded as exc:
+            dimensions = exc.dimensions
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        self.choice_form = IndicatorChoiceForm(data or None, dimensions=dimensions)
+        if not self.choice_form.is_bound or not self.choice_form.is_valid():
+            return
+        try:
+            self.parsed = services.draft_read(self.draft, self.choice_form.choices())
+        except indicators.ChoiceNeeded:
+            self.parsed = None
+
+    def render(self) -> HttpResponse:
+        indicator = self.indicator
+        ctx: dict[str, object] = {
+            "indicator": indicator,
+            "agreement": indicator.agreement,
+            "draft": self.draft,
+            "choice_form": self.choice_form,
+            "errors": self.errors[:MAX_ERRORS_SHOWN],
+            "errors_truncated": len(self.errors) > MAX_ERRORS_SHOWN,
+            "more_errors": uploads.more_errors_message(),
+            "parsed": self.parsed,
+            "values_changed": self.values_changed,
+        }
+        if self.parsed is not None:
+            hidden = None
+            chosen: list[tuple[str, str]] = []
+            if self.choice_form is not None:
+                hidden = IndicatorChoiceForm(
+                    self.choice_form.data, dimensions=self.choice_form.dimensions, hidden=True
+                )
+                hidden.is_valid()
+                chosen = self.choice_form.chosen_labels()
+            rows = services.preview_rows(indicator, self.parsed)
+            ctx.update(
+                {
+                    "rows": rows,
+                    "chosen": chosen,
+                    "hidden_choices": hidden,
+                    "fingerprint": services.values_fingerprint(indicator),
+                    "new_years": [row.year for row in rows if row.is_new],
+                    "replaced_years": [
+                        row.year for row in rows if not row.is_new and not row.is_same
+                    ],
+                }
+            )
+        return render(self.request, "evaluation/indicator_import_draft.html", ctx)
+
+
+# --------------------------------------------------------------------------------------------
+# «Hent nye tall»: the indicator's SSB table, fetched and fed into the same steps
+
+
+@require_POST
+def indicator_fetch(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = get_for_user(request, INDICATOR_PAGE, pk, edit=True)
+    if not indicator.ssb_table:
+        messages.error(
+            request,
+            _(
+                "Indikatoren har ingen SSB-tabell. Skriv tabellnummeret og spørringen under "
+                "«Endre indikatoren» først."
+            ),
+        )
+        return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    try:
+        data = ssb.fetch_table(indicator.ssb_table, indicator.ssb_query)
+    except ssb.SsbFetchError as exc:
+        messages.error(request, exc.message + " " + _("De lagrede verdiene er ikke endret."))
+        return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    note = _("SSB tabell %(table)s, hentet %(date)s") % {
+        "table": indicator.ssb_table,
+        "date": date_format(timezone.localdate(), "j.n.Y"),
+    }
+    name = f"ssb-{indicator.ssb_table}.json"
+    try:
+        services.bytes_read(indicator, data, file_name=name, source_note=note)
+    except indicators.ChoiceNeeded:
+        pass
+    except indicators.IndicatorFileError as exc:
+        shown = " ".join(exc.errors[:3])
+        messages.error(
+            request,
+            _("Svaret fra SSB kunne ikke leses: %(errors)s De lagrede verdiene er ikke endret.")
+            % {"errors": shown},
+        )
+        return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    draft = services.draft_create(
+        indicator=indicator,
+        user=request.user,
+        data=data,
+        file_name=name,
+        source_note=note,
+        origin=IndicatorImportDraft.Origin.SSB,
+    )
+    return redirect("evaluation:indicator-import-draft", pk=indicator.pk, draft=draft.pk)
+
+
+# --------------------------------------------------------------------------------------------
+# One value by hand
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_value_add(request: HttpRequest, pk: int) -> HttpResponse:
+    indicator = get_for_user(request, INDICATOR_PAGE, pk, edit=True)
+    form = IndicatorValueForm(form_data(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.value_add(
+                indicator=indicator,
+                year=data["year"],
+                value=data["value"],
+                source_note=data["source_note"],
+                reason=data["reason"],
+                user=request.user,
+            )
+        except services.ValueRefused as exc:
+            form.add_error("year", exc.message)
+        else:
+            messages.success(
+                request, _("Verdien for %(year)s er lagt til.") % {"year": data["year"]}
+            )
+            return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    return _value_page(request, indicator, form, None)
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_value_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    indicator = get_for_user(request, INDICATOR_PAGE, pk, edit=True)
+    value = get_object_or_404(IndicatorValue, indicator=indicator, year=year)
+    initial = {"value": value.value, "source_note": value.source_note}
+    form = IndicatorValueForm(form_data(request), initial=initial, year=year)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.value_change(
+                indicator=indicator,
+                year=year,
+                value=data["value"],
+                source_note=data["source_note"],
+                reason=data["reason"],
+                user=request.user,
+            )
+        except services.ValueRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Verdien for %(year)s er rettet.") % {"year": year})
+            return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    return _value_page(request, indicator, form, value)
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_value_delete(request: HttpRequest, pk: int, year: int) -> HttpResponse:
+    indicator = get_for_user(request, INDICATOR_PAGE, pk, edit=True)
+    value = get_object_or_404(IndicatorValue, indicator=indicator, year=year)
+    form = IndicatorValueDeleteForm(form_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.value_delete(
+                indicator=indicator,
+                year=year,
+                reason=form.cleaned_data["reason"],
+                user=request.user,
+            )
+        except services.ValueRefused as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Verdien for %(year)s er slettet.") % {"year": year})
+            return redirect("evaluation:indicator-detail", pk=indicator.pk)
+    ctx = {"indicator": indicator, "agreement": indicator.agreement, "form": form, "value": value}
+    return render(request, "evaluation/indicator_value_delete.html", ctx)
+
+
+def _value_page(
+    request: HttpRequest,
+    indicator: Indicator,
+    form: IndicatorValueForm,
+    value: IndicatorValue | None,
+) -> HttpResponse:
+    ctx = {"indicator": indicator, "agreement": indicator.agreement, "form": form, "value": value}
+    return render(request, "evaluation/indicator_value_form.html", ctx)

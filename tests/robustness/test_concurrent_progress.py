@@ -284,10 +284,10 @@ def test_an_update_saved_while_a_conflict_is_answered_is_not_passed_over(
     c_user = User.objects.get(username="trad.02")
     assert _post(b, milestone, _attempt(1, -1, seen_version=0)).accepted
 
-    real = views.get_milestone_for_user
+    real = views.get_for_user
     calls = []
 
-    def c_saves_just_before_the_answer(request, pk, **kwargs):
+    def c_saves_just_before_the_answer(request, source, pk, **kwargs):
         calls.append(pk)
         if len(calls) == 2:  # the view re-reads the milestone to answer the conflict
             services.progress_log(
@@ -298,11 +298,11 @@ def test_an_update_saved_while_a_conflict_is_answered_is_not_passed_over(
                 comment="C lagret mens A fikk svar.",
                 seen_version=1,
             )
-        return real(request, pk, **kwargs)
+        return real(request, source, pk, **kwargs)
 
-    monkeypatch.setattr(views, "get_milestone_for_user", c_saves_just_before_the_answer)
+    monkeypatch.setattr(views, "get_for_user", c_saves_just_before_the_answer)
     first = _post(a, milestone, _attempt(0, -1, seen_version=0))
-    monkeypatch.setattr(views, "get_milestone_for_user", real)
+    monkeypatch.setattr(views, "get_for_user", real)
 
     assert not first.accepted
     assert first.listed == [("Tråd 01", _attempt(1, -1, 0).comment)]

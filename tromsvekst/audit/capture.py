@@ -78,7 +78,10 @@ def _agreement_chain(model: type[models.Model]) -> tuple[models.ForeignKey, ...]
     return None
 
 
-def _agreement_lookup(model: type[models.Model]) -> str | None:
+def agreement_lookup(model: type[models.Model]) -> str | None:
+    """The ORM path from ``model`` to its agreement ("action__plan__agreement"), "pk" for the
+    agreement itself, None for what belongs to no agreement. The audit log groups entries by it,
+    and ``agreements.access.get_for_user`` checks access by it: one map of who owns what."""
     chain = _agreement_chain(model)
     if chain is None:
         return None
@@ -218,7 +221,7 @@ def _pre_save(sender, instance, using=None, update_fields=None, **kwargs) -> Non
             instance.__dict__["_audit_before"] = ({}, None)
             return
     extra = {}
-    lookup = _agreement_lookup(sender)
+    lookup = agreement_lookup(sender)
     if lookup and lookup != "pk":
         extra["_audit_agreement"] = F(lookup)
     row = (
