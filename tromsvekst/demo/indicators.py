@@ -162,18 +162,20 @@ def demo_indicators_load(now: datetime.datetime | None = None) -> DemoIndicators
     ).first()
     result.evaluation = evaluation
     if evaluation is not None:
-        areas = {area.number: area for area in FocusArea.objects.filter(agreement=agreement)}
-        for spec in DEMO_FEEDBACK:
+        areas: dict[int | None, FocusArea] = {
+            area.number: area for area in FocusArea.objects.filter(agreement=agreement)
+        }
+        for feedback in DEMO_FEEDBACK:
             _feedback, created = Feedback.objects.get_or_create(
                 evaluation=evaluation,
-                stakeholder=spec.stakeholder,
+                stakeholder=feedback.stakeholder,
                 is_example=True,
                 defaults={
-                    "stakeholder_kind": spec.kind,
-                    "focus_area": areas.get(spec.focus_area),
-                    "rating": spec.rating,
-                    "text": spec.text,
-                    "created_at": now - datetime.timedelta(days=spec.days_ago),
+                    "stakeholder_kind": feedback.kind,
+                    "focus_area": areas.get(feedback.focus_area),
+                    "rating": feedback.rating,
+                    "text": feedback.text,
+                    "created_at": now - datetime.timedelta(days=feedback.days_ago),
                 },
             )
             result.feedback_created += created

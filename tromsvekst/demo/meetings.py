@@ -36,9 +36,13 @@ def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
 
-HELD = [
-    # (date, kind, title, place or link, minutes, agenda: [(title, sub-goal code, theme order,
-    #  decision, [(task, username, days after the meeting, done)])])
+# (task, username, days after the meeting, done)
+_DemoTask = tuple[str, str, int, bool]
+# (title, sub-goal code, theme order, decision, tasks)
+_DemoAgendaItem = tuple[str, str | None, int | None, str, list[_DemoTask]]
+
+HELD: list[tuple[datetime.date, str, str, str, str, list[_DemoAgendaItem]]] = [
+    # (date, kind, title, place or link, minutes, agenda)
     (
         datetime.date(2025, 9, 25),
         Meeting.Kind.PHYSICAL,

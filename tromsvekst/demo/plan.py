@@ -14,6 +14,7 @@ import datetime
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -100,9 +101,9 @@ class DemoAction:
         )
 
 
-def demo_plan_read(path: Path = PLAN_FIXTURE) -> dict:
+def demo_plan_read(path: Path = PLAN_FIXTURE) -> dict[str, Any]:
     """The fixture: the plan's agreement, period and adoption date, and its actions."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     data["adopted_on"] = datetime.date.fromisoformat(data["adopted_on"])
     data["actions"] = tuple(DemoAction.from_json(item) for item in data["actions"])
     return data
@@ -110,7 +111,7 @@ def demo_plan_read(path: Path = PLAN_FIXTURE) -> dict:
 
 @dataclass
 class DemoPlanResult:
-    plan: ActionPlan | None
+    plan: ActionPlan
     created: bool
     actions: int = 0
     milestones: int = 0

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         "and indicators (all marked as example data). Safe to run again."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         if not Agreement.objects.filter(slug=REAL_AGREEMENT).exists():
             raise CommandError("Load the agreement first: manage.py load_agreement")
         users = demo_users_load()
