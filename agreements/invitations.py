@@ -16,13 +16,16 @@ invite whom to which role is ``rules.may_appoint`` (the person is not in the agr
 The e-mail goes through the outbox (``tromsvekst.accounts.outbox``), after the response.
 """
 
+import datetime
 import hashlib
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -73,12 +76,12 @@ def invitation_from_token(token: str) -> Invitation | None:
     return invitation
 
 
-def is_expired(invitation: Invitation, now=None) -> bool:
+def is_expired(invitation: Invitation, now: datetime.datetime | None = None) -> bool:
     age = (now or timezone.now()) - invitation.created_at
     return age.total_seconds() > INVITATION_DAYS * 24 * 60 * 60
 
 
-def _queue_mail(invitation: Invitation, *, by) -> None:
+def _queue_mail(invitation: Invitation, *, by: User | None) -> None:
     context = {
         "invitation": invitation,
         "agreement": invitation.agreement,
@@ -105,7 +108,7 @@ def invitation_create(
     email: str,
     title: str = "",
     phone: str = "",
-    by,
+    by: User | None,
 ) -> Invitation:
     """Invite ``name`` at ``email`` to ``role`` for ``party``, and queue the e-mail.
 
@@ -165,13 +168,13 @@ def invitation_create(
     return invitation
 
 
-def accounts_for(invitation: Invitation):
+def accounts_for(invitation: Invitation) -> QuerySet[User]:
     """The active accounts with the invitation's address (for the person who has the link)."""
     return get_user_model().objects.filter(email__iexact=invitation.email, is_active=True)
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user=None) -> Coordinator:
+def invitation_accept(*, invitation: Invitation, user: User | None = None) -> Coordinator:
     """The person accepts: the role is made for ``user`` (who must have the invitation's
     address), or, with no ``user``, for a new account made from the invitation (refused if an
     account has the address: then they must log in). The invitation is used up."""
@@ -221,7 +224,7 @@ def invitation_decline(*, invitation: Invitation) -> None:
 
 
 @transaction.atomic
-def invitation_withdraw(*, invitation: Invitation, by) -> None:
+def invitation_withdraw(*, invitation: Invitation, by: User | None) -> None:
     """A coordinator takes an unanswered invitation back (under ``rules.may_appoint``)."""
     check_appointment(
         by=by,
