@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,6 +21,8 @@ from .common import (
     YEAR_RE,
     IndicatorFileError,
 )
+
+T = TypeVar("T")
 
 # Text a database cannot hold, nor a page show: NUL, and half of a UTF-16 surrogate pair, which
 # JSON can write as an escape («\\ud800») although it is no character.
@@ -202,10 +205,9 @@ def _status_at(status, position: int) -> str:
 
 def _jsonstat_source(data: dict) -> str:
     """«Statistisk sentralbyrå, tabell 07459 (oppdatert 20.02.2025)», from what the file says."""
-    source = data.get("source") if isinstance(data.get("source"), str) else ""
-    extension = data.get("extension") if isinstance(data.get("extension"), dict) else {}
-    px = extension.get("px") if isinstance(extension.get("px"), dict) else {}
-    table = px.get("tableid") if isinstance(px.get("tableid"), str) else ""
+    source = _field(data, "source", str, "")
+    px = _field(_field(data, "extension", dict, {}), "px", dict, {})
+    table = _field(px, "tableid", str, "")
     parts = [source.strip() or _("JSON-stat-fil")]
     if table:
         parts.append(_("tabell %(table)s") % {"table": table.strip()})
@@ -219,3 +221,9 @@ def _jsonstat_source(data: dict) -> str:
         if day:
             text += " " + _("(oppdatert %(date)s)") % {"date": day.strftime("%d.%m.%Y")}
     return text
+
+
+def _field(data: dict, name: str, kind: type[T], default: T) -> T:
+    """``data[name]`` if it is a ``kind``, else ``default``."""
+    value = data.get(name)
+    return value if isinstance(value, kind) else default

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.formats import number_format
@@ -11,10 +13,12 @@ from django.utils.translation import gettext as _
 
 from tromsvekst.lib import uploads
 
-from .common import MAX_CELLS, IndicatorFileError, Observation, _codes
+from .choices import Chosen, dimension_label, fix_dimensions
+from .common import MAX_CELLS, ChoiceNeeded, IndicatorFileError, Observation, _codes
 from .jsoncheck import (
     _category_codes,
     _check_json_shape,
+    _field,
     _is_count,
     _is_year,
     _jsonstat_source,
@@ -23,6 +27,8 @@ from .jsoncheck import (
     _shown,
     _status_at,
 )
+from .jsonstat1 import BUNDLE_CHOICE, bundle_dimension, from_jsonstat1, is_jsonstat1
+from .municipalities import reforms
 from .values import normalise_municipality
 
 # JSON-stat 2 --------------------------------------------------------------------------------
@@ -32,16 +38,28 @@ def _reject_constant(name: str):
     raise ValueError(name)
 
 
+@dataclass
+class JsonstatRead:
+    """What ``_jsonstat_observations`` found: the observations the indicator needs, the file's
+    source, the regions left out, notes for the preview, and the categories chosen."""
+
+    observations: list[Observation]
+    source: str
+    other_regions: list[str]
+    notes: list[str] = field(default_factory=list)
+    chosen: dict[str, str] = field(default_factory=dict)
+
+
 def _jsonstat_observations(
-    text: str, *, listed: list[str]
-) -> tuple[list[Observation], str, list[str]]:
+    text: str, *, listed: list[str], choices: Mapping[str, str] | None = None
+) -> JsonstatRead:
     """The observations the indicator needs, the file's source, and the regions it leaves out.
 
     Only the cells the indicator uses are read: the listed municipalities (or the one series
     of an indicator without them) × the years, at most ``len(listed) × 201``, whatever
     ``size`` claims; the other regions are only named. So a small file claiming a large cube
-    costs no more than its size."""
-    data = _load_json(text)
+    costs no more than its size. ``choices`` fixes the other dimensions (``choices.py``)."""
+    data, notes, bundle, choices = _dataset(_load_json(text), dict(choices or {}))
     ids, sizes, dimensions = _jsonstat_header(data)
     categories, time_dim, geo_dim = _jsonstat_categories(data, ids, sizes, dimensions)
     total = math.prod(sizes)
@@ -52,36 +70,91 @@ def _jsonstat_observations(
                 % {"n": number_format(total, force_grouping=True)}
             ]
         )
-    strides = {}
-    stride = 1
-    for dim_id, size in reversed(list(zip(ids, sizes, strict=True))):
-        strides[dim_id] = stride
-        stride *= size
-    positions, regions, other_regions = _region_positions(categories, geo_dim, listed)
+    try:
+        chosen = fix_dimensions(
+            ids=ids,
+            dimensions=dimensions,
+            categories=categories,
+            time_dim=time_dim,
+            geo_dim=geo_dim,
+            listed=listed,
+            choices=choices,
+        )
+    except ChoiceNeeded as exc:
+        if bundle is not None:
+            raise ChoiceNeeded([bundle[0], *exc.dimensions], exc.file_format) from None
+        raise
+    strides = _strides(ids, sizes)
+    offset = sum(position * strides[dim_id] for dim_id, position in chosen.positions.items())
+    positions, regions, other_regions = _region_positions(categories, geo_dim, listed, chosen)
     cells = []
     for geo_position in positions:
         for time_position, time_code in enumerate(categories[time_dim]):
-            flat = time_position * strides[time_dim]
-            if geo_position is not None:
+            flat = offset + time_position * strides[time_dim]
+            if geo_position is not None and geo_dim is not None:
                 flat += geo_position * strides[geo_dim]
             cells.append((geo_position, time_code, flat))
     values = _jsonstat_values(data.get("value"), total=total, wanted=[c[2] for c in cells])
     observations = []
     status = data.get("status")
     for geo_position, time_code, flat in cells:
-        geo_code = None if geo_position is None else categories[geo_dim][geo_position]
+        geo_code = (
+            None if geo_position is None or geo_dim is None else categories[geo_dim][geo_position]
+        )
         observations.append(
             Observation(
                 where=f"{uploads.excerpt(geo_code)}/{time_code}"
                 if geo_code is not None
                 else str(time_code),
-                region=None if geo_code is None else regions[geo_position],
+                region=None if geo_position is None else regions[geo_position],
                 year=int(time_code),
                 value=values.get(flat),
                 status=_status_at(status, flat),
             )
         )
-    return observations, _jsonstat_source(data), other_regions
+    labels = dict(chosen.labels)
+    if bundle is not None:
+        labels = {BUNDLE_CHOICE: bundle[1], **labels}
+    source = _with_choices(_jsonstat_source(data), labels, dimensions)
+    return JsonstatRead(observations, source, other_regions, notes, labels)
+
+
+def _dataset(
+    data: dict, choices: dict[str, str]
+) -> tuple[dict, list[str], tuple | None, dict[str, str]]:
+    """The dataset to read (a JSON-stat 1 file converted), notes on how it was read, the
+    bundle's dimension and the chosen dataset's label if a bundle of several datasets was
+    chosen from, and the choices left for the dataset's own dimensions."""
+    if not is_jsonstat1(data):
+        return data, [], None, choices
+    notes = [_("Filen er JSON-stat 1; den er lest som JSON-stat 2.")]
+    converted, label = from_jsonstat1(data, choices)
+    choices.pop(BUNDLE_CHOICE, None)
+    _check_json_shape(converted)
+    if label is None:
+        return converted, notes, None, choices
+    names = [key for key in data if key != "class"]
+    return converted, notes, (bundle_dimension(data, names), label), choices
+
+
+def _strides(ids: list[str], sizes: list[int]) -> dict[str, int]:
+    strides = {}
+    stride = 1
+    for dim_id, size in reversed(list(zip(ids, sizes, strict=True))):
+        strides[dim_id] = stride
+        stride *= size
+    return strides
+
+
+def _with_choices(source: str, labels: dict[str, str], dimensions: dict) -> str:
+    """The source note with the categories chosen: «…, tabell 05300 (avstand: Under 1 km)»."""
+    if not labels:
+        return source
+    parts = [
+        f"{dimension_label(dimensions, dim_id) if dim_id in dimensions else _('datasett')}: {label}"
+        for dim_id, label in labels.items()
+    ]
+    return f"{source} ({'; '.join(parts)})"
 
 
 def _load_json(text: str) -> dict:
@@ -105,15 +178,6 @@ def _load_json(text: str) -> dict:
             [_("Filen er ikke et JSON-stat-datasett: den må være et JSON-objekt ({ … }).")]
         )
     _check_json_shape(data)
-    if "dataset" in data and "version" not in data:
-        raise IndicatorFileError(
-            [
-                _(
-                    "Filen er i det gamle formatet JSON-stat 1. Velg «JSON-stat 2» "
-                    "(outputFormat=json-stat2) når du henter tabellen, og prøv igjen."
-                )
-            ]
-        )
     return data
 
 
@@ -164,28 +228,11 @@ def _jsonstat_categories(
     problem at once."""
     errors = uploads.ImportErrors()
     categories = _dimension_categories(ids, sizes, dimensions, errors)
-    role = data.get("role") if isinstance(data.get("role"), dict) else {}
+    role = _field(data, "role", dict, {})
     time_dim = _role_dimension(role, "time", ids, fallback="Tid")
     geo_dim = _role_dimension(role, "geo", ids, fallback="Region")
     if time_dim is None:
         errors.add(_("Dimensjonen «Tid» mangler. Filen må ha en tidsdimensjon med årstall."))
-    for dim_id in ids:
-        if dim_id in (time_dim, geo_dim) or dim_id not in categories:
-            continue
-        if len(categories[dim_id]) != 1:
-            errors.add(
-                _(
-                    "Dimensjonen «%(dim)s» har %(n)s kategorier (%(codes)s). Filen kan bare ha "
-                    "én kategori i andre dimensjoner enn region og tid; velg bare én når du "
-                    "henter tabellen."
-                )
-                % {
-                    "dim": uploads.excerpt(dim_id),
-                    "n": len(categories[dim_id]),
-                    "codes": _codes(f"«{uploads.excerpt(c)}»" for c in categories[dim_id][:5])
-                    + (" …" if len(categories[dim_id]) > 5 else ""),
-                }
-            )
     if time_dim in categories:
         not_years = [code for code in categories[time_dim] if not _is_year(code)]
         if not_years:
@@ -199,7 +246,7 @@ def _jsonstat_categories(
                     "codes": _codes(f"«{uploads.excerpt(c)}»" for c in not_years[:5]),
                 }
             )
-    if errors:
+    if errors or time_dim is None:
         raise IndicatorFileError(errors)
     return categories, time_dim, geo_dim
 
@@ -233,31 +280,23 @@ def _dimension_categories(
 
 
 def _region_positions(
-    categories: dict[str, list[str]], geo_dim: str | None, listed: list[str]
+    categories: dict[str, list[str]], geo_dim: str | None, listed: list[str], chosen: Chosen
 ) -> tuple[list[int | None], list[str], list[str]]:
-    """Which regions to read: the listed ones, or the single series of an indicator without a
-    list (several regions are refused before any value is read). Returns their positions in the
-    region dimension, every region's number, and the regions left out."""
+    """Which regions to read: the listed ones (an old municipality number counted as today's,
+    ``municipalities.py``), the region chosen, or the single series of an indicator without a
+    list. Returns their positions in the region dimension, every region's number, and the
+    regions left out."""
     if not geo_dim:
         return [None], [], []
     regions = [normalise_municipality(code) or code for code in categories[geo_dim]]
+    if chosen.region is not None:
+        return [chosen.region], regions, []
     if listed:
         wanted = set(listed)
-        positions: list[int | None] = [i for i, region in enumerate(regions) if region in wanted]
-        return positions, regions, sorted({region for region in regions if region not in wanted})
-    distinct = sorted(set(regions))
-    if len(distinct) > 1:
-        raise IndicatorFileError(
-            [
-                _(
-                    "Filen har tall for flere regioner eller kommuner (%(codes)s), men "
-                    "indikatoren har ingen kommuneliste. Legg inn kommunene i "
-                    "indikatoren, så summeres de per år, eller last opp én serie."
-                )
-                % {
-                    "codes": _codes(uploads.excerpt(c) for c in distinct[:20])
-                    + (" …" if len(distinct) > 20 else "")
-                }
-            ]
-        )
+        table = reforms()
+        positions: list[int | None] = [
+            i for i, region in enumerate(regions) if table.current(region) in wanted
+        ]
+        left_out = {region for region in regions if table.current(region) not in wanted}
+        return positions, regions, sorted(left_out)
     return list(range(len(regions))), regions, []

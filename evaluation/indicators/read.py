@@ -13,6 +13,7 @@ from tromsvekst.lib import uploads
 from .common import IndicatorFileError, ParsedFile
 from .csv import _csv_observations
 from .jsonstat import _jsonstat_observations
+from .municipalities import reforms
 from .regions import _per_year
 from .values import _listed, max_upload_bytes
 
@@ -37,13 +38,13 @@ def read_indicator_file(
         raw = uploads.read_limited(upload, max_upload_bytes())
     except uploads.FileTooLarge as exc:
         raise IndicatorFileError([exc.message]) from None
-    text = _text(raw)
-    other_regions: list[str] = []
+    text, notes = _text(raw)
+    read = None
     if text.lstrip().startswith(("{", "[")):
-        observations, file_source, other_regions = _jsonstat_observations(
-            text, listed=_listed(indicator)
-        )
-        file_format = "json-stat"
+        listed = [reforms().current(code) for code in _listed(indicator)]
+        read = _jsonstat_observations(text, listed=listed, choices=choices)
+        observations, file_source, file_format = read.observations, read.source, "json-stat"
+        notes.extend(read.notes)
     else:
         observations = _csv_observations(text)
         file_source = _("Importert fra «%(name)s»") % {
@@ -56,14 +57,25 @@ def read_indicator_file(
         file_format=file_format,
         file_source=file_source,
         source_note=source_note.strip(),
-        other_regions=other_regions,
+        other_regions=read.other_regions if read else [],
+        notes=notes,
     )
-    return ParsedFile(format=file_format, values=values, municipalities_left_out=left_out)
+    return ParsedFile(
+        format=file_format,
+        values=values,
+        municipalities_left_out=left_out,
+        notes=notes,
+        chosen=read.chosen if read else {},
+    )
 
 
-def _text(raw: bytes) -> str:
-    """The file as text; IndicatorFileError if it is empty, a PDF, a workbook, not UTF-8 or
-    holds a NUL."""
+def _text(raw: bytes) -> tuple[str, list[str]]:
+    """The file as text, and a note if it was not UTF-8; IndicatorFileError if it is empty, a
+    PDF, a workbook, or not text.
+
+    UTF-8 (with or without a BOM) first; else Windows-1252, what Excel writes for «CSV
+    (semikolondelt)» with Norwegian settings. Bytes with NUL (UTF-16, a binary file) or bytes
+    Windows-1252 does not have are refused."""
     if not raw.strip():
         raise IndicatorFileError([_("Filen er tom.")])
     kind = uploads.sniff(raw)
@@ -80,18 +92,31 @@ def _text(raw: bytes) -> str:
                 )
             ]
         )
+    notes: list[str] = []
     try:
         text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _windows_1252(raw)
+        notes.append(_("Filen er lest som Windows-1252 (slik Excel lagrer «CSV (semikolondelt)»)."))
+    if "\x00" in text:
+        raise IndicatorFileError([_("Filen er ikke en tekstfil. Last opp en CSV- eller JSON-fil.")])
+    return text, notes
+
+
+def _windows_1252(raw: bytes) -> str:
+    """The file as Windows-1252; IndicatorFileError (not UTF-8 either) if it cannot be."""
+    try:
+        # NUL: UTF-16 or a binary file. A UTF-8 BOM says the file is UTF-8, so it is broken.
+        if b"\x00" in raw or raw.startswith(b"\xef\xbb\xbf"):
+            raise UnicodeDecodeError("cp1252", raw, 0, 1, "not Windows-1252")
+        return raw.decode("cp1252")
     except UnicodeDecodeError:
         raise IndicatorFileError(
             [
                 _(
-                    "Filen er ikke lagret som UTF-8, så tegn som æ, ø og å kan ikke leses. "
-                    "Lagre den som «CSV UTF-8» i Excel (eller velg tegnkoding UTF-8) og prøv "
-                    "igjen."
+                    "Filen er ikke lagret som UTF-8 (eller Windows-1252), så tegn som æ, ø og å "
+                    "kan ikke leses. Lagre den som «CSV UTF-8» i Excel (eller velg tegnkoding UTF-8) og "
+                    "prøv igjen."
                 )
             ]
         ) from None
-    if "\x00" in text:
-        raise IndicatorFileError([_("Filen er ikke en tekstfil. Last opp en CSV- eller JSON-fil.")])
-    return text

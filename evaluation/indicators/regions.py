@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 
 from evaluation.models import Indicator
@@ -19,6 +22,7 @@ from .common import (
     YearValue,
     _codes,
 )
+from .municipalities import Reforms, reforms
 from .values import _listed
 
 # Per year -----------------------------------------------------------------------------------
@@ -31,12 +35,20 @@ def _per_year(
     file_format: str,
     file_source: str,
     source_note: str,
-    other_regions: list[str] = (),
+    other_regions: Sequence[str] = (),
+    notes: list[str] | None = None,
 ) -> tuple[list[YearValue], list[str]]:
     """Sum the observations to one value per year, by the indicator's municipalities.
 
-    ``other_regions``: regions in the file that were not read (JSON-stat), for the summary."""
-    listed = _listed(indicator)
+    Old municipality numbers are counted as today's first (``_counted_as_today``); what was
+    mapped is said in ``notes``. ``other_regions``: regions in the file that were not read
+    (JSON-stat), for the summary."""
+    table = reforms()
+    listed = list(dict.fromkeys(table.current(code) for code in _listed(indicator)))
+    observations, mapped = _counted_as_today(observations, table)
+    if notes is not None:
+        notes.extend(mapped)
+    other_regions = list(other_regions)
     errors = uploads.ImportErrors()
     used, left_out = _check_regions(
         observations, listed=listed, file_format=file_format, other_regions=other_regions
@@ -187,7 +199,7 @@ def _sum_year(
         errors.add(message)
     if empty or (listed and len(row) != len(listed)):
         return None
-    total = sum((o.value for o in row.values()), Decimal(0))
+    total = sum((o.value for o in row.values() if o.value is not None), Decimal(0))
     if abs(total) >= VALUE_LIMIT:
         errors.add(
             _("%(year)s: verdien er for stor til å lagres (høyst 12 sifre før komma).")
@@ -210,6 +222,83 @@ def _source_note(observations, *, listed: list[str], given: str, file_source: st
     note = given or "; ".join(sources) or file_source
     if len(listed) > 1:
         note += " " + _("(sum av %(codes)s)") % {"codes": _codes(listed)}
-    if len(note) > SOURCE_NOTE_MAX:
+    if SOURCE_NOTE_MAX is not None and len(note) > SOURCE_NOTE_MAX:
         note = note[: SOURCE_NOTE_MAX - 1] + "…"
     return note
+
+
+# Municipality reforms -----------------------------------------------------------------------
+
+
+def _counted_as_today(
+    observations: list[Observation], table: Reforms
+) -> tuple[list[Observation], list[str]]:
+    """The observations with old municipality numbers counted as today's, and a note per
+    municipality whose old numbers were used.
+
+    Per year and municipality of today: its own number's value if the file has one; else the
+    sum of the old numbers valid that year (1805 + 1854 for 1806 Narvik in 2019). Old numbers
+    not valid that year (SSB's empty «..» cells for 1903 in 2021) are left out."""
+    groups: dict[tuple[int, str], list[Observation]] = defaultdict(list)
+    result: list[Observation] = []
+    for observation in observations:
+        region = observation.region
+        if region is None or table.current(region) == region:
+            result.append(observation)
+        else:
+            groups[(observation.year, table.current(region))].append(observation)
+    used: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    own = {(o.year, o.region) for o in result if o.region is not None and o.value is not None}
+    summed: dict[tuple[int, str], Observation] = {}
+    for (year, current), old in sorted(groups.items()):
+        valid = [o for o in old if table.valid_in(o.region or "", year)]
+        if (year, current) in own or not valid:
+            continue
+        summed[(year, current)] = _summed(valid, current)
+        for observation in valid:
+            used[current][observation.region or ""].append(year)
+    result = [o for o in result if (o.year, o.region) not in summed] + list(summed.values())
+    return result, [_mapped_note(current, by_code, table) for current, by_code in used.items()]
+
+
+def _summed(valid: list[Observation], current: str) -> Observation:
+    """One observation for today's municipality from the old numbers valid that year."""
+    empty = next((o for o in valid if o.value is None), None)
+    if empty is not None:
+        return replace(empty, region=current)
+    total = sum((o.value for o in valid if o.value is not None), Decimal(0))
+    sources = list(dict.fromkeys(o.source for o in valid if o.source))
+    return replace(
+        valid[0],
+        where=", ".join(o.where for o in valid),
+        region=current,
+        value=total,
+        source="; ".join(sources),
+    )
+
+
+def _mapped_note(current: str, by_code: dict[str, list[int]], table: Reforms) -> str:
+    """«1903 Harstad (2019) og 5402 Harstad (2020–2023) er regnet som 5503 Harstad.»"""
+    parts = [
+        f"{code} {table.name(code)} ({_years(years)})".replace(" ()", "")
+        for code, years in sorted(by_code.items(), key=lambda item: min(item[1]))
+    ]
+    note = _("%(old)s er regnet som %(current)s.") % {
+        "old": get_text_list(parts, _("og")),
+        "current": f"{current} {table.name(current)}".strip(),
+    }
+    for split in table.split_into(current):
+        note += " " + _(
+            "%(code)s %(name)s ble delt; den delen som nå hører til %(current)s, er ikke med "
+            "i tallene for årene før delingen."
+        ) % {"code": split, "name": table.name(split), "current": current}
+    return note
+
+
+def _years(years: Iterable[int]) -> str:
+    ordered = sorted(set(years))
+    if not ordered:
+        return ""
+    if len(ordered) == 1:
+        return str(ordered[0])
+    return f"{ordered[0]}–{ordered[-1]}"

@@ -255,15 +255,6 @@ def _json_null(data):
     return data
 
 
-def _two_contents(data):
-    contents = data["dimension"]["ContentsCode"]["category"]
-    contents["index"]["Personer2"] = 1
-    contents["label"]["Personer2"] = "Andre"
-    data["size"][1] = 2
-    data["value"] = data["value"] * 2
-    return data
-
-
 def _quarters(data):
     data["dimension"]["Tid"]["category"]["index"] = {"2024K1": 0, "2024K2": 1, "2024K3": 2}
     return data
@@ -317,7 +308,6 @@ JSON_BROKEN = {
     ),
     "a missing value": (_json_null, "Verdien for 1853/2024 mangler. Kilden markerer den med «..»."),
     "a municipality missing": (_without_5512, "Kommune 5512 mangler i filen"),
-    "several contents": (_two_contents, "Dimensjonen «ContentsCode» har 2 kategorier"),
     "quarters": (_quarters, "har tider som ikke er årstall («2024K1», «2024K2», «2024K3»)"),
     "text as a value": (
         lambda d: {**d, "value": ["12", *d["value"][1:]]},
@@ -425,10 +415,13 @@ FILE_BROKEN = {
     ),
     "deeply nested json": (b"[" * 100_000 + b"]" * 100_000, "Filen er ikke gyldig JSON"),
     "a json array": (b"[1, 2, 3]", "den må være et JSON-objekt"),
-    "json-stat 1": (b'{"dataset": {"value": []}}', "det gamle formatet JSON-stat 1"),
-    "not utf-8": (
-        "år;verdi\n2024;12\n".encode("latin-1"),
-        "Filen er ikke lagret som UTF-8",
+    "broken json-stat 1": (
+        b'{"dataset": {"dimension": {"id": ["Tid"], "size": [1]}, "value": [1]}}',
+        "Dimensjonen «Tid» mangler i «dimension».",
+    ),
+    "neither utf-8 nor windows-1252": (
+        "år;verdi\n2024;12\n".encode("latin-1") + b"\x81",
+        "Filen er ikke lagret som UTF-8 (eller Windows-1252)",
     ),
     "excel workbook": (
         b"PK\x03\x04" + b"\x00" * 100,
@@ -456,11 +449,26 @@ def test_unreadable_files_are_refused(coordinator_client, indicator, content, me
     assert all_values() == before
 
 
-def test_an_indicator_without_municipalities_takes_one_series_only(coordinator_client, single):
-    response = upload(coordinator_client, single, SAMPLE_JSON.read_bytes(), "07459.json")
+def test_an_indicator_without_municipalities_chooses_one_region(single):
+    """Issue #15: several regions and no municipality list is a choice (a national or county
+    figure), no longer a refusal."""
+    upload_file = SimpleUploadedFile("07459.json", SAMPLE_JSON.read_bytes())
 
-    text = response.content.decode()
-    assert "Filen har tall for flere regioner eller kommuner (1806, 1853, 5503, 5512)" in text
+    with pytest.raises(indicators.ChoiceNeeded) as caught:
+        indicators.read_indicator_file(indicator=single, upload=upload_file)
+
+    [region] = caught.value.dimensions
+    assert (region.id, region.role) == ("Region", "region")
+    assert [c.code for c in region.categories] == ["1806", "1853", "5503", "5512"]
+    parsed = indicators.read_indicator_file(
+        indicator=single, upload=upload_file, choices={"Region": "5503"}
+    )
+    assert [(v.year, v.value) for v in parsed.values] == [
+        (2023, Decimal("24834")),
+        (2024, Decimal("24900")),
+        (2025, Decimal("24960")),
+    ]
+    assert parsed.chosen == {"Region": "Harstad"}
     assert not single.values.exists()
 
 

@@ -233,17 +233,17 @@ def test_a_json_stat_cube_is_read_only_where_the_indicator_looks(indicator):
     assert len(caught.value.errors) == uploads.MAX_ERRORS
 
 
-def test_a_json_stat_cube_of_many_regions_for_one_series_is_refused_at_once(indicator):
+def test_a_json_stat_cube_of_many_regions_for_one_series_asks_for_a_region_at_once(indicator):
     indicator.municipalities = ""
     indicator.save()
     upload = SimpleUploadedFile("tall.json", jsonstat_cube())
     started = time.monotonic()
 
-    with pytest.raises(indicators.IndicatorFileError) as caught:
+    with pytest.raises(indicators.ChoiceNeeded) as caught:
         indicators.read_indicator_file(indicator=indicator, upload=upload)
 
     assert time.monotonic() - started < 2
-    assert "Filen har tall for flere regioner eller kommuner" in caught.value.errors[0]
+    assert [d.role for d in caught.value.dimensions] == ["region"]
 
 
 # --- One part that costs expat minutes (finding 2) ------------------------------------------
