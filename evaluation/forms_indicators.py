@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 from evaluation import indicators
+from evaluation.indicators import ssb
 from evaluation.models import Indicator
 from tromsvekst.lib import uploads
 
@@ -43,6 +44,8 @@ class IndicatorForm(forms.ModelForm):
             "baseline_value",
             "target_value",
             "target_year",
+            "ssb_table",
+            "ssb_query",
         ]
         labels = {
             "long_term_effect": _("Langsiktig effekt"),
@@ -55,6 +58,8 @@ class IndicatorForm(forms.ModelForm):
             "baseline_value": _("Basisverdi"),
             "target_value": _("Målverdi"),
             "target_year": _("Målår"),
+            "ssb_table": _("SSB-tabell"),
+            "ssb_query": _("Spørring mot SSBs API"),
         }
         help_texts = {
             "long_term_effect": _("Den langsiktige effekten i kapittel 6 som indikatoren måler."),
@@ -68,9 +73,22 @@ class IndicatorForm(forms.ModelForm):
             "direction": _("Om en høyere eller lavere verdi betyr at det går i riktig retning."),
             "baseline_year": YEAR_HELP,
             "target_year": YEAR_HELP,
+            "ssb_table": _(
+                "Tabellnummeret i SSBs statistikkbank, fem sifre, for eksempel 07459. Da kan "
+                "du hente nye tall med «Hent nye tall» på indikatorens side."
+            ),
+            "ssb_query": _(
+                "Hvilke tall som hentes, som i SSBs API (PxWebApi v2), for eksempel "
+                "valueCodes[Region]=1806,5503&valueCodes[ContentsCode]=Personer1"
+                "&valueCodes[Tid]=top(5). Står feltet tomt, hentes tabellens standarduttrekk."
+            ),
         }
         widgets = {
             "municipalities": forms.Textarea(attrs={"rows": 4, "cols": False}),
+            "ssb_table": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "size": 6}
+            ),
+            "ssb_query": forms.Textarea(attrs={"rows": 3, "cols": False, "spellcheck": "false"}),
             "direction": forms.RadioSelect,
         }
 
@@ -123,8 +141,20 @@ class IndicatorForm(forms.ModelForm):
             )
         return "\n".join(codes)
 
+    def clean_ssb_table(self) -> str:
+        return str(self.cleaned_data["ssb_table"]).strip()
+
+    def clean_ssb_query(self) -> str:
+        query = "".join(str(self.cleaned_data["ssb_query"]).split())
+        problem = ssb.check_query(query)
+        if problem:
+            raise forms.ValidationError(problem)
+        return query
+
     def clean(self):
         data = super().clean()
+        if data.get("ssb_query") and not data.get("ssb_table") and "ssb_table" not in self.errors:
+            self.add_error("ssb_table", _("Skriv tabellnummeret spørringen gjelder."))
         pairs = (
             ("baseline_year", "baseline_value", _("Fyll ut både basisår og basisverdi.")),
             ("target_year", "target_value", _("Fyll ut både målår og målverdi.")),

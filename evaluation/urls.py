@@ -18,6 +18,27 @@ urlpatterns = [
     path("indikatorer/<id:pk>/", views_indicators.indicator_detail, name="indicator-detail"),
     path("indikatorer/<id:pk>/endre/", views_indicators.indicator_edit, name="indicator-edit"),
     path("indikatorer/<id:pk>/import/", views_indicators.indicator_import, name="indicator-import"),
+    path(
+        "indikatorer/<id:pk>/import/<id:draft>/",
+        views_indicators.indicator_import_draft,
+        name="indicator-import-draft",
+    ),
+    path("indikatorer/<id:pk>/hent/", views_indicators.indicator_fetch, name="indicator-fetch"),
+    path(
+        "indikatorer/<id:pk>/verdier/ny/",
+        views_indicators.indicator_value_add,
+        name="indicator-value-add",
+    ),
+    path(
+        "indikatorer/<id:pk>/verdier/<year:year>/",
+        views_indicators.indicator_value_edit,
+        name="indicator-value-edit",
+    ),
+    path(
+        "indikatorer/<id:pk>/verdier/<year:year>/slett/",
+        views_indicators.indicator_value_delete,
+        name="indicator-value-delete",
+    ),
     # Feedback: the open form (no login, by secret token) and the coordinators' view of it.
     path("tilbakemelding/<token:token>/", views_feedback.feedback_form, name="feedback-form"),
     path(

@@ -30,7 +30,13 @@ from agreements.models import (
     Meeting,
     Party,
 )
-from evaluation.models import Evaluation, Indicator, Recommendation
+from evaluation.models import (
+    Evaluation,
+    Indicator,
+    IndicatorImportDraft,
+    IndicatorValue,
+    Recommendation,
+)
 from evaluation.services import evaluation_create
 
 
@@ -113,7 +119,18 @@ def build_objects(agreement: Agreement, coordinator: User) -> dict:
         unit="personer",
         source="SSB tabell 07459",
     )
+    IndicatorValue.objects.create(indicator=indicator, year=2024, value=5, source_note="SSB")
+    draft_file = "år;verdi\n2024;6\n".encode()
+    draft = IndicatorImportDraft.objects.create(
+        indicator=indicator,
+        origin=IndicatorImportDraft.Origin.UPLOAD,
+        file_name="verdier.csv",
+        data=draft_file,
+        sha256="0" * 64,
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
     return {
+        "draft": draft,
         "evaluation": evaluation,
         "assessment": evaluation.assessments.first(),
         "recommendation": recommendation,
@@ -196,6 +213,11 @@ URL_ARGS = {
     "evaluation:indicator-create": lambda o: [o["agreement"].slug],
     "evaluation:indicator-edit": lambda o: [o["indicator"].pk],
     "evaluation:indicator-import": lambda o: [o["indicator"].pk],
+    "evaluation:indicator-import-draft": lambda o: [o["indicator"].pk, o["draft"].pk],
+    "evaluation:indicator-fetch": lambda o: [o["indicator"].pk],
+    "evaluation:indicator-value-add": lambda o: [o["indicator"].pk],
+    "evaluation:indicator-value-edit": lambda o: [o["indicator"].pk, 2024],
+    "evaluation:indicator-value-delete": lambda o: [o["indicator"].pk, 2024],
     "evaluation:feedback-list": lambda o: [o["evaluation"].pk],
     "evaluation:feedback-toggle": lambda o: [o["evaluation"].pk],
     "evaluation:feedback-rotate": lambda o: [o["evaluation"].pk],

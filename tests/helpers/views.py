@@ -56,6 +56,14 @@ VIEWS = {
     "evaluation:indicator-create": "edit",
     "evaluation:indicator-edit": "edit",
     "evaluation:indicator-import": "edit",
+    # The import's second step: choose and preview (GET), «Lagre tallene» (POST; an empty one
+    # shows the preview again).
+    "evaluation:indicator-import-draft": "edit",
+    # «Hent nye tall»: POST only; the walk's indicator has no SSB table, so no request leaves.
+    "evaluation:indicator-fetch": "post",
+    "evaluation:indicator-value-add": "edit",
+    "evaluation:indicator-value-edit": "edit",
+    "evaluation:indicator-value-delete": "edit",
     "evaluation:feedback-list": "read",
     "evaluation:feedback-toggle": "post",
     "evaluation:feedback-rotate": "edit",
