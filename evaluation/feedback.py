@@ -68,11 +68,15 @@ def sender_hash(ip: str) -> str:
     return salted_hmac(HASH_SALT, ip, algorithm="sha256").hexdigest()
 
 
-def _retry_after(oldest: datetime.datetime, window: datetime.timedelta, now) -> int:
+def _retry_after(
+    oldest: datetime.datetime, window: datetime.timedelta, now: datetime.datetime
+) -> int:
     return max(1, math.ceil((oldest + window - now).total_seconds()))
 
 
-def feedback_rate_check(*, evaluation: Evaluation, sender: str, now=None) -> None:
+def feedback_rate_check(
+    *, evaluation: Evaluation, sender: str, now: datetime.datetime | None = None
+) -> None:
     """Raise FeedbackRateLimited if one more submission from ``sender`` would pass a limit.
     Only the sender's own submissions count (``evaluation`` is kept for the callers)."""
     now = now or timezone.now()

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from actionplans.models import ActionPlan
 from actionplans.selectors import Rollup
-from agreements.models import Agreement, FocusArea, LongTermEffect, Party
+from agreements.models import Agreement, FocusArea, LongTermEffect, Party, SubGoal
 from evaluation import selectors
 from evaluation.models import Evaluation, Feedback, Indicator, IndicatorValue, SubGoalAssessment
 from tromsvekst.lib.dates import local_today
@@ -30,7 +30,7 @@ PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
 # --- Numbers ------------------------------------------------------------------------------
 
 
-def format_number(value) -> str:
+def format_number(value: Decimal | float | str | None) -> str:
     """A number the Norwegian way (``12 345,5``), with no more decimals than it has (max 2)."""
     if value is None:
         return ""
@@ -225,7 +225,7 @@ class SubGoalSection:
     as_of: datetime.date | None
 
     @property
-    def sub_goal(self):
+    def sub_goal(self) -> SubGoal:
         return self.assessment.sub_goal
 
     @property
@@ -417,7 +417,9 @@ def _effects(evaluation: Evaluation) -> tuple[list[EffectSection], int]:
     return list(effects.values()), count
 
 
-def _feedback(evaluation: Evaluation, areas: list[FocusAreaSection]):
+def _feedback(
+    evaluation: Evaluation, areas: list[FocusAreaSection]
+) -> tuple[list[FeedbackGroup], FeedbackGroup]:
     items = list(
         Feedback.objects.filter(evaluation=evaluation)
         .select_related("focus_area")

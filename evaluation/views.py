@@ -34,7 +34,7 @@ from tromsvekst.audit import revisions
 from tromsvekst.lib import pagecache
 from tromsvekst.lib.forms import add_service_errors
 from tromsvekst.lib.pdf import PdfUnavailable
-from tromsvekst.lib.requests import form_data
+from tromsvekst.lib.requests import HtmxHttpRequest, form_data, signed_in_user
 
 # --- Access helpers: each returns the object or raises (login, 404, 403) ------------------
 
@@ -338,7 +338,7 @@ def recommendation_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def evaluation_finalise(request: HttpRequest, pk: int) -> HttpResponse:
+def evaluation_finalise(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Make the evaluation final and archive its PDF. The form asks for a confirmation, since
     this cannot be undone (WCAG 3.3.4). With htmx the page shows «Lager PDF …» meanwhile."""
     evaluation = _get_evaluation_to_finalise(request, pk)
@@ -353,7 +353,7 @@ def evaluation_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.evaluation_finalise(
             evaluation=evaluation,
-            user=request.user,
+            user=signed_in_user(request),
             refresh_snapshot=request.POST.get("refresh_snapshot") == "1",
         )
     except services.EvaluationLocked:
@@ -373,7 +373,7 @@ def evaluation_finalise(request: HttpRequest, pk: int) -> HttpResponse:
     return _after_finalise(request, redirect(evaluation))
 
 
-def _after_finalise(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def _after_finalise(request: HtmxHttpRequest, response: HttpResponse) -> HttpResponse:
     """With htmx, the whole page is loaded again (with the message) instead of swapped."""
     if request.htmx:
         return HttpResponseClientRedirect(response["Location"])

@@ -86,7 +86,7 @@ def feedback_form(request: HttpRequest, token: str) -> HttpResponse:
 @csrf_protect
 def _feedback_form(request: HttpRequest, evaluation: Evaluation) -> HttpResponse:
     agreement = evaluation.agreement
-    ctx = {"evaluation": evaluation, "agreement": agreement}
+    ctx: dict[str, object] = {"evaluation": evaluation, "agreement": agreement}
     if request.method != "POST" and request.GET.get(SENT) == "1":
         return render(request, "evaluation/feedback_thanks.html", ctx)
     if not evaluation.feedback_open:

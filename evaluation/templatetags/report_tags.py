@@ -1,11 +1,14 @@
 """Template tags for the evaluation report (the page and the PDF use the same ones)."""
 
+from decimal import Decimal
+
 from django import template
 
 from actionplans.charts import describe_distribution, stacked_segments
 from actionplans.models import Status
+from actionplans.selectors import Rollup
 from evaluation.models import SubGoalAssessment
-from evaluation.report import format_number
+from evaluation.report import IndicatorSection, format_number
 
 register = template.Library()
 
@@ -24,7 +27,7 @@ PERCENT_FILL = "#0f4c81"
 
 
 @register.filter
-def number(value) -> str:
+def number(value: Decimal | float | str | None) -> str:
     """12 345,5: a number the Norwegian way, with no more decimals than it has (max 2)."""
     return format_number(value)
 
@@ -45,12 +48,12 @@ def rating_scale(rating: int | None) -> dict:
 
 
 @register.inclusion_tag("evaluation/_indicator_chart.html")
-def indicator_chart(section) -> dict:
+def indicator_chart(section: IndicatorSection) -> dict:
     return {"section": section, "chart": section.chart, "indicator": section.indicator}
 
 
 @register.inclusion_tag("evaluation/_stacked_bar.html")
-def snapshot_bar(rollup, label: str = "") -> dict:
+def snapshot_bar(rollup: Rollup, label: str = "") -> dict:
     """The plan pages' stacked status bar (same segments), with its colours as attributes."""
     segments = [
         {
@@ -70,7 +73,7 @@ def snapshot_bar(rollup, label: str = "") -> dict:
 
 
 @register.inclusion_tag("evaluation/_percent_bar.html")
-def progress_bar(percent, label: str = "") -> dict:
+def progress_bar(percent: float | None, label: str = "") -> dict:
     """The plan pages' percent bar, with its colours as attributes."""
     return {
         "percent": round(percent or 0),
