@@ -1,8 +1,13 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
 from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate, SentReminder
 from actionplans.services import progress_log, progress_validate
 from tromsvekst.lib.admin_forms import SafeIdsModelForm
+from tromsvekst.lib.requests import signed_in_user
 
 
 class CorrectionForm(SafeIdsModelForm):
@@ -10,9 +15,9 @@ class CorrectionForm(SafeIdsModelForm):
         model = ProgressUpdate
         fields = ["milestone", "status", "percent", "comment", "evidence_url"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any] | None:
         data = super().clean()
-        if {"status", "percent"} <= data.keys():
+        if data is not None and {"status", "percent"} <= data.keys():
             progress_validate(
                 status=data["status"], percent=data["percent"], comment=data.get("comment", "")
             )
@@ -45,7 +50,7 @@ class MilestoneInline(admin.TabularInline):
     readonly_fields = ["due_date", "status", "percent"]
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Action | None = None) -> bool:
         return False
 
 
@@ -67,7 +72,9 @@ class MilestoneAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "percent", "completed_on"]
     list_select_related = ["action__plan"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Milestone | None = None
+    ) -> list[str] | tuple[str, ...]:
         # A due date set once is moved in the portal's form, which records the move and why.
         if obj is not None:
             return [*self.readonly_fields, "due_date"]
@@ -86,16 +93,22 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
     autocomplete_fields = ["milestone"]
     list_select_related = ["milestone", "author"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: ProgressUpdate | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ProgressUpdate | None = None
+    ) -> bool:
         return False
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: ProgressUpdate, form: forms.ModelForm, change: bool
+    ) -> None:
         update = progress_log(
             milestone=obj.milestone,
-            user=request.user,
+            user=signed_in_user(request),
             status=obj.status,
             percent=obj.percent,
             comment=obj.comment,
@@ -112,8 +125,8 @@ class SentReminderAdmin(admin.ModelAdmin):
     search_fields = ["subject", "key", "recipient__username"]
     readonly_fields = ["key", "recipient", "sent_at", "subject"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: SentReminder | None = None) -> bool:
         return False

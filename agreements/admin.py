@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest
 
 from agreements.models import (
     AgendaItem,
@@ -109,7 +112,13 @@ class FocusAreaAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     inlines = [SubGoalInline]
 
-    def save_formset(self, request, form, formset, change):
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: forms.ModelForm,
+        formset: BaseInlineFormSet,
+        change: bool,
+    ) -> None:
         for instance in formset.save(commit=False):
             instance.agreement_id = form.instance.agreement_id
             instance.save()

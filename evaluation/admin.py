@@ -1,4 +1,9 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.db.models import Field
+from django.http import HttpRequest
 
 from evaluation.models import (
     Evaluation,
@@ -17,11 +22,11 @@ class SubGoalAssessmentInline(admin.StackedInline):
     readonly_fields = ["sub_goal", "snapshot"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
         # One assessment per delmål is made with the snapshot (services.evaluation_create).
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
         return obj is None or not obj.is_final
 
 
@@ -31,13 +36,13 @@ class RecommendationInline(admin.StackedInline):
     fields = ["text", "actions", "order"]
     filter_horizontal = ["actions"]
 
-    def has_add_permission(self, request, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
         return obj is None or not obj.is_final
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
         return obj is None or not obj.is_final
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
         return obj is None or not obj.is_final
 
 
@@ -81,20 +86,22 @@ class EvaluationAdmin(admin.ModelAdmin):
     ]
     inlines = [SubGoalAssessmentInline, RecommendationInline]
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Evaluation | None = None) -> bool:
         if obj is not None and obj.is_final:
             return False
         return super().has_change_permission(request, obj)
 
-    def formfield_for_choice_field(self, db_field, request, **kwargs):
+    def formfield_for_choice_field(
+        self, db_field: Field, request: HttpRequest, **kwargs: Any
+    ) -> forms.TypedChoiceField | None:
         if db_field.name == "status":
             # "Endelig" is reached only by finalising in the portal, which stores the PDF.
             kwargs["choices"] = [
                 (value, label)
-                for value, label in db_field.choices
+                for value, label in db_field.choices or ()
                 if value != Evaluation.Status.FINAL
             ]
         return super().formfield_for_choice_field(db_field, request, **kwargs)

@@ -37,7 +37,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     @admin.display(description=_("endringer"))
-    def changes_table(self, entry: AuditEntry):
+    def changes_table(self, entry: AuditEntry) -> str:
         rows = change_rows(entry)
         if not rows:
             return "–"
@@ -57,8 +57,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
         return False

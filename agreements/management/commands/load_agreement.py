@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agreements.services import AgreementFileError, agreement_load, read_agreement_file
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         "--reset sets the texts back to the file's."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="*", type=Path)
         parser.add_argument(
             "--reset",
@@ -21,7 +21,7 @@ class Command(BaseCommand):
             help="Overwrite edits made in the portal with the file's texts.",
         )
 
-    def handle(self, *args, paths: list[Path], reset: bool, **options):
+    def handle(self, *args: object, paths: list[Path], reset: bool, **options: object) -> None:
         if not paths:
             paths = sorted(Path(settings.FIXTURES_DIR).glob("tromsvekstavtalen-*.json"))
         if not paths:
