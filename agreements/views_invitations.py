@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from agreements import invitations, rules
 from agreements.access import get_for_user
-from agreements.models import Invitation
+from agreements.models import Coordinator, Invitation
 from tromsvekst.audit.context import secret_url_kwargs
+from tromsvekst.lib.requests import signed_in_user
 
 ACCEPT, DECLINE = "godta", "avsla"
 
@@ -75,7 +76,7 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
     return _private(render(request, "agreements/invitation_respond.html", ctx, status=status))
 
 
-def _accepted(request: HttpRequest, appointment, *, new_account: bool) -> HttpResponse:
+def _accepted(request: HttpRequest, appointment: Coordinator, *, new_account: bool) -> HttpResponse:
     agreement = appointment.agreement
     if new_account:
         # A new account has no password yet: the same link "Glemt passordet?" would send.
@@ -102,7 +103,7 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     if invitation.party_id not in rules.appointable_party_ids(request.user, invitation.agreement):
         raise PermissionDenied
     try:
-        invitations.invitation_withdraw(invitation=invitation, by=request.user)
+        invitations.invitation_withdraw(invitation=invitation, by=signed_in_user(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -32,7 +32,7 @@ from agreements.models import AgendaItem, Agreement, Coordinator, Decision, Foll
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.forms import add_service_errors
 from tromsvekst.lib.names import display_name
-from tromsvekst.lib.requests import form_data
+from tromsvekst.lib.requests import form_data, signed_in_user
 from tromsvekst.lib.security import safe_next
 
 
@@ -58,8 +58,9 @@ def coordinator_list(request: HttpRequest, slug: str) -> HttpResponse:
     if can_edit:
         now = timezone.now()
         for invitation in agreement.invitations.select_related("party", "invited_by"):
-            invitation.expired = invitations.is_expired(invitation, now)
-            invitation.can_withdraw = invitation.party_id in allowed
+            # For the template only, not fields of the model (as person.can_change above).
+            invitation.expired = invitations.is_expired(invitation, now)  # type: ignore[attr-defined]
+            invitation.can_withdraw = invitation.party_id in allowed  # type: ignore[attr-defined]
             waiting.append(invitation)
     ctx = {
         "agreement": agreement,
@@ -90,7 +91,7 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
                 email=data["email"],
                 title=data["title"],
                 phone=data["phone"],
-                by=request.user,
+                by=signed_in_user(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -208,7 +209,7 @@ def coordinator_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Meetings -----------------------------------------------------------------------------------
 
 
-def _year_from_query(request: HttpRequest, agreement) -> int:
+def _year_from_query(request: HttpRequest, agreement: Agreement) -> int:
     """?year=YYYY within the agreement period; anything else gives the default year."""
     try:
         year = int(request.GET.get("year", ""))
