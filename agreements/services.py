@@ -116,6 +116,8 @@ def agreement_load(*, data: dict, reset: bool = False) -> LoadResult:
     """
     try:
         agreement = Agreement.objects.filter(slug=data["slug"]).first()
+        # On a first load there is no agreement yet: the saved one replaces None just below,
+        # before the result is read or returned.
         result = LoadResult(agreement=agreement)  # type: ignore[arg-type]
         upsert = _Upsert(result, reset)
         agreement = upsert(
