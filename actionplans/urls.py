@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from actionplans import (
     views,
@@ -46,6 +47,23 @@ urlpatterns = [
         name="agenda-item-create",
     ),
     path("avtaler/saker/<id:pk>/endre/", views_agenda.agenda_item_edit, name="agenda-item-edit"),
-    path("moter/<id:pk>/brief/", views_brief.meeting_brief, name="meeting-brief"),
-    path("moter/<id:pk>/brief.pdf", views_brief.meeting_brief_pdf, name="meeting-brief-pdf"),
+    path("avtaler/moter/<id:pk>/brief/", views_brief.meeting_brief, name="meeting-brief"),
+    path(
+        "avtaler/moter/<id:pk>/brief.pdf", views_brief.meeting_brief_pdf, name="meeting-brief-pdf"
+    ),
+    # The brief's first addresses, in e-mails and bookmarks from before 2026-12: moved for good.
+    path(
+        "moter/<id:pk>/brief/",
+        RedirectView.as_view(
+            pattern_name="actionplans:meeting-brief", permanent=True, query_string=True
+        ),
+        name="meeting-brief-old",
+    ),
+    path(
+        "moter/<id:pk>/brief.pdf",
+        RedirectView.as_view(
+            pattern_name="actionplans:meeting-brief-pdf", permanent=True, query_string=True
+        ),
+        name="meeting-brief-pdf-old",
+    ),
 ]

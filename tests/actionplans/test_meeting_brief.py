@@ -326,6 +326,29 @@ def test_only_get_is_allowed(brief_history, client_for, request, who, name):
     assert response.status_code == 405
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/moter/{}/brief/", "/avtaler/moter/{}/brief/"),
+        ("/moter/{}/brief.pdf", "/avtaler/moter/{}/brief.pdf"),
+    ],
+)
+def test_the_old_addresses_move_for_good_to_the_meetings_own(
+    brief_history, client_for, reader, old, new
+):
+    """The brief lives under its meeting's address (/avtaler/moter/<pk>/…); links in e-mails sent
+    before the move answer 301 there, query string kept, and the new address checks access."""
+    pk = brief_history.m2.pk
+    assert reverse("actionplans:meeting-brief", args=[pk]) == f"/avtaler/moter/{pk}/brief/"
+
+    moved = client_for(reader).get(old.format(pk) + "?utkast=1")
+
+    assert moved.status_code == 301
+    assert moved["Location"] == new.format(pk) + "?utkast=1"
+    assert client_for(reader).get(moved["Location"]).status_code == 200
+    assert client_for(None).get(moved["Location"]).status_code == 302  # still behind login
+
+
 def test_an_unknown_meeting_is_404(brief_history, client_for, reader):
     response = client_for(reader).get(reverse("actionplans:meeting-brief", args=[999999]))
 
@@ -348,7 +371,7 @@ def test_the_brief_is_one_click_from_the_meeting_page_and_the_schedule(
     if response.status_code == 501:
         pytest.xfail(f"{name} is not written yet (answers 501)")
     assert response.status_code == 200
-    assert f'href="/moter/{brief_history.m2.pk}/brief/"' in response.content.decode()
+    assert f'href="/avtaler/moter/{brief_history.m2.pk}/brief/"' in response.content.decode()
 
 
 # --- Query count ---

@@ -313,9 +313,9 @@ def test_notice_seven_days_ahead_to_each_participant(mailoutbox, meeting, admin_
     assert "Om 7 dager er det møte i Tromsvekstavtalen for Hålogalandsregionen:" in mail.body
     assert "Når: mandag 11. mai 2026 kl. 10.00–12.00" in mail.body
     assert "Sted: Harstad rådhus" in mail.body
-    assert f"Les møtebriefen før møtet: {SITE}/moter/{meeting.pk}/brief/" in mail.body
+    assert f"Les møtebriefen før møtet: {SITE}/avtaler/moter/{meeting.pk}/brief/" in mail.body
     assert f"{SITE}/avtaler/moter/{meeting.pk}/kalender.ics" in mail.body
-    assert f'href="{SITE}/moter/{meeting.pk}/brief/"' in html_of(mail)
+    assert f'href="{SITE}/avtaler/moter/{meeting.pk}/brief/"' in html_of(mail)
 
 
 def test_notice_is_never_sent_twice(mailoutbox, meeting):

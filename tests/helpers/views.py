@@ -99,4 +99,8 @@ OUTSIDE = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # The meeting brief's addresses from before it moved under /avtaler/moter/<pk>/: a 301 for
+    # anyone to the new address, which checks access (tests/actionplans/test_meeting_brief.py).
+    "actionplans:meeting-brief-old",
+    "actionplans:meeting-brief-pdf-old",
 }

@@ -179,7 +179,7 @@ def test_pdfs_embed_only_the_portals_fonts(production, tmp_path, document):
             "SELECT m.id FROM agreements_meeting m JOIN agreements_agreement a"
             " ON a.id = m.agreement_id WHERE NOT a.is_example ORDER BY m.start DESC LIMIT 1"
         )[0]
-        path = f"/moter/{pk}/brief.pdf"
+        path = f"/avtaler/moter/{pk}/brief.pdf"
 
     answer = coordinator.get(path)
 
