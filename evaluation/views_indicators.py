@@ -380,8 +380,9 @@ class _DraftStep:
             return
         except indicators.ChoiceNeeded as exc:
             dimensions = exc.dimensions
-        data = self.request.POST if self.request.method == "POST" else self.request.GET
-        self.choice_form = IndicatorChoiceForm(data or None, dimensions=dimensions)
+        # A confirmation carries its choices; on the choice page, an unsent form is unbound.
+        data = self.request.POST if self.request.method == "POST" else self.request.GET or None
+        self.choice_form = IndicatorChoiceForm(data, dimensions=dimensions)
         if not self.choice_form.is_bound or not self.choice_form.is_valid():
             return
         try:

@@ -10,6 +10,8 @@
 ``log(milestone, user, status, percent, comment="")``  progress through
                             ``services.progress_log``, as a coordinator would log it.
 ``make_user(username, first_name, last_name, **extra)``  a user with the password ``PASSWORD``.
+``make_indicator(agreement, municipalities="1806\n5503\n1853\n5512", **fields)``  an
+                            indicator of the long-term effect «Økt sysselsetting og bosetting».
 ``council_coordinator(agreement)``  Hanne Rådet, the agreement's coordinator for the regional
                             council (a coordinator who is not the county's).
 
@@ -33,6 +35,7 @@ from django.utils import timezone
 from actionplans.models import Action, ActionPlan, Milestone
 from actionplans.services import progress_log
 from agreements.models import Agreement, Coordinator, Party, Strategy, SubGoal
+from evaluation.models import Indicator
 
 OSLO = ZoneInfo("Europe/Oslo")
 PASSWORD = "riktig-hest-batteri-stift"
@@ -155,3 +158,23 @@ def council_coordinator(agreement: Agreement) -> User:
         role=Coordinator.Role.COORDINATOR,
     )
     return user
+
+
+HALOGALAND_CODES = "1806\n5503\n1853\n5512"
+
+
+def make_indicator(
+    agreement: Agreement, *, municipalities: str = HALOGALAND_CODES, **fields: object
+) -> Indicator:
+    """An indicator of population summed over Narvik, Harstad, Evenes and Tjeldsund (unless
+    ``municipalities`` says otherwise)."""
+    effect = agreement.long_term_effects.get(text__startswith="Økt sysselsetting og bosetting")
+    values: dict = {
+        "name": "Befolkning i Hålogalandsregionen",
+        "unit": "personer",
+        "source": "SSB tabell 07459",
+        **fields,
+    }
+    return Indicator.objects.create(
+        agreement=agreement, long_term_effect=effect, municipalities=municipalities, **values
+    )

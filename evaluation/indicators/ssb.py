@@ -108,6 +108,9 @@ def _get(url: str, *, timeout: float, limit: int) -> bytes:
                 raise SsbFetchError(_too_large(limit))
             return _read(response, deadline=deadline, limit=limit, timeout=timeout)
     except urllib.error.HTTPError as exc:
+        # A redirect to an address that is not http or https ends here too (code 3xx).
+        if exc.code < 400:
+            raise SsbFetchError(_unreachable()) from None
         raise SsbFetchError(_http_message(exc.code)) from None
     except TimeoutError:
         raise SsbFetchError(_slow(timeout)) from None
@@ -125,7 +128,9 @@ def _read(response, *, deadline: float, limit: int, timeout: float) -> bytes:
     while True:
         if time.monotonic() > deadline:
             raise SsbFetchError(_slow(timeout))
-        chunk = response.read(CHUNK)
+        # read1: at most one read from the socket, so that a server sending a few bytes at a
+        # time is stopped at the deadline, not when the whole chunk has trickled in.
+        chunk = response.read1(CHUNK)
         if not chunk:
             break
         size += len(chunk)
