@@ -84,9 +84,37 @@ def _jsonstat_observations(
         if bundle is not None:
             raise ChoiceNeeded([bundle[0], *exc.dimensions], exc.file_format) from None
         raise
-    strides = _strides(ids, sizes)
-    offset = sum(position * strides[dim_id] for dim_id, position in chosen.positions.items())
     positions, regions, other_regions = _region_positions(categories, geo_dim, listed, chosen)
+    observations = _observations(
+        data,
+        categories,
+        dims=(time_dim, geo_dim),
+        positions=positions,
+        regions=regions,
+        chosen=chosen,
+        sizes=(ids, sizes),
+    )
+    labels = dict(chosen.labels)
+    if bundle is not None:
+        labels = {BUNDLE_CHOICE: bundle[1], **labels}
+    source = _with_choices(_jsonstat_source(data), labels, dimensions)
+    return JsonstatRead(observations, source, other_regions, notes, labels)
+
+
+def _observations(
+    data: dict,
+    categories: dict[str, list[str]],
+    *,
+    dims: tuple[str, str | None],
+    positions: list[int | None],
+    regions: list[str],
+    chosen: Chosen,
+    sizes: tuple[list[str], list[int]],
+) -> list[Observation]:
+    """One observation per region read × year, from the cells of the chosen categories."""
+    time_dim, geo_dim = dims
+    strides = _strides(*sizes)
+    offset = sum(position * strides[dim_id] for dim_id, position in chosen.positions.items())
     cells = []
     for geo_position in positions:
         for time_position, time_code in enumerate(categories[time_dim]):
@@ -94,13 +122,14 @@ def _jsonstat_observations(
             if geo_position is not None and geo_dim is not None:
                 flat += geo_position * strides[geo_dim]
             cells.append((geo_position, time_code, flat))
+    total = math.prod(sizes[1])
     values = _jsonstat_values(data.get("value"), total=total, wanted=[c[2] for c in cells])
-    observations = []
     status = data.get("status")
+    observations = []
     for geo_position, time_code, flat in cells:
-        geo_code = (
-            None if geo_position is None or geo_dim is None else categories[geo_dim][geo_position]
-        )
+        geo_code = None
+        if geo_position is not None and geo_dim is not None:
+            geo_code = categories[geo_dim][geo_position]
         observations.append(
             Observation(
                 where=f"{uploads.excerpt(geo_code)}/{time_code}"
@@ -112,11 +141,7 @@ def _jsonstat_observations(
                 status=_status_at(status, flat),
             )
         )
-    labels = dict(chosen.labels)
-    if bundle is not None:
-        labels = {BUNDLE_CHOICE: bundle[1], **labels}
-    source = _with_choices(_jsonstat_source(data), labels, dimensions)
-    return JsonstatRead(observations, source, other_regions, notes, labels)
+    return observations
 
 
 def _dataset(
@@ -130,7 +155,6 @@ def _dataset(
     notes = [_("Filen er JSON-stat 1; den er lest som JSON-stat 2.")]
     converted, label = from_jsonstat1(data, choices)
     choices.pop(BUNDLE_CHOICE, None)
-    _check_json_shape(converted)
     if label is None:
         return converted, notes, None, choices
     names = [key for key in data if key != "class"]
