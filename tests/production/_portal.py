@@ -13,15 +13,12 @@ environment with only what is set here (as in ``tests/test_settings.py``).
 from __future__ import annotations
 
 import contextlib
-import email
-import email.policy
 import http.cookiejar
 import os
 import re
 import secrets
 import signal
 import socket
-import socketserver
 import subprocess
 import sys
 import threading
@@ -35,6 +32,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from django.conf import settings
+
+from tests.helpers.smtp import SMTPServer
 
 BASE_DIR = Path(settings.BASE_DIR)
 DEMO_PASSWORD = "eksempel-passord-2025"  # noqa: S105 - the demo users' password (README)
@@ -211,83 +210,6 @@ class CuttableProxy:
         self.cut()
 
 
-# --- An SMTP sink ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Mail:
-    to: list[str]
-    message: email.message.EmailMessage
-
-    @property
-    def subject(self) -> str:
-        return " ".join(str(self.message["Subject"]).split())
-
-    @property
-    def text(self) -> str:
-        return self.message.get_body(preferencelist=("plain",)).get_content()
-
-
-class _Session(socketserver.StreamRequestHandler):
-    """Just enough of RFC 5321 for smtplib: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
-
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        sink: SMTPSink = self.server.owner
-        self.reply("220 test.invalid ESMTP")
-        recipients: list[str] = []
-        while line := self.rfile.readline():
-            command = line.decode("ascii", "replace").rstrip("\r\n")
-            verb = command[:4].upper()
-            if verb in ("EHLO", "HELO"):
-                self.reply("250 test.invalid")
-            elif verb == "MAIL":
-                recipients = []
-                self.reply("250 2.1.0 OK")
-            elif verb == "RCPT":
-                recipients.append(re.search(r"<(.*?)>", command).group(1))
-                self.reply("250 2.1.5 OK")
-            elif verb == "DATA":
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-                data = []
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                message = email.message_from_bytes(b"".join(data), policy=email.policy.default)
-                with sink.lock:
-                    sink.received.append(Mail(to=recipients, message=message))
-                self.reply("250 2.0.0 Queued")
-            elif verb in ("RSET", "NOOP"):
-                self.reply("250 2.0.0 OK")
-            elif verb == "QUIT":
-                self.reply("221 2.0.0 Bye")
-                return
-            else:
-                self.reply("502 5.5.2 Command not recognised")
-
-
-class SMTPSink:
-    """An SMTP server on 127.0.0.1 in this process that keeps every message it is given."""
-
-    def __init__(self):
-        self.received: list[Mail] = []
-        self.lock = threading.Lock()
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Session)
-        self.server.daemon_threads = True
-        self.server.owner = self
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def mails_to(self, address: str) -> list[Mail]:
-        with self.lock:
-            return [mail for mail in self.received if address in mail.to]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 # --- HTTP as a browser without JavaScript speaks it -----------------------------------------------
 
 
@@ -449,7 +371,7 @@ class ProductionSite:
     name: str = ""
     first_port: int = 0
     servers: list[Server] = field(default_factory=list)
-    smtp: SMTPSink | None = None
+    smtp: SMTPServer | None = None
 
     @classmethod
     def create(
@@ -457,7 +379,7 @@ class ProductionSite:
     ) -> ProductionSite:
         site = cls(db=db, root=root)
         site.name = create_database(db)
-        site.smtp = SMTPSink()
+        site.smtp = SMTPServer()
         site.first_port = free_port()
         site.env = clean_environment(
             **production_environment(

@@ -11,14 +11,8 @@ other module starts sending e-mail without the same care.
 """
 
 import datetime
-import email
-import email.policy
 import re
 import smtplib
-import socket
-import socketserver
-import threading
-from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 
@@ -31,106 +25,13 @@ from django.urls import reverse
 from actionplans.models import Action, ActionPlan, Milestone, SentReminder
 from agreements.models import Coordinator, Meeting, Party, SubGoal
 from tests.factories import oslo
+from tests.helpers.smtp import SMTPServer, closed_port
 
 TODAY = datetime.date(2026, 5, 4)
 TONE = "tone.koordinator@test.invalid"
 PER = "per.politiker@test.invalid"
 DIGEST = "Milepæler som trenger oppfølging: Hålogaland"
 NOTICE = "Møte om 7 dager: Vårmøte 2026, mandag 11. mai 2026 kl. 10.00"
-
-
-# --- A small SMTP server ------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    to: list[str]
-    subject: str
-
-
-class _Session(socketserver.StreamRequestHandler):
-    """Just enough of RFC 5321 for smtplib: EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
-
-    def reply(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        server: SMTPServer = self.server.owner
-        if server.mode == "421":
-            self.reply("421 4.3.2 Service not available, closing channel")
-            return
-        if server.mode == "silent":
-            server.closing.wait(30)  # never greets: the client times out
-            return
-        self.reply("220 test.invalid ESMTP")
-        recipients: list[str] = []
-        while line := self.rfile.readline():
-            command = line.decode("ascii", "replace").rstrip("\r\n")
-            verb = command[:4].upper()
-            if verb in ("EHLO", "HELO"):
-                self.reply("250 test.invalid")
-            elif verb == "MAIL":
-                recipients = []
-                self.reply("250 2.1.0 OK")
-            elif verb == "RCPT":
-                address = re.search(r"<(.*?)>", command).group(1)
-                if address in server.refuse:
-                    self.reply("451 4.3.0 Try again later")
-                else:
-                    recipients.append(address)
-                    self.reply("250 2.1.5 OK")
-            elif verb == "DATA":
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
-                data = []
-                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
-                    data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
-                message = email.message_from_bytes(b"".join(data), policy=email.policy.default)
-                with server.lock:
-                    subject = " ".join(str(message["Subject"]).split())
-                    server.received.append(Received(to=recipients, subject=subject))
-                self.reply("250 2.0.0 Queued")
-            elif verb in ("RSET", "NOOP"):
-                self.reply("250 2.0.0 OK")
-            elif verb == "QUIT":
-                self.reply("221 2.0.0 Bye")
-                return
-            else:
-                self.reply("502 5.5.2 Command not recognised")
-
-
-class SMTPServer:
-    """``mode``: "up" (accepts mail, but answers 451 to the addresses in ``refuse``), "421"
-    (refuses every session) or "silent" (accepts the connection, never answers)."""
-
-    def __init__(self, mode: str = "up", refuse: set[str] = frozenset()):
-        self.mode = mode
-        self.refuse = set(refuse)
-        self.received: list[Received] = []
-        self.lock = threading.Lock()
-        self.closing = threading.Event()
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Session)
-        self.server.daemon_threads = True
-        self.server.owner = self
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.closing.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def mails(self) -> list[tuple[str, str]]:
-        """(envelope recipient, subject) of each message received, sorted."""
-        with self.lock:
-            return sorted((address, mail.subject) for mail in self.received for address in mail.to)
-
-
-def _closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens (the kernel just gave it out and it is free)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -163,7 +64,7 @@ def smtp(settings):
 def mail_down(request, smtp):
     """The mail server is down, in one of three ways; a real connection attempt fails."""
     if request.param == "closed port":
-        smtp(_closed_port())
+        smtp(closed_port())
     else:
         smtp.start("421" if request.param.startswith("421") else "silent")
     with pytest.raises((OSError, smtplib.SMTPException)):
@@ -281,7 +182,7 @@ def test_a_recipient_refused_for_now_gets_it_later_and_the_others_not_again(port
 def test_pages_answer_while_the_mail_server_is_down(
     portal, smtp, client_for, coordinator, reader, agreement
 ):
-    smtp(_closed_port())
+    smtp(closed_port())
     with pytest.raises(OSError):
         get_connection().open()  # really down
     plan, milestone, meeting = portal
