@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from actionplans import excel
 from actionplans.models import Action, ActionPlan, Milestone, Status
 from actionplans.services import due_date_change_needs_reason, progress_validate
 from agreements import selectors as agreement_selectors
@@ -19,10 +20,17 @@ from agreements.models import (
     Strategy,
     SubGoal,
 )
+from tromsvekst.lib import uploads
+from tromsvekst.lib.forms import DateInput, add_service_errors
 from tromsvekst.lib.names import display_name
 
 
 class ProgressForm(forms.Form):
+    """A status update for one milestone. The plan page can hold many of these forms, so given
+    the ``milestone``, each field's id names it (``status-<pk>``, ``percent-<pk>`` …, and
+    ``percent-<pk>_helptext``, ``percent-<pk>_error``); ``focus`` puts the cursor in the status
+    field (the row editor that has just opened)."""
+
     status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
     percent = forms.IntegerField(
         label=_("Prosent fullført"),
@@ -30,12 +38,13 @@ class ProgressForm(forms.Form):
         max_value=100,
         help_text=_("Et helt tall fra 0 til 100. «Fullført» settes alltid til 100."),
         error_messages={"invalid": _("Skriv et helt tall fra 0 til 100.")},
+        widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
     )
     comment = forms.CharField(
         label=_("Kommentar"),
         required=False,
         max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": False}),
         help_text=_("Påkrevd ved «Risiko» og «Forsinket»."),
     )
     evidence_url = forms.URLField(
@@ -47,6 +56,15 @@ class ProgressForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
+    def __init__(self, *args, milestone: Milestone | None = None, focus: bool = False, **kwargs):
+        if milestone is not None:
+            kwargs.setdefault("auto_id", f"%s-{milestone.pk}")
+        super().__init__(*args, **kwargs)
+        # Required at «Risiko» and «Forsinket» only: the label does not say «valgfritt».
+        self.fields["comment"].conditionally_required = True  # type: ignore[attr-defined]  # our own flag
+        if focus:
+            self.fields["status"].widget.attrs["autofocus"] = True
+
     def clean(self):
         data = super().clean()
         if "status" in data and "percent" in data:
@@ -55,9 +73,7 @@ class ProgressForm(forms.Form):
                     status=data["status"], percent=data["percent"], comment=data.get("comment", "")
                 )
             except forms.ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    for error in errors:
-                        self.add_error(field, error)
+                add_service_errors(self, exc)
         return data
 
 
@@ -104,21 +120,6 @@ class PlanFilterForm(forms.Form):
     @property
     def active(self) -> bool:
         return self.is_valid() and any(self.cleaned_data.values())
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the value is sent as YYYY-MM-DD whatever the browser shows."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-def _add_input_class(form: forms.BaseForm) -> None:
-    """Designsystemet styles inputs, selects, textareas and checkboxes by the ds-input class."""
-    for field in form.fields.values():
-        field.widget.attrs.setdefault("class", "ds-input")
 
 
 def _strategy_label(strategy: Strategy) -> str:
@@ -218,7 +219,6 @@ class ActionForm(forms.ModelForm):
         fields["lead_party"].empty_label = _("Ingen valgt")
         fields["responsible"].queryset = _agreement_coordinators(agreement)
         fields["responsible"].label_from_instance = _coordinator_label
-        _add_input_class(self)
 
     def clean_number(self) -> str:
         number = self.cleaned_data["number"]
@@ -319,7 +319,6 @@ class MilestoneForm(forms.ModelForm):
                     "en flyttet frist eller en frist som har passert. Begrunnelsen vises i "
                     "milepælens historikk, i oversikten og i møtebriefen."
                 )
-        _add_input_class(self)
 
     def clean(self):
         data = super().clean()
@@ -381,7 +380,7 @@ class DashboardFilterForm(forms.Form):
             MinValueValidator(datetime.date(1900, 1, 1)),
             MaxValueValidator(datetime.date(2100, 12, 31)),
         ],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput,
         help_text=_("Tomt: siden forrige avholdte møte."),
     )
 
@@ -508,4 +507,38 @@ class AgendaItemForm(forms.Form):
         fields["milestones"].label_from_instance = lambda m: (
             f"{m.action.number}: {m.title} ({m.due_date:%d.%m.%Y})"
         )
-        _add_input_class(self)
+
+
+# --- The plan as an Excel file ------------------------------------------------------------------
+
+
+class PlanImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Excel-fil (.xlsx)"),
+        error_messages={
+            "required": _("Velg en fil å laste opp."),
+            "empty": _("Filen er tom."),
+            "invalid": _("Velg en fil å laste opp."),
+            "missing": _("Velg en fil å laste opp."),
+        },
+        widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{excel.XLSX_CONTENT_TYPE}"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Høyst %(max)s MB og %(rows)s rader. Planen leses fra det første arket."
+        ) % {"max": uploads.megabytes(excel.max_upload_bytes()), "rows": excel.MAX_ROWS}
+
+
+class PlanImportConfirmForm(forms.Form):
+    """«Bekreft import» on the preview: the SHA-256 of the previewed file, and why due dates
+    move (required when the preview asks for it; ``excel.plan_import_apply`` checks)."""
+
+    digest = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Hvorfor flyttes fristene?"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -21,53 +21,8 @@ from agreements.models import (
     Meeting,
 )
 from tromsvekst.lib.dates import local_tz
+from tromsvekst.lib.forms import DateInput, TimeInput, add_service_errors
 from tromsvekst.lib.names import display_name
-
-
-class DateInput(forms.DateInput):
-    """A native date picker; the value is sent as YYYY-MM-DD whatever the browser shows."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    """A native time picker (24-hour HH:MM)."""
-
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
-
-
-def _add_input_class(form: forms.BaseForm) -> None:
-    """Designsystemet styles inputs, selects, textareas and checkboxes by the ds-input class."""
-    for field in form.fields.values():
-        field.widget.attrs.setdefault("class", "ds-input")
-
-
-def add_service_errors(
-    form: forms.BaseForm, exc: ValidationError, names: dict | None = None
-) -> None:
-    """Put a service's refusal (keyed by model field names) on the form, beside its field.
-
-    A field that already has an error keeps only that one: a malformed link is not also "missing".
-    """
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for key, errors in exc.message_dict.items():
-        field = (names or {}).get(key, key)
-        if field not in form.fields:
-            field = None
-        elif field in form.errors:
-            continue
-        for error in errors:
-            form.add_error(field, error)
-
 
 # --- Coordinators and readers -------------------------------------------------------------------
 
@@ -113,7 +68,6 @@ class CoordinatorChangeForm(forms.Form):
         self.fields["party"].queryset = parties
         self.fields["phone"].widget.input_type = "tel"  # one type attribute, not text and tel
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
-        _add_input_class(self)
 
     def clean(self):
         data = super().clean()
@@ -301,7 +255,6 @@ class MeetingForm(forms.Form):
         participants = self.fields["participants"]
         participants.queryset = selectors.agreement_users(agreement)
         participants.label_from_instance = display_name
-        _add_input_class(self)
 
     def clean(self):
         data = super().clean()
@@ -372,7 +325,6 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _add_input_class(self)
 
 
 class FollowUpTaskForm(forms.Form):
@@ -404,4 +356,3 @@ class FollowUpTaskForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["responsible"].queryset = selectors.agreement_users(agreement)
         self.fields["responsible"].label_from_instance = display_name
-        _add_input_class(self)

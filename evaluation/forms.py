@@ -8,12 +8,6 @@ from evaluation import selectors
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 
 
-def _add_input_class(form: forms.BaseForm) -> None:
-    """Designsystemet styles inputs, selects, textareas and checkboxes by the ds-input class."""
-    for field in form.fields.values():
-        field.widget.attrs.setdefault("class", "ds-input")
-
-
 def _plan_label(plan: ActionPlan) -> str:
     return str(_("Handlingsplan %(period)s") % {"period": plan.period})
 
@@ -78,7 +72,6 @@ class EvaluationCreateForm(forms.Form):
                 year=year,
                 plans=list(selectors.default_plans(agreement, year).values_list("pk", flat=True)),
             )
-        _add_input_class(self)
 
     def clean(self):
         data = super().clean()
@@ -131,7 +124,6 @@ class EvaluationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _add_input_class(self)
 
 
 class AssessmentForm(forms.ModelForm):
@@ -160,7 +152,6 @@ class AssessmentForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _add_input_class(self)
 
 
 class RecommendationForm(forms.ModelForm):
@@ -200,4 +191,3 @@ class RecommendationForm(forms.ModelForm):
         self.fields["actions"].queryset = selectors.next_plan_actions(evaluation)
         self.fields["actions"].label_from_instance = _action_label
         self.fields["actions"].required = False
-        _add_input_class(self)

@@ -177,7 +177,7 @@ def test_coordinator_logs_progress_inline_and_sees_the_plan_update(
     editor.get_by_role("button", name="Lagre status").click()
 
     expect(editor.get_by_role("alert")).to_contain_text(NOT_SAVED)
-    expect(editor.locator(f"#comment-error-{target.pk}")).to_have_text(COMMENT_NEEDED)
+    expect(editor.locator(f"#comment-{target.pk}_error")).to_have_text(COMMENT_NEEDED)
     expect(editor.get_by_label("Kommentar")).to_have_attribute("aria-invalid", "true")
     expect(editor.get_by_label("Status")).to_have_value(Status.AT_RISK)
     expect(row.locator(".milestone__badges")).to_have_text("Ikke startet")

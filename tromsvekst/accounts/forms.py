@@ -15,7 +15,6 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.models import User
@@ -54,11 +53,6 @@ def _may_mail(user: User, *, requester: str) -> bool:
     return False
 
 
-def _style(form: forms.BaseForm) -> None:
-    for field in form.fields.values():
-        field.widget.attrs.setdefault("class", "ds-input")
-
-
 def _users_for(email: str) -> QuerySet[User]:
     return User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
 
@@ -79,7 +73,6 @@ class PortalPasswordResetForm(PasswordResetForm):
                 "invalid": _("Skriv en gyldig e-postadresse, som navn@eksempel.no."),
             }
         )
-        _style(self)
 
     def get_users(self, email: str) -> Iterable[User]:
         return _users_for(email)
@@ -123,4 +116,3 @@ class PortalSetPasswordForm(SetPasswordForm):
         self.fields["new_password2"].label = _("Gjenta det nye passordet")
         self.fields["new_password2"].help_text = ""
         self.error_messages["password_mismatch"] = _("De to passordene er ikke like.")
-        _style(self)

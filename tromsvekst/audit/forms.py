@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tromsvekst.audit.capture import audited_models
 from tromsvekst.audit.models import ANONYMOUS, SYSTEM, AuditEntry
+from tromsvekst.lib.forms import DateInput
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -36,10 +37,6 @@ DAY_RANGE = [
     MinValueValidator(datetime.date(1900, 1, 1), message=DAY_RANGE_MESSAGE),
     MaxValueValidator(datetime.date(2100, 12, 31), message=DAY_RANGE_MESSAGE),
 ]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class AuditFilterForm(forms.Form):
@@ -75,8 +72,6 @@ class AuditFilterForm(forms.Form):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
             field.choices = options
-        for field in self.fields.values():
-            field.widget.attrs["class"] = "ds-input"
 
     def clean(self):
         data = super().clean()
