@@ -65,6 +65,8 @@ from actionplans.forms import (
     DashboardFilterForm,
     MilestoneForm,
     PlanFilterForm,
+    PlanImportConfirmForm,
+    PlanImportForm,
 )
 from actionplans.forms import ProgressForm as ProgressLogForm
 from actionplans.models import (
@@ -74,7 +76,6 @@ from actionplans.models import (
     MilestoneDueDateChange,
     ProgressUpdate,
 )
-from actionplans.views_excel import PlanImportConfirmForm, PlanImportForm
 from agreements.forms import (
     CoordinatorChangeForm,
     DecisionForm,
