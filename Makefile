@@ -36,15 +36,13 @@ run: setup
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (Ctrl+C stops it)"
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-# What mypy checks (pyproject.toml [tool.mypy]), and reports errors in: plain checking, and
-# strict checks (every function annotated, no Any returned) on the modules of its first override.
-# Not yet covered: the apps' forms and views, the Excel and indicator importers, the calendar,
-# the reminders and the demo data.
-MYPY_FILES := tromsvekst/*.py tromsvekst/lib tromsvekst/audit tromsvekst/accounts \
-	tromsvekst/operations \
-	agreements/models.py agreements/rules.py agreements/selectors.py agreements/services.py \
-	actionplans/models.py actionplans/selectors.py actionplans/services.py actionplans/charts.py \
-	evaluation/models.py evaluation/selectors.py evaluation/services.py evaluation/report.py
+# What mypy checks (pyproject.toml [tool.mypy]): every module of the project package and the
+# three apps, migrations excluded; plain checking, and strict checks (every function annotated,
+# no Any returned) on the modules of its first override. Not yet covered (the `exclude` list
+# there): the indicator import of issue #15 (evaluation/indicators/, views_indicators.py,
+# forms_indicators.py, forms_indicator_values.py, services_indicators.py), and for now the apps'
+# forms and four plan views, which are moving onto the form kit.
+MYPY_FILES := tromsvekst agreements actionplans evaluation
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

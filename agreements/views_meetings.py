@@ -58,9 +58,8 @@ def coordinator_list(request: HttpRequest, slug: str) -> HttpResponse:
     if can_edit:
         now = timezone.now()
         for invitation in agreement.invitations.select_related("party", "invited_by"):
-            # For the template only, not fields of the model (as person.can_change above).
-            invitation.expired = invitations.is_expired(invitation, now)  # type: ignore[attr-defined]
-            invitation.can_withdraw = invitation.party_id in allowed  # type: ignore[attr-defined]
+            invitation.expired = invitations.is_expired(invitation, now)  # type: ignore[attr-defined]  # a mark for the template, not a model field
+            invitation.can_withdraw = invitation.party_id in allowed  # type: ignore[attr-defined]  # a mark for the template, not a model field
             waiting.append(invitation)
     ctx = {
         "agreement": agreement,
