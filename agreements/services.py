@@ -1,255 +1,30 @@
-"""Writes to the agreement data that carry a rule or touch several models."""
+"""Writes to the agreement data that carry a rule or touch several models: who has which role
+(``coordinator_*``), the meeting schedule (``meeting_*``), decisions and follow-up tasks. Loading
+the agreement's text from its file is ``agreements.loader``."""
 
 import datetime
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypedDict
 
-from django.db import DataError, IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext
 
+from agreements import rules, selectors
 from agreements.models import (
+    AgendaItem,
     Agreement,
     AgreementParty,
-    BasisDocument,
-    CentralTheme,
-    FocusArea,
-    LongTermEffect,
-    Party,
-    ProcessEvent,
-    Signatory,
-    Strategy,
-    SubGoal,
-)
-from tromsvekst.audit import capture as audit
-
-FIXTURE_FORMAT = "tromsvekst-agreement/1"
-
-AGREEMENT_TEXT_FIELDS = [
-    "title",
-    "short_title",
-    "status",
-    "start_year",
-    "end_year",
-    "overall_goal",
-    "introduction",
-    "knowledge_basis",
-    "focus_areas_intro",
-    "collaboration_structure",
-    "central_themes_intro",
-    "administrative_follow_up",
-    "long_term_effects_intro",
-    "evaluation_text",
-    "process_intro",
-    "place_signed",
-    "is_public",
-]
-
-
-class AgreementFileError(ValueError):
-    """The agreement file is not in the expected format."""
-
-
-@dataclass
-class LoadResult:
-    agreement: Agreement
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    kept: int = 0
-    messages: list[str] = field(default_factory=list)
-
-
-def read_agreement_file(path: Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AgreementFileError(f"{path}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != FIXTURE_FORMAT:
-        raise AgreementFileError(f"{path}: not a {FIXTURE_FORMAT} file.")
-    return data
-
-
-class _Upsert:
-    """get_or_create by natural key; with reset, also overwrite the other fields."""
-
-    def __init__(self, result: LoadResult, reset: bool):
-        self.result = result
-        self.reset = reset
-
-    def __call__(self, model, defaults: dict, **key):
-        obj = model.objects.filter(**key).first()
-        if obj is None:
-            obj = model.objects.create(**key, **defaults)
-            self.result.created += 1
-            return obj
-        if self.reset:
-            changed = [name for name, value in defaults.items() if getattr(obj, name) != value]
-            if changed:
-                for name in changed:
-                    setattr(obj, name, defaults[name])
-                obj.save(update_fields=changed)
-                self.result.updated += 1
-        else:
-            self.result.kept += 1
-        return obj
-
-    def prune(self, queryset, keep_pks: list[int]) -> None:
-        """With reset, delete what the file no longer has."""
-        if self.reset:
-            deleted, _ = queryset.exclude(pk__in=keep_pks).delete()
-            self.result.deleted += deleted
-
-
-def _date(value: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None
-
-
-@transaction.atomic
-def agreement_load(*, data: dict, reset: bool = False) -> LoadResult:
-    """Load an agreement from its fixture data.
-
-    Loading again adds what is missing and leaves everything else as the portal has it;
-    with ``reset`` the texts are set back to the file's and anything the file lacks is deleted.
-    Rows are matched by natural keys (party slug, focus-area number, sub-goal code, order), so
-    action plans that point at strategies survive a reset.
-    """
-    try:
-        agreement = Agreement.objects.filter(slug=data["slug"]).first()
-        # On a first load there is no agreement yet: the saved one replaces None just below,
-        # before the result is read or returned.
-        result = LoadResult(agreement=agreement)  # type: ignore[arg-type]
-        upsert = _Upsert(result, reset)
-        agreement = upsert(
-            Agreement, {name: data[name] for name in AGREEMENT_TEXT_FIELDS}, slug=data["slug"]
-        )
-        result.agreement = agreement
-
-        membership_pks, parties = [], {}
-        for order, item in enumerate(data["parties"], start=1):
-            party = upsert(
-                Party,
-                {"name": item["name"], "kind": item["kind"], "website": item["website"]},
-                slug=item["slug"],
-            )
-            membership = upsert(
-                AgreementParty,
-                {
-                    "adopted_by": item["adopted_by"],
-                    "adopted_on": _date(item["adopted_on"]),
-                    "order": order,
-                },
-                agreement=agreement,
-                party=party,
-            )
-            membership_pks.append(membership.pk)
-            parties[party.slug] = party
-        upsert.prune(agreement.memberships.all(), membership_pks)
-
-        keep = []
-        for order, item in enumerate(data["signatories"], start=1):
-            party = parties.get(item["party"])
-            if party is None:
-                raise AgreementFileError(
-                    f"signatory {item['name']!r}: {item['party']!r} is not a party to the agreement"
-                )
-            signatory = upsert(
-                Signatory,
-                {"party": party, "name": item["name"], "title": item["title"]},
-                agreement=agreement,
-                order=order,
-            )
-            keep.append(signatory.pk)
-        upsert.prune(agreement.signatories.all(), keep)
-
-        keep = []
-        for order, item in enumerate(data["basis_documents"], start=1):
-            document = upsert(
-                BasisDocument,
-                {key: item[key] for key in ("kind", "title", "description", "url")},
-                agreement=agreement,
-                order=order,
-            )
-            keep.append(document.pk)
-        upsert.prune(agreement.basis_documents.all(), keep)
-
-        area_pks, goal_pks = [], []
-        for area_data in data["focus_areas"]:
-            area = upsert(
-                FocusArea,
-                {"title": area_data["title"]},
-                agreement=agreement,
-                number=area_data["number"],
-            )
-            area_pks.append(area.pk)
-            for goal_order, goal_data in enumerate(area_data["sub_goals"], start=1):
-                goal = upsert(
-                    SubGoal,
-                    {"focus_area": area, "text": goal_data["text"], "order": goal_order},
-                    agreement=agreement,
-                    code=goal_data["code"],
-                )
-                goal_pks.append(goal.pk)
-                strategy_pks = []
-                for order, item in enumerate(goal_data["strategies"], start=1):
-                    if isinstance(item, str):
-                        item = {"text": item}
-                    strategy = upsert(
-                        Strategy,
-                        {
-                            "text": item["text"],
-                            "note": item.get("note", ""),
-                            "note_url": item.get("note_url", ""),
-                        },
-                        sub_goal=goal,
-                        order=order,
-                    )
-                    strategy_pks.append(strategy.pk)
-                upsert.prune(goal.strategies.all(), strategy_pks)
-        upsert.prune(agreement.sub_goals.all(), goal_pks)
-        upsert.prune(agreement.focus_areas.all(), area_pks)
-
-        for model, key in ((CentralTheme, "central_themes"), (LongTermEffect, "long_term_effects")):
-            keep = [
-                upsert(model, {"text": text}, agreement=agreement, order=order).pk
-                for order, text in enumerate(data[key], start=1)
-            ]
-            upsert.prune(model.objects.filter(agreement=agreement), keep)
-
-        keep = [
-            upsert(
-                ProcessEvent,
-                {"text": item["text"], "when": item["when"], "date": _date(item["date"])},
-                agreement=agreement,
-                order=order,
-            ).pk
-            for order, item in enumerate(data["process_events"], start=1)
-        ]
-        upsert.prune(agreement.process_events.all(), keep)
-    except (KeyError, TypeError, ValueError, IntegrityError, DataError) as exc:
-        raise AgreementFileError(f"The agreement file is incomplete or malformed: {exc!r}") from exc
-    return result
-
-
-# --- People, meetings and follow-up (kapittel 5) -------------------------------------------------
-# Imported here rather than at the top only because several helpers appended to this file at once;
-# the imports can move up with the others.
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.exceptions import ValidationError  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from django.utils.translation import gettext  # noqa: E402
-
-from agreements import rules, selectors  # noqa: E402
-from agreements.models import (  # noqa: E402
-    AgendaItem,
     Coordinator,
     Decision,
     FollowUpTask,
     Meeting,
+    Party,
 )
-from tromsvekst.lib.dates import local_today, local_tz  # noqa: E402
-from tromsvekst.lib.names import display_name  # noqa: E402
+from tromsvekst.audit import capture as audit
+from tromsvekst.lib.dates import local_today, local_tz
+from tromsvekst.lib.names import display_name
 
 # Changes to these fields make calendars update their copy of the meeting (RFC 5545 SEQUENCE).
 # What a calendar event shows (agreements/calendar.py): a change to any of them raises SEQUENCE.

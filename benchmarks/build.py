@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from actionplans.models import Action, ActionPlan, Status
+from agreements.loader import agreement_load, read_agreement_file
 from agreements.models import (
     AgendaItem,
     Agreement,
@@ -37,7 +38,6 @@ from agreements.models import (
     Party,
     SubGoal,
 )
-from agreements.services import agreement_load, read_agreement_file
 from benchmarks.shape import MARKER_TABLE, Shape
 
 REAL_SLUG = "halogaland"

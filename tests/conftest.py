@@ -29,6 +29,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from agreements.loader import agreement_load, read_agreement_file
 from agreements.models import (
     Agreement,
     AgreementParty,
@@ -38,7 +39,6 @@ from agreements.models import (
     Strategy,
     SubGoal,
 )
-from agreements.services import agreement_load, read_agreement_file
 from tests.factories import AGREEMENT_FILE, COUNCIL, COUNTY, PASSWORD, make_user
 from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 from tests.helpers.urls import build_objects

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from actionplans import excel
 from actionplans.models import Action, ActionPlan, Milestone, ProgressUpdate, Status
-from agreements.services import agreement_load, read_agreement_file
+from agreements.loader import agreement_load, read_agreement_file
 from tests.factories import AGREEMENT_FILE
 from tests.helpers.excel_import import (
     COL,

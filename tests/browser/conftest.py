@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import override_settings
 
-from agreements.services import agreement_load, read_agreement_file
+from agreements.loader import agreement_load, read_agreement_file
 from tests.helpers.chromium import CHROMIUM, MISSING_CHROMIUM
 from tromsvekst.demo.users import demo_users_load
 

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from agreements.services import read_agreement_file
+from agreements.loader import read_agreement_file
 from tromsvekst.demo.users import DEMO_PASSWORD
 
 AGREEMENT_URL = "/avtaler/halogaland/"

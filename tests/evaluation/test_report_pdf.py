@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from agreements.loader import agreement_load, read_agreement_file
 from agreements.models import FocusArea, LongTermEffect, SubGoal
-from agreements.services import agreement_load, read_agreement_file
 from evaluation.models import Feedback, Indicator, IndicatorValue, Recommendation
 from tests.factories import AGREEMENT_FILE, council_coordinator
 

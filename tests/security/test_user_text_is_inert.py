@@ -231,8 +231,8 @@ def _text_of(response) -> str:
 
 def _setup(world: World):
     from actionplans.models import ActionPlan
+    from agreements.loader import agreement_load, read_agreement_file
     from agreements.models import Coordinator, Party
-    from agreements.services import agreement_load, read_agreement_file
 
     agreement = agreement_load(data=read_agreement_file(AGREEMENT_FILE)).agreement
     county, council = Party.objects.get(slug=COUNTY), Party.objects.get(slug=COUNCIL)

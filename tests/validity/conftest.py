@@ -17,8 +17,8 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from agreements.loader import agreement_load, read_agreement_file
 from agreements.models import Meeting
-from agreements.services import agreement_load, read_agreement_file
 from evaluation.models import Evaluation
 from tests.factories import AGREEMENT_FILE
 

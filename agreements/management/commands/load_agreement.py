@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agreements.services import AgreementFileError, agreement_load, read_agreement_file
+from agreements.loader import AgreementFileError, agreement_load, read_agreement_file
 
 
 class Command(BaseCommand):
