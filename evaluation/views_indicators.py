@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -68,12 +68,12 @@ class Sample:
 SAMPLES = [
     Sample(
         "samples/eksempel-ssb-07459-halogaland.json",
-        _lazy("Befolkning i fire kommuner, formet som et svar fra SSBs API"),
+        gettext_lazy("Befolkning i fire kommuner, formet som et svar fra SSBs API"),
         "JSON-stat 2",
     ),
     Sample(
         "samples/eksempel-sysselsatte-halogaland.csv",
-        _lazy("Sysselsatte i fire kommuner, som Excel lagrer det"),
+        gettext_lazy("Sysselsatte i fire kommuner, som Excel lagrer det"),
         "CSV",
     ),
 ]
@@ -413,9 +413,12 @@ class _DraftStep:
                 hidden.is_valid()
                 chosen = self.choice_form.chosen_labels()
             rows = services.preview_rows(indicator, self.parsed)
+            notes = {row.source_note for row in rows}
             ctx.update(
                 {
                     "rows": rows,
+                    # One note for every year is said once, not in every row.
+                    "common_note": notes.pop() if len(notes) == 1 else "",
                     "chosen": chosen,
                     "hidden_choices": hidden,
                     "fingerprint": services.values_fingerprint(indicator),

@@ -111,7 +111,7 @@ def test_a_preview_stores_nothing_until_it_is_confirmed(coordinator_client, popu
         assert f'<th scope="row">{year}</th>\n          <td>{value}</td>' in page
     assert "Erstatter verdien" in page and "Nytt år" in page  # 2023 replaced, 2024–25 new
     assert "2 år er nye." in page
-    assert "1 verdi som er lagret fra før, erstattes." in page
+    assert "1 verdi som er lagret fra før, erstattes (2023)." in page
     assert stored(population) == {2023: Decimal("1")}
 
     confirmed = coordinator_client.post(response["Location"], {"fingerprint": fingerprint_of(page)})
@@ -180,6 +180,9 @@ def test_the_chosen_series_is_previewed_and_stored(coordinator_client, coordinat
         page
     )
     assert "9 år er nye." in page
+    assert "erstattes" not in page
+    # The same source note for every year is said once.
+    assert page.count("tabell 05300") == 1
     assert not culture.values.exists()
     assert hidden_choices(page) == {"d0": "01", "d1": "01"}
 
