@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -48,7 +49,7 @@ CSV_COLUMN_NAMES = {"year": "år", "value": "verdi", "municipality": "kommune", 
 class IndicatorFileError(Exception):
     """The file cannot be imported. ``errors`` holds every problem, in Norwegian."""
 
-    def __init__(self, errors, truncated: bool = False):
+    def __init__(self, errors: Iterable[str], truncated: bool = False):
         self.errors = list(errors)
         self.truncated = truncated or bool(getattr(errors, "truncated", False))
         super().__init__("; ".join(self.errors))
@@ -155,5 +156,5 @@ def _year_list(years: list[int]) -> str:
     return str(get_text_list([str(year) for year in years], _("og")))
 
 
-def _codes(codes) -> str:
+def _codes(codes: Iterable[str]) -> str:
     return ", ".join(codes)

@@ -125,7 +125,12 @@ class _CellError(Exception):
 
 
 def _csv_row(
-    cells: list[str], *, row: int, columns: dict[str, int], width: int, errors
+    cells: list[str],
+    *,
+    row: int,
+    columns: dict[str, int],
+    width: int,
+    errors: uploads.ImportErrors,
 ) -> Observation | None:
     if len(cells) > width and any(cell.strip() for cell in cells[width:]):
         errors.add(

@@ -83,14 +83,14 @@ _UNSTORABLE_TEXT = gettext_lazy(
 )
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     if value is None:
         return _("tomt")
     text = str(value)
     return f"«{text[:40]}»"
 
 
-def _is_count(value) -> bool:
+def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100_000
 
 
@@ -124,16 +124,16 @@ def _category_codes(dimension: dict) -> list[str] | None:
 def _role_dimension(role: dict, name: str, ids: list[str], *, fallback: str) -> str | None:
     named = role.get(name)
     if isinstance(named, list):
-        for dim_id in named:
-            if dim_id in ids:
-                return dim_id
+        for named_id in named:
+            if named_id in ids:
+                return str(named_id)
     for dim_id in ids:
         if dim_id.lower() == fallback.lower():
             return dim_id
     return None
 
 
-def _jsonstat_values(value, *, total: int, wanted: list[int]) -> dict[int, Decimal]:
+def _jsonstat_values(value: object, *, total: int, wanted: list[int]) -> dict[int, Decimal]:
     """The numbers at the ``wanted`` positions (a missing or null cell is left out)."""
     errors = uploads.ImportErrors()
     if isinstance(value, list):
@@ -193,7 +193,7 @@ def _jsonstat_values(value, *, total: int, wanted: list[int]) -> dict[int, Decim
     return result
 
 
-def _status_at(status, position: int) -> str:
+def _status_at(status: object, position: int) -> str:
     if isinstance(status, str):
         return status
     if isinstance(status, list) and position < len(status):

@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NoReturn
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ from .values import normalise_municipality
 # JSON-stat 2 --------------------------------------------------------------------------------
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(name)
 
 

@@ -213,7 +213,9 @@ def _sum_year(
     )
 
 
-def _source_note(observations, *, listed: list[str], given: str, file_source: str) -> str:
+def _source_note(
+    observations: Iterable[Observation], *, listed: list[str], given: str, file_source: str
+) -> str:
     """The note typed on the import page; else the rows' «kilde»; else what the file says."""
     sources = []
     for observation in observations:
