@@ -372,3 +372,18 @@ def test_the_correspondence_table_names_its_source_and_agrees_with_itself():
     assert table.current("1913") == "5512"
     assert table.current("1854") == "1806"
     assert table.current("1850") == "1850"  # split: not mapped
+
+
+def test_a_choice_is_not_a_file_error():
+    assert not issubclass(indicators.ChoiceNeeded, indicators.IndicatorFileError)
+
+
+def test_the_region_is_not_chosen_when_the_indicator_lists_municipalities(agreement):
+    indicator = make_indicator(agreement)  # Narvik, Harstad, Evenes, Tjeldsund
+
+    with pytest.raises(indicators.IndicatorFileError) as caught:
+        read(indicator, CANADA_V2, country="CA", age="T", concept="POP", sex="T")
+
+    assert caught.value.errors == [
+        "Valget for «country» gjelder ingen dimensjon i filen som det skal velges i."
+    ]
