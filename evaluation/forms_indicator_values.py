@@ -87,7 +87,8 @@ class IndicatorChoiceForm(forms.Form):
         dimensions: list[indicators.Dimension],
         hidden: bool = False,
     ) -> None:
-        super().__init__(data)
+        # The hidden copy sits on the same page as the selects: no ids of its own.
+        super().__init__(data, auto_id=False if hidden else "id_%s")
         self.dimensions = list(dimensions)
         for index, dimension in enumerate(self.dimensions):
             choices: list[tuple[str, StrOrPromise]] = [

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from evaluation.models import IndicatorImportDraft, IndicatorValue, IndicatorValueChange
 from tests.factories import make_indicator
+from tests.helpers.html_checker import as_document, check_html, require_checker
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_JSON = DATA / "ssb-07459-halogaland.json"
@@ -332,3 +333,49 @@ def test_the_served_samples_are_the_tested_ones():
     assert (static / "eksempel-sysselsatte-halogaland.csv").read_bytes() == (
         (DATA / "sysselsatte-halogaland.csv").read_bytes()
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Every state of these pages is valid HTML (the walk of tests/validity sees only the first)
+
+
+def test_every_state_of_the_pages_is_valid_html(
+    coordinator_client, client_for, admin_user, population, culture
+):
+    require_checker()
+    client = coordinator_client
+    pages: dict[str, str] = {}
+
+    def keep(label: str, response) -> None:
+        assert response.status_code == 200, (label, response.status_code)
+        pages[label] = as_document(response.content.decode())
+
+    upload(client, culture, SSB_05300)
+    choice = IndicatorImportDraft.objects.get(indicator=culture)
+    keep("choose", client.get(draft_url(culture, choice)))
+    keep("choose with errors", client.get(draft_url(culture, choice), {"d0": "99"}))
+    keep("preview after a choice", client.get(draft_url(culture, choice), {"d0": "01", "d1": "01"}))
+
+    upload(client, population, SAMPLE_JSON)
+    draft = IndicatorImportDraft.objects.get(indicator=population)
+    keep("values changed", client.post(draft_url(population, draft), {"fingerprint": "0" * 64}))
+    keep("import page", client.get(reverse("evaluation:indicator-import", args=[population.pk])))
+
+    add = reverse("evaluation:indicator-value-add", args=[population.pk])
+    keep("add with errors", client.post(add, {"year": "1", "value": "x"}))
+    client.post(
+        reverse("evaluation:indicator-value-edit", args=[population.pk, 2023]),
+        {"value": "2", "reason": "Rettet"},
+    )
+    edit = reverse("evaluation:indicator-value-edit", args=[population.pk, 2023])
+    keep("edit with errors", client.post(edit, {"value": "", "reason": ""}))
+    delete = reverse("evaluation:indicator-value-delete", args=[population.pk, 2023])
+    keep("delete with errors", client.post(delete, {"reason": ""}))
+    keep(
+        "detail with history",
+        client.get(reverse("evaluation:indicator-detail", args=[population.pk])),
+    )
+
+    errors = check_html(pages)
+    listing = "\n".join(f"{label}, line {line}: {message}" for label, line, message in errors)
+    assert not errors, listing
