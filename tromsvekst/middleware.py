@@ -13,6 +13,8 @@ asks it, so such a request ends in the Norwegian 503 page with ``Retry-After``, 
 exception was raised: in a view, in a middleware (the session is read lazily) or in a template.
 """
 
+from collections.abc import Callable
+
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -38,7 +40,7 @@ class PrivatePagesMiddleware:
     Goes after AuthenticationMiddleware.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -1,4 +1,5 @@
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
@@ -66,7 +67,7 @@ class LoginView(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["public_agreements"] = Agreement.objects.public().order_by("title")
         return ctx
@@ -76,7 +77,11 @@ def cool_off_minutes() -> int:
     return max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
 
 
-def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
     """django-axes' lockout answer (``AXES_LOCKOUT_CALLABLE``): the login page again, saying in
     Norwegian why the login was refused and for how long."""
     username = (credentials or {}).get("username") or request.POST.get("username", "")

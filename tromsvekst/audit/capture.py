@@ -95,11 +95,12 @@ def agreement_pk_of(instance: models.Model, using: str | None = None) -> int | N
     if chain is None:
         return None
     if not chain:
-        return instance.pk
+        own_pk: int | None = instance.pk
+        return own_pk
     memo = context.current().agreement_memo
     obj = instance
     for i, key in enumerate(chain):
-        value = getattr(obj, key.attname)
+        value: int | None = getattr(obj, key.attname)
         if value is None or i == len(chain) - 1:
             return value
         if key.is_cached(obj):
@@ -114,11 +115,12 @@ def agreement_pk_of(instance: models.Model, using: str | None = None) -> int | N
                 .values_list(rest, flat=True)
                 .first()
             )
-        return memo[(parent, value)]
+        agreement_pk: int | None = memo[(parent, value)]
+        return agreement_pk
     return None
 
 
-def _plain(field: models.Field, value):
+def _plain(field: models.Field, value: Any) -> Any:
     """A JSON-friendly form of a field's value, the same whether it came from the database or
     from an object in memory (dates as ISO text, times in UTC, decimals with their places)."""
     if value is None:
@@ -158,7 +160,7 @@ def _snapshot(instance: models.Model, fields: Iterable[models.Field]) -> dict:
     return {f.name: _plain(f, getattr(instance, f.attname)) for f in fields}
 
 
-def _one_side(model, values: dict, side: str) -> dict:
+def _one_side(model: type[models.Model], values: dict, side: str) -> dict:
     out = {}
     for f in _fields(model):
         if f.name not in values or values[f.name] is _UNKNOWN:
@@ -167,7 +169,7 @@ def _one_side(model, values: dict, side: str) -> dict:
     return out
 
 
-def _diff(model, before: dict, after: dict) -> dict:
+def _diff(model: type[models.Model], before: dict, after: dict) -> dict:
     out = {}
     for f in _fields(model):
         if f.name not in before or f.name not in after:
@@ -187,7 +189,13 @@ def _repr(instance: models.Model) -> str:
     return text[:300]
 
 
-def _entry(instance, action: str, changes: dict, agreement_pk, using) -> AuditEntry:
+def _entry(
+    instance: models.Model,
+    action: str,
+    changes: dict,
+    agreement_pk: int | None,
+    using: str | None,
+) -> AuditEntry:
     user_id, username = context.current().who()
     return AuditEntry(
         user_id=user_id,
@@ -210,7 +218,13 @@ def _write(entry: AuditEntry, using: str | None) -> None:
 # Signal receivers -------------------------------------------------------------------------
 
 
-def _pre_save(sender, instance, using=None, update_fields=None, **kwargs) -> None:
+def _pre_save(
+    sender: type[models.Model],
+    instance: models.Model,
+    using: str | None = None,
+    update_fields: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> None:
     instance.__dict__.pop("_audit_before", None)
     if instance.pk is None:
         return  # certainly new: nothing to read
@@ -236,7 +250,14 @@ def _pre_save(sender, instance, using=None, update_fields=None, **kwargs) -> Non
         instance.__dict__["_audit_before"] = (before, agreement)
 
 
-def _post_save(sender, instance, created, using=None, update_fields=None, **kwargs) -> None:
+def _post_save(
+    sender: type[models.Model],
+    instance: models.Model,
+    created: bool,
+    using: str | None = None,
+    update_fields: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> None:
     previous = instance.__dict__.pop("_audit_before", None)
     if created or previous is None:
         changes = _one_side(sender, _snapshot(instance, _fields(sender)), AFTER)
@@ -257,7 +278,9 @@ def _post_save(sender, instance, created, using=None, update_fields=None, **kwar
     _write(entry, using)
 
 
-def _post_delete(sender, instance, using=None, **kwargs) -> None:
+def _post_delete(
+    sender: type[models.Model], instance: models.Model, using: str | None = None, **kwargs: Any
+) -> None:
     changes = _one_side(sender, _snapshot(instance, _fields(sender)), BEFORE)
     entry = _entry(
         instance, AuditEntry.Action.DELETED, changes, agreement_pk_of(instance, using), using
@@ -275,7 +298,7 @@ def _m2m_fields() -> dict:
     return out
 
 
-def _labels(model, using, **filters) -> dict:
+def _labels(model: type[models.Model], using: str | None, **filters: Any) -> dict:
     # select_related() follows every required foreign key, so str() asks for nothing more.
     return {
         obj.pk: _repr(obj)
@@ -391,9 +414,10 @@ def record_bulk_changed(
 USER_FIELDS = ("username", "first_name", "last_name", "email", "is_active")
 
 
-def record_user_created(user, *, agreement_pk: int | None = None) -> None:
+def record_user_created(user: models.Model, *, agreement_pk: int | None = None) -> None:
     """Record a user account made in the portal (by the coordinators page); the password and
     the permission flags are not recorded."""
-    fields = [type(user)._meta.get_field(name) for name in USER_FIELDS]
+    # (USER_FIELDS are concrete fields of the user model.)
+    fields = [cast(models.Field, type(user)._meta.get_field(name)) for name in USER_FIELDS]
     changes = {f.name: {AFTER: _plain(f, getattr(user, f.attname))} for f in fields}
     _write(_entry(user, AuditEntry.Action.CREATED, changes, agreement_pk, None), None)

@@ -9,9 +9,10 @@ import contextlib
 import functools
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -63,18 +64,20 @@ def acting(actor: Actor) -> Iterator[Actor]:
 REDACTED = "[skjult]"
 DECLARATION_ATTRIBUTE = "secret_url_kwargs"
 
+View = TypeVar("View", bound=Callable[..., Any])
 
-def secret_url_kwargs(*names: str):
+
+def secret_url_kwargs(*names: str) -> Callable[[View], View]:
     """Declare URL arguments of a function view as secret: never logged, never recorded."""
 
-    def decorate(view):
+    def decorate(view: View) -> View:
         setattr(view, DECLARATION_ATTRIBUTE, frozenset(names))
         return view
 
     return decorate
 
 
-def declared_secrets(view) -> frozenset[str]:
+def declared_secrets(view: Callable[..., Any]) -> frozenset[str]:
     """The URL arguments ``view`` (a resolved view function) declares secret."""
     names: Iterable[str] | None = getattr(view, DECLARATION_ATTRIBUTE, None)
     if names is None:
@@ -109,7 +112,7 @@ class SecretPathFilter(logging.Filter):
         return True
 
     @staticmethod
-    def _redact(arg):
+    def _redact(arg: object) -> object:
         if not isinstance(arg, str):
             return arg
         if arg.startswith("/"):
@@ -133,7 +136,7 @@ class AuditMiddleware:
 
     Goes after AuthenticationMiddleware."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
@@ -156,7 +159,7 @@ def attribute_management_commands() -> None:
     original = BaseCommand.execute
 
     @functools.wraps(original)
-    def execute(self, *args, **options):
+    def execute(self: BaseCommand, *args: Any, **options: Any) -> str | None:
         if _actor.get() is not None:
             return original(self, *args, **options)
         name = type(self).__module__.rsplit(".", 1)[-1]

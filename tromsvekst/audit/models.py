@@ -1,6 +1,8 @@
 """The audit log: who created, changed or deleted which record of the domain data, when, and
 what the fields held before and after. Append-only: an entry is never changed or deleted."""
 
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -15,15 +17,15 @@ SYSTEM = "system"
 ANONYMOUS = "anonym"
 
 
-def _refuse_change():
+def _refuse_change() -> ValidationError:
     return ValidationError(_("En oppføring i revisjonsloggen kan ikke endres eller slettes."))
 
 
-class AuditEntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise _refuse_change()
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise _refuse_change()
 
 
@@ -73,14 +75,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.object_repr}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # An existing row, or a new object carrying an existing row's key (which Django would
         # save with an UPDATE), is refused; only a plain insert passes.
         if not self._state.adding or (self.pk is not None and not kwargs.get("force_insert")):
             raise _refuse_change()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise _refuse_change()
 
 

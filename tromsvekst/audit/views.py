@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,7 +25,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _filtered(entries, data: dict):
+def _filtered(entries: QuerySet[AuditEntry], data: dict) -> QuerySet[AuditEntry]:
     if data.get("agreement"):
         entries = entries.filter(agreement_pk=data["agreement"])
     if data.get("user"):
@@ -67,7 +68,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
     entries = _filtered(AuditEntry.objects.select_related("content_type"), data)
     page = Paginator(entries, PER_PAGE).get_page(request.GET.get("side"))
-    titles = dict(agreement_choices)
+    titles: dict[int | None, str] = dict(agreement_choices)
     labels = related_labels(page)
     ctx = {
         "form": form,
