@@ -1,6 +1,7 @@
 """Reads that several views share: roll-ups computed in the database."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +104,6 @@ def plan_rollups(
     Returns {"plan": Rollup, "focus_area": {id: Rollup}, "sub_goal": {id: Rollup},
     "action": {id: Rollup}}. "Overdue" is as of ``today`` (default: today in Europe/Oslo).
     """
-    today = today or local_today()
     rows = milestones.order_by().values_list(
         "pk",
         "status",
@@ -114,6 +114,14 @@ def plan_rollups(
         "action_id",
         "last_update__created_at",
     )
+    return _rollups(rows, today or local_today())
+
+
+RollupRow = tuple[int, str, int, datetime.date | None, int, int, int, datetime.datetime | None]
+
+
+def _rollups(rows: Iterable[RollupRow], today: datetime.date) -> dict[str, Any]:
+    """Add up (pk, status, percent, due date, focus area, sub-goal, action, last update) rows."""
     plan = _Tally()
     groups: dict[str, dict[int | None, _Tally]] = {"focus_area": {}, "sub_goal": {}, "action": {}}
     seen: set[int] = set()
@@ -147,6 +155,213 @@ def row_rollups(milestones: "QuerySet[Milestone]", milestone: "Milestone") -> di
         "sub_goal": rollups["sub_goal"].get(action.sub_goal_id, Rollup()),
         "action": rollups["action"].get(action.pk, Rollup()),
     }
+
+
+# --- The action plan page -----------------------------------------------------------------------
+
+
+def _person(first_name: str, last_name: str, username: str) -> str:
+    """As tromsvekst.lib.names.display_name, from the columns."""
+    return f"{first_name} {last_name}".strip() or username
+
+
+@dataclass(frozen=True, slots=True)
+class PlanMilestone:
+    """What a milestone's row on the plan page shows (plan_tags.milestone_row)."""
+
+    pk: int
+    title: str
+    status: str
+    percent: int
+    due_date: datetime.date | None
+    responsible: str | None  # the responsible coordinator's name
+    last_update_at: datetime.datetime | None
+    last_update_by: str  # its author's name
+
+    @classmethod
+    def from_milestone(cls, milestone: "Milestone") -> "PlanMilestone":
+        """The row of one milestone (a saved row, an inline form cancelled)."""
+        from tromsvekst.lib.names import display_name
+
+        responsible, last = milestone.responsible, milestone.last_update
+        return cls(
+            pk=milestone.pk,
+            title=milestone.title,
+            status=milestone.status,
+            percent=milestone.percent,
+            due_date=milestone.due_date,
+            responsible=display_name(responsible.user) if responsible is not None else None,
+            last_update_at=last.created_at if last is not None else None,
+            last_update_by=display_name(last.author) if last is not None else "",
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFocusArea:
+    pk: int
+    number: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSubGoal:
+    pk: int
+    code: str
+    text: str
+    order: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanAction:
+    pk: int
+    number: str
+    title: str
+    order: int
+    lead_party: str | None  # the lead party's name
+
+
+# The plan page's columns: the milestone, its action, sub-goal, focus area, lead party, last
+# update and responsible coordinator, in one query (the page's model objects would cost more to
+# build than the page takes to render).
+_TREE_COLUMNS = (
+    "pk",
+    "title",
+    "status",
+    "percent",
+    "due_date",
+    "last_update__created_at",
+    "last_update__author__first_name",
+    "last_update__author__last_name",
+    "last_update__author__username",
+    "responsible_id",
+    "responsible__user__first_name",
+    "responsible__user__last_name",
+    "responsible__user__username",
+    "action_id",
+    "action__number",
+    "action__title",
+    "action__order",
+    "action__lead_party__name",
+    "action__sub_goal_id",
+    "action__sub_goal__code",
+    "action__sub_goal__text",
+    "action__sub_goal__order",
+    "action__sub_goal__focus_area_id",
+    "action__sub_goal__focus_area__number",
+    "action__sub_goal__focus_area__title",
+)
+
+
+@dataclass
+class PlanTree:
+    """The plan page's tree and its roll-ups (``plan_tree``)."""
+
+    # [{"focus_area", "rollup", "sub_goals": [{"sub_goal", "rollup", "actions": [{"action",
+    # "rollup", "milestones": [PlanMilestone]}]}]}], in the agreement's and the plan's order.
+    areas: list[dict[str, Any]]
+    rollups: dict[str, Any]  # as plan_rollups
+    shown: int  # how many milestones
+
+
+def plan_tree(milestones: "QuerySet[Milestone]", today: datetime.date | None = None) -> PlanTree:
+    """innsatsområde → delmål → tiltak → milepæler for the plan page, with the roll-ups of every
+    node, from one query. ``milestones`` (a plan's, perhaps filtered) keep their order within
+    each action: by due date (none last), order and id."""
+    from django.db.models import F
+
+    today = today or local_today()
+    rows = milestones.order_by(
+        "action__order",
+        "action__number",
+        F("due_date").asc(nulls_last=True),  # waiting for a new deadline: last
+        "order",
+        "pk",
+    ).values_list(*_TREE_COLUMNS)
+    areas: dict[int, dict[str, Any]] = {}
+    figures: list[RollupRow] = []
+    for (
+        pk,
+        title,
+        status,
+        percent,
+        due_date,
+        last_at,
+        last_first,
+        last_last,
+        last_username,
+        responsible_id,
+        responsible_first,
+        responsible_last,
+        responsible_username,
+        action_id,
+        action_number,
+        action_title,
+        action_order,
+        lead_party,
+        goal_id,
+        goal_code,
+        goal_text,
+        goal_order,
+        area_id,
+        area_number,
+        area_title,
+    ) in rows:
+        figures.append((pk, status, percent, due_date, area_id, goal_id, action_id, last_at))
+        area = areas.get(area_id)
+        if area is None:
+            area = areas[area_id] = {
+                "focus_area": PlanFocusArea(area_id, area_number, area_title),
+                "sub_goals": {},
+            }
+        goal = area["sub_goals"].get(goal_id)
+        if goal is None:
+            goal = area["sub_goals"][goal_id] = {
+                "sub_goal": PlanSubGoal(goal_id, goal_code, goal_text, goal_order),
+                "actions": {},
+            }
+        entry = goal["actions"].get(action_id)
+        if entry is None:
+            action = PlanAction(action_id, action_number, action_title, action_order, lead_party)
+            entry = goal["actions"][action_id] = {"action": action, "milestones": []}
+        entry["milestones"].append(
+            PlanMilestone(
+                pk=pk,
+                title=title,
+                status=status,
+                percent=percent,
+                due_date=due_date,
+                responsible=(
+                    _person(responsible_first, responsible_last, responsible_username)
+                    if responsible_id is not None
+                    else None
+                ),
+                last_update_at=last_at,
+                last_update_by=(
+                    _person(last_first, last_last, last_username) if last_at is not None else ""
+                ),
+            )
+        )
+    rollups = _rollups(figures, today)
+    tree = []
+    for area in sorted(areas.values(), key=lambda a: a["focus_area"].number):
+        goals = sorted(
+            area["sub_goals"].values(), key=lambda g: (g["sub_goal"].order, g["sub_goal"].code)
+        )
+        for goal in goals:
+            goal["rollup"] = rollups["sub_goal"][goal["sub_goal"].pk]
+            goal["actions"] = sorted(
+                goal["actions"].values(), key=lambda a: (a["action"].order, a["action"].number)
+            )
+            for entry in goal["actions"]:
+                entry["rollup"] = rollups["action"][entry["action"].pk]
+        tree.append(
+            {
+                "focus_area": area["focus_area"],
+                "sub_goals": goals,
+                "rollup": rollups["focus_area"][area["focus_area"].pk],
+            }
+        )
+    return PlanTree(areas=tree, rollups=rollups, shown=len(figures))
 
 
 @dataclass

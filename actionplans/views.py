@@ -1,7 +1,6 @@
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django_htmx.http import (
 from actionplans.access import MILESTONE_PAGE
 from actionplans.forms import PlanFilterForm, ProgressForm
 from actionplans.models import ActionPlan, Milestone
-from actionplans.selectors import milestone_history, plan_rollups, row_rollups
+from actionplans.selectors import milestone_history, plan_tree, row_rollups
 from actionplans.services import ProgressConflict
 from actionplans.services import progress_log as log_progress
 from agreements import rules
@@ -41,79 +40,23 @@ def plan_list(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "actionplans/plan_list.html", ctx)
 
 
-def _plan_tree(milestones: list[Milestone], rollups: dict) -> list[dict]:
-    """innsatsområde → delmål → tiltak → milepæler, from one list of milestones."""
-    areas: dict[int, dict] = {}
-    for milestone in milestones:
-        action = milestone.action
-        sub_goal = action.sub_goal
-        area = areas.setdefault(
-            sub_goal.focus_area_id, {"focus_area": sub_goal.focus_area, "sub_goals": {}}
-        )
-        goal = area["sub_goals"].setdefault(sub_goal.pk, {"sub_goal": sub_goal, "actions": {}})
-        entry = goal["actions"].setdefault(action.pk, {"action": action, "milestones": []})
-        entry["milestones"].append(milestone)
-    tree = []
-    for area in sorted(areas.values(), key=lambda a: a["focus_area"].number):
-        goals = sorted(
-            area["sub_goals"].values(), key=lambda g: (g["sub_goal"].order, g["sub_goal"].code)
-        )
-        for goal in goals:
-            goal["actions"] = sorted(
-                goal["actions"].values(), key=lambda a: (a["action"].order, a["action"].number)
-            )
-        for goal in goals:
-            goal["rollup"] = rollups["sub_goal"][goal["sub_goal"].pk]
-            for entry in goal["actions"]:
-                entry["rollup"] = rollups["action"][entry["action"].pk]
-        tree.append(
-            {
-                "focus_area": area["focus_area"],
-                "sub_goals": goals,
-                "rollup": rollups["focus_area"][area["focus_area"].pk],
-            }
-        )
-    return tree
-
-
-def _plan_milestones(plan: ActionPlan):
-    return (
-        Milestone.objects.in_plan(plan)
-        .select_related(
-            "action__sub_goal__focus_area",
-            "action__lead_party",
-            "last_update__author",
-            "responsible__user",
-        )
-        .order_by(
-            "action__order",
-            "action__number",
-            F("due_date").asc(nulls_last=True),  # waiting for a new deadline: last
-            "order",
-            "pk",
-        )
-    )
-
-
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user(request, ActionPlan, pk)
 
     def context() -> dict:
         filters = PlanFilterForm(request.GET or None, agreement=plan.agreement)
-        all_milestones = _plan_milestones(plan)
-        milestones = filters.filter(all_milestones)
-        rollups = plan_rollups(milestones)
-        milestone_list = list(milestones)
+        all_milestones = Milestone.objects.in_plan(plan)
+        tree = plan_tree(filters.filter(all_milestones))
         return {
             "plan": plan,
             "agreement": plan.agreement,
             "filters": filters,
-            "tree": _plan_tree(milestone_list, rollups),
+            "tree": tree.areas,
             "back_url": request.get_full_path(),
-            "rollups": rollups,
-            "shown": len(milestone_list),
-            "total_in_plan": all_milestones.count() if filters.active else len(milestone_list),
+            "rollups": tree.rollups,
+            "shown": tree.shown,
+            "total_in_plan": all_milestones.count() if filters.active else tree.shown,
             "today": local_today(),
             "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
             "next_plan": plan.next_plans.first(),
