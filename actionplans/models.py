@@ -2,6 +2,7 @@
 the append-only progress updates coordinators log on them."""
 
 import datetime
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,8 +41,8 @@ STATUS_RANK = {
 }
 
 
-class ActionPlanQuerySet(models.QuerySet):
-    def with_progress(self):
+class ActionPlanQuerySet(models.QuerySet["ActionPlan"]):
+    def with_progress(self) -> "ActionPlanQuerySet":
         """Annotate each plan with its milestone count, status counts and average percent."""
         return self.annotate(**rollup_aggregates("actions__milestones__"))
 
@@ -362,14 +363,14 @@ class ProgressUpdate(models.Model):
     def __str__(self) -> str:
         return f"{self.milestone}: {self.get_status_display()} {self.percent} %"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValidationError(
                 _("En statusoppdatering kan ikke endres. Legg inn en ny i stedet.")
             )
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError(_("En statusoppdatering kan ikke slettes."))
 
     @property
@@ -433,12 +434,12 @@ class MilestoneDueDateChange(models.Model):
     def __str__(self) -> str:
         return f"{self.milestone}: {self.old_due_date} → {self.new_due_date}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValidationError(_("En fristendring kan ikke endres."))
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError(_("En fristendring kan ikke slettes."))
 
     @property
@@ -488,3 +489,101 @@ class SentReminder(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Where an attachment's bytes are stored: a random name, never the uploaded one (the
+    original name is kept in the row and given back only as the download's file name)."""
+    import uuid
+
+    suffix = filename.rpartition(".")[2].lower() if "." in filename else "bin"
+    return f"vedlegg/{timezone.now():%Y}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Attachment(models.Model):
+    """A document (minutes, a presentation, a report) attached to a meeting or, as evidence, to a
+    milestone: exactly one of the two. ``agreement`` is the owner's agreement, set when the file
+    is attached, so access and the audit log find it the same way as for every other row.
+
+    The bytes are stored through Django's storage API under a random name; the type is the one
+    detected from the content (``actionplans.attachments.detect``), never the browser's claim."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("avtale")
+    )
+    meeting = models.ForeignKey(
+        "agreements.Meeting",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("møte"),
+    )
+    milestone = models.ForeignKey(
+        Milestone,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("milepæl"),
+    )
+    file = models.FileField(_("fil"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("filnavn"), max_length=255)
+    size = models.PositiveBigIntegerField(_("størrelse (byte)"))
+    content_type = models.CharField(_("filtype"), max_length=120)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lastet opp av"),
+    )
+    uploaded_at = models.DateTimeField(_("lastet opp"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("vedlegg")
+        verbose_name_plural = _("vedlegg")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(meeting__isnull=False, milestone__isnull=True)
+                    | Q(meeting__isnull=True, milestone__isnull=False)
+                ),
+                name="attachment_one_owner",
+                violation_error_message=_("Et vedlegg hører til ett møte eller én milepæl."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def owner(self) -> models.Model:
+        """The meeting or the milestone the file is attached to."""
+        owner = self.meeting if self.meeting_id else self.milestone
+        assert owner is not None
+        return owner
+
+    def get_absolute_url(self) -> str:
+        return reverse("actionplans:attachment-download", args=[self.pk])
+
+    @property
+    def kind_label(self) -> str:
+        """«PDF», «Word», «Excel» …: what the file is, for lists."""
+        return str(ATTACHMENT_KINDS.get(self.content_type.split(";")[0], _("Fil")))
+
+
+# The types an attachment may have (actionplans.attachments.detect), as lists name them.
+ATTACHMENT_KINDS = {
+    "application/pdf": "PDF",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": "PowerPoint",
+    "application/vnd.oasis.opendocument.text": _("OpenDocument-tekst"),
+    "application/vnd.oasis.opendocument.spreadsheet": _("OpenDocument-regneark"),
+    "application/vnd.oasis.opendocument.presentation": _("OpenDocument-presentasjon"),
+    "image/png": _("PNG-bilde"),
+    "image/jpeg": _("JPEG-bilde"),
+    "text/plain": _("Tekst"),
+}

@@ -2,6 +2,7 @@
 agenda item's links to the actions and milestones it is about."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from actionplans.models import (
     ProgressUpdate,
     Status,
 )
-from agreements.models import AgendaItem, Meeting
+from agreements.models import AgendaItem, CentralTheme, Meeting, SubGoal
 from tromsvekst.lib.dates import local_today
 
 # The milestone's fields a progress update sets.
@@ -365,10 +366,10 @@ def agenda_item_save(
     number: int,
     title: str,
     description: str = "",
-    sub_goal=None,
-    central_theme=None,
-    milestones=(),
-    actions=(),
+    sub_goal: SubGoal | None = None,
+    central_theme: CentralTheme | None = None,
+    milestones: Iterable[Milestone] = (),
+    actions: Iterable[Action] = (),
 ) -> AgendaItem:
     """Create (no ``agenda_item``) or change an agenda item of ``meeting`` and the actions and
     milestones it is linked to (links declared here, on the plan side)."""

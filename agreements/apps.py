@@ -6,7 +6,7 @@ class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = _("Avtaler")
 
-    def ready(self):
+    def ready(self) -> None:
         # ``__in`` on integer fields ignores values no column can hold (tromsvekst/lib/lookups.py).
         # What the audit log records of this app, and the agreement every entry belongs to.
         from agreements import rules

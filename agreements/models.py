@@ -1,6 +1,9 @@
 """The agreement itself: parties, goals, focus areas, sub-goals, strategies and the people
 appointed to follow it up."""
 
+import datetime
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -35,8 +38,8 @@ class Party(models.Model):
         return self.name
 
 
-class AgreementQuerySet(models.QuerySet):
-    def public(self):
+class AgreementQuerySet(models.QuerySet["Agreement"]):
+    def public(self) -> "AgreementQuerySet":
         return self.filter(is_public=True)
 
 
@@ -125,6 +128,9 @@ class AgreementParty(models.Model):
         _("vedtatt av"), max_length=200, blank=True, help_text=_("For eksempel «Troms fylkesting».")
     )
     adopted_on = models.DateField(_("vedtatt dato"), null=True, blank=True)
+    case_number = models.CharField(
+        _("saksnummer"), max_length=60, blank=True, help_text=_("For eksempel «25/01234».")
+    )
     order = models.PositiveSmallIntegerField(_("rekkefølge"), default=0)
 
     class Meta:
@@ -257,7 +263,7 @@ class SubGoal(models.Model):
     def __str__(self) -> str:
         return _("Delmål %(code)s") % {"code": self.code}
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.focus_area_id and not self.agreement_id:
             self.agreement_id = self.focus_area.agreement_id
         super().save(*args, **kwargs)
@@ -370,6 +376,35 @@ class ProcessEvent(OrderedText):
         default_related_name = "process_events"
 
 
+class AgreementRevision(models.Model):
+    """A change to the text of an adopted agreement: who, when, which text, before and after."""
+
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("avtale")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("endret av"),
+    )
+    created_at = models.DateTimeField(_("endret"), auto_now_add=True)
+    subject = models.CharField(_("hva"), max_length=300)
+    field = models.CharField(_("felt"), max_length=120)
+    old_text = models.TextField(_("tekst før"), blank=True)
+    new_text = models.TextField(_("tekst etter"), blank=True)
+
+    class Meta:
+        verbose_name = _("endring i avtaleteksten")
+        verbose_name_plural = _("endringer i avtaleteksten")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject}: {self.field}"
+
+
 class Coordinator(models.Model):
     """A user appointed by a party for an agreement: a coordinator, or a reader (politician)."""
 
@@ -434,11 +469,11 @@ class CalendarFeed(models.Model):
         return str(self.agreement)
 
 
-class MeetingQuerySet(models.QuerySet):
-    def held(self):
+class MeetingQuerySet(models.QuerySet["Meeting"]):
+    def held(self) -> "MeetingQuerySet":
         return self.filter(status=Meeting.Status.HELD)
 
-    def upcoming(self, now=None):
+    def upcoming(self, now: datetime.datetime | None = None) -> "MeetingQuerySet":
         from django.utils import timezone
 
         return self.filter(status=Meeting.Status.PLANNED, end__gte=now or timezone.now()).order_by(

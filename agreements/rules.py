@@ -6,7 +6,7 @@ who may see what, they only read flags a view computed with these rules.
 
 from django.contrib.auth.models import AnonymousUser, User
 
-from agreements.models import Agreement, Coordinator, Party
+from agreements.models import Agreement, AgreementQuerySet, Coordinator, Party
 
 AnyUser = User | AnonymousUser
 
@@ -66,7 +66,25 @@ def can_finalise_evaluation(user: AnyUser, agreement: Agreement) -> bool:
     ).exists()
 
 
-def visible_agreements(user: AnyUser):
+def can_set_up_agreements(user: AnyUser) -> bool:
+    """Start a new agreement in the portal: administrators and anyone who is a county coordinator
+    of some agreement."""
+    if is_admin(user):
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return Coordinator.objects.filter(
+        user=user, role=Coordinator.Role.COORDINATOR, party__kind=Party.Kind.COUNTY
+    ).exists()
+
+
+def can_set_up_agreement(user: AnyUser, agreement: Agreement) -> bool:
+    """Change an agreement's set-up (texts, parties, structure): administrators and the
+    agreement's county coordinators."""
+    return is_admin(user) or _is_county_coordinator(user, agreement)
+
+
+def visible_agreements(user: AnyUser) -> AgreementQuerySet:
     """The agreements a user may read, for lists."""
     if is_admin(user):
         return Agreement.objects.all()
@@ -108,7 +126,14 @@ def appointable_party_ids(actor: AnyUser, agreement: Agreement) -> set[int]:
     return set()
 
 
-def may_appoint(actor: AnyUser, agreement: Agreement, *, party, role: str, target) -> bool:
+def may_appoint(
+    actor: AnyUser,
+    agreement: Agreement,
+    *,
+    party: Party | int | None,
+    role: str,
+    target: User | None,
+) -> bool:
     """May ``actor`` give ``target`` the role ``role`` for ``party`` in ``agreement``?
 
     ``target`` is the user whose role is given or changed, or None for a person who has no role

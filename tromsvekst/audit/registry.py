@@ -18,9 +18,13 @@ every audited record is traced to it, and the log page filters by it and names i
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.apps import AppConfig
 from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class Root:
     # (pk, name) of every root object, in the order the log page lists them (one query).
     choices: Callable[[], list[tuple[int, str]]]
     # Whether a user may read the log page.
-    may_read_log: Callable[[object], bool]
+    may_read_log: Callable[["User | AnonymousUser"], bool]
 
 
 _apps: dict[str, frozenset[str]] = {}  # app label -> excluded model names
@@ -67,7 +71,7 @@ def register_root(
     model: type[models.Model],
     *,
     choices: Callable[[], list[tuple[int, str]]],
-    may_read_log: Callable[[object], bool],
+    may_read_log: Callable[["User | AnonymousUser"], bool],
 ) -> None:
     """``model`` is what ``AuditEntry.agreement_pk`` points at (see ``Root``)."""
     _root[:] = [Root(model, choices, may_read_log)]
