@@ -671,18 +671,31 @@ def change_summary(
     no end). ``updates``, when the caller has read the window's progress updates already, are
     counted instead of being read again. Two queries at most.
     """
+    from django.db.models import Count
+
     from actionplans.models import MilestoneDueDateChange, ProgressUpdate
 
     ids = milestones.order_by().values("pk")
     window = {"created_at__gte": since}
     if until is not None:
         window["created_at__lt"] = until
+    # How many updates went from each status to each: a few dozen pairs at most, however many
+    # updates the window holds.
+    pairs: list[tuple[str, str, int]]
     if updates is None:
-        rows = ProgressUpdate.objects.filter(milestone__in=ids, **window).values_list(
-            "status", "previous_status"
+        pairs = list(
+            ProgressUpdate.objects.filter(milestone__in=ids, **window)
+            .order_by()
+            .values_list("status", "previous_status")
+            .annotate(n=Count("pk"))
         )
-        updates = [ProgressUpdate(status=status, previous_status=prev) for status, prev in rows]
-    changed = [u for u in updates if u.status_changed]
+    else:
+        pairs = [(u.status, u.previous_status, 1) for u in updates]
+    changed = [
+        (ProgressUpdate(status=status, previous_status=previous), n)
+        for status, previous, n in pairs
+        if previous and previous != status
+    ]
     moved = (
         MilestoneDueDateChange.objects.filter(milestone__in=ids, **window)
         .select_related("author", "milestone__action__sub_goal")
@@ -691,10 +704,10 @@ def change_summary(
     return ChangeSummary(
         since=since,
         until=until,
-        updates=len(updates),
-        status_changes=len(changed),
-        done=sum(1 for u in changed if u.status == Status.DONE),
-        worse=sum(1 for u in changed if u.got_worse),
+        updates=sum(n for _, _, n in pairs),
+        status_changes=sum(n for _, n in changed),
+        done=sum(n for u, n in changed if u.status == Status.DONE),
+        worse=sum(n for u, n in changed if u.got_worse),
         due_date_changes=list(moved),
     )
 
