@@ -140,13 +140,16 @@ def _load_parties(upsert: _Upsert, agreement: Agreement, data: dict) -> dict[str
             {"name": item["name"], "kind": item["kind"], "website": item["website"]},
             slug=item["slug"],
         )
+        adoption = {
+            "adopted_by": item["adopted_by"],
+            "adopted_on": _date(item["adopted_on"]),
+            "order": order,
+        }
+        if "case_number" in item:  # the files of fixtures/ have none; the portal's set-up has
+            adoption["case_number"] = item["case_number"]
         membership = upsert(
             AgreementParty,
-            {
-                "adopted_by": item["adopted_by"],
-                "adopted_on": _date(item["adopted_on"]),
-                "order": order,
-            },
+            adoption,
             agreement=agreement,
             party=party,
         )
