@@ -6,7 +6,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -29,16 +29,22 @@ class Row:
     after: str
 
 
-def _field(model, name: str):
+# What a name in an entry's changes is: a field of the model, or the far side of a many-to-many
+# field (the log records no other kind).
+FieldOrRel = models.Field | models.ForeignObjectRel
+
+
+def _field(model: type[models.Model] | None, name: str) -> FieldOrRel | None:
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+    return field if isinstance(field, FieldOrRel) else None
 
 
-def _label(field, name: str) -> str:
+def _label(field: FieldOrRel | None, name: str) -> str:
     if field is None:
         return name
     if isinstance(field, models.ForeignObjectRel):  # the far side of a many-to-many field
@@ -67,7 +73,7 @@ def related_labels(entries: Iterable[AuditEntry]) -> dict:
     return labels
 
 
-def value_text(field, value, labels: dict | None = None) -> str:
+def value_text(field: FieldOrRel | None, value: Any, labels: dict | None = None) -> str:
     if value is None or value == "":
         return _("(tom)")
     if isinstance(value, bool):
@@ -76,8 +82,9 @@ def value_text(field, value, labels: dict | None = None) -> str:
         return ", ".join(str(v) for v in value) if value else _("(ingen)")
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    if field is not None and getattr(field, "flatchoices", None):
-        for choice, label in field.flatchoices:
+    choices = getattr(field, "flatchoices", None)
+    if field is not None and choices:
+        for choice, label in choices:
             if str(choice) == str(value):
                 return str(label)
     if isinstance(field, models.ForeignKey):
