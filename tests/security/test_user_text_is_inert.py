@@ -104,6 +104,9 @@ COVERED_FORMS = {
     "evaluation.forms_feedback.FeedbackForm",
     "evaluation.forms_indicators.IndicatorForm",
     "evaluation.forms_indicators.IndicatorImportForm",
+    "evaluation.forms_indicator_values.IndicatorValueForm",
+    "evaluation.forms_indicator_values.IndicatorValueDeleteForm",
+    "evaluation.forms_indicator_values.IndicatorImportConfirmForm",
 }
 
 # The password forms of tromsvekst/accounts ("Glemt passordet?" and the new-password page): not
@@ -665,6 +668,56 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
         upload, {"file": _csv_file([["år", "verdi"], [bad_year, "1"]]), "source_note": ""}
     )
     w.keep("indicator-import-refused", response)
+    # The preview of a file (its «kilde» shows before anything is stored), a forged
+    # confirmation, then the real one.
+    preview_kilde = w.text("preview-kilde", 300)
+    response = tone.post(
+        upload,
+        {
+            "file": _csv_file([["år", "verdi", "kilde"], ["2021", "100", preview_kilde]]),
+            "source_note": "",
+            "step": "preview",
+        },
+    )
+    w.stored["preview-kilde"] = preview_kilde
+    if response.status_code != 302:
+        # A rough payload (a NUL) may be refused with the file; an exact one may not.
+        if w.exact:
+            w.failures.append(f"IndicatorImportForm preview: answered {response.status_code}")
+        w.keep("indicator-preview-refused", response)
+    else:
+        draft_url = response["Location"]
+        w.get(tone, "indicator-preview", draft_url, ["preview-kilde"])
+        forged = tone.post(draft_url, {"fingerprint": w.text("fingerprint", 64)})
+        w.keep("indicator-preview-forged", forged, ["preview-kilde"])
+        fingerprint = re.search(r'name="fingerprint" value="([0-9a-f]+)"', forged.content.decode())
+        w.post(
+            tone,
+            draft_url,
+            {"fingerprint": fingerprint.group(1) if fingerprint else ""},
+            form="IndicatorImportConfirmForm",
+            keys={},
+        )
+    # A value typed in by hand, and deleted: the reasons show in the history.
+    w.post(
+        tone,
+        reverse("evaluation:indicator-value-add", args=[indicator.pk]),
+        {
+            "year": "2019",
+            "value": "99",
+            "source_note": w.text("value-note", 300),
+            "reason": w.text("value-reason", 1000),
+        },
+        form="IndicatorValueForm",
+        keys={"source_note": "value-note", "reason": "value-reason"},
+    )
+    w.post(
+        tone,
+        reverse("evaluation:indicator-value-delete", args=[indicator.pk, 2019]),
+        {"reason": w.text("delete-reason", 1000)},
+        form="IndicatorValueDeleteForm",
+        keys={"reason": "delete-reason"},
+    )
 
     # The Excel export, then an import of it with payload cells, and one with a bad cell.
     exported = tone.get(reverse("actionplans:plan-export", args=[plan.pk]))
@@ -1014,6 +1067,9 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
                 "csv-kilde",
                 "source-note",
                 "jsonstat-source",
+                "preview-kilde",
+                "value-reason",
+                "delete-reason",
             ],
         ),
         (
