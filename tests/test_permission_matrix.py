@@ -95,6 +95,32 @@ EXPECTED = {
         "admin_user": OK,
     },
     ("admin", "POST"): {user: {405} for user in USERS},
+    # Across every agreement: administrators and county coordinators (``coordinator``).
+    ("county", "GET"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": OK,
+        "council": {403},
+        "outsider": {403},
+        "admin_user": OK,
+    },
+    ("county", "POST"): {user: {405} for user in USERS},
+    ("county-edit", "GET"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": OK,
+        "council": {403},
+        "outsider": {403},
+        "admin_user": OK,
+    },
+    ("county-edit", "POST"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": DONE,
+        "council": {403},
+        "outsider": {403},
+        "admin_user": DONE,
+    },
 }
 
 

@@ -38,6 +38,8 @@ urlpatterns = [
     path("helse/klar/", views.readiness, name="readiness"),
     path("tilgjengelighetserklaering/", views.accessibility_statement, name="accessibility"),
     path("avtaler/", include("agreements.urls")),
+    path("fylket/personer/", include("agreements.urls_people")),
+    path("fylket/", include("evaluation.urls_county")),
     path("", include("actionplans.urls")),
     path("", include("evaluation.urls")),
     path("revisjonslogg/", include("tromsvekst.audit.urls")),

@@ -234,6 +234,11 @@ URL_ARGS = {
     "evaluation:recommendation-delete": lambda o: [o["recommendation"].pk],
     "evaluation:evaluation-finalise": lambda o: [o["evaluation"].pk],
     "audit:log": lambda o: [],
+    "people:people-list": lambda o: [],
+    "people:person-deactivate": lambda o: [o["appointment"].user_id],
+    "people:person-reactivate": lambda o: [o["appointment"].user_id],
+    "county:overview": lambda o: [],
+    "county:overview-excel": lambda o: [],
 }
 
 

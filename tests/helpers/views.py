@@ -83,6 +83,15 @@ VIEWS = {
     "evaluation:evaluation-finalise": "finalise",
     # The audit log: administrators only; it has no form that changes anything.
     "audit:log": "admin",
+    # Across every agreement, for administrators and county coordinators (``coordinator``; the
+    # regional council's coordinator, readers and outsiders get 403): «Personer og roller» and
+    # «Fylkets oversikt» (GET only), deactivating and reactivating an account (a confirmation
+    # page and its button; tests/agreements/test_people.py).
+    "people:people-list": "county",
+    "people:person-deactivate": "county-edit",
+    "people:person-reactivate": "county-edit",
+    "county:overview": "county",
+    "county:overview-excel": "county",
 }
 # Views outside the apps' namespaces that are deliberately open or handled by Django itself.
 OUTSIDE = {
