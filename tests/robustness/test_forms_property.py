@@ -50,6 +50,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from hypothesis import given
@@ -101,15 +102,24 @@ from evaluation import services as evaluation_services
 from evaluation.forms import AssessmentForm, EvaluationCreateForm, EvaluationForm
 from evaluation.forms import RecommendationForm as RecommendationEditForm
 from evaluation.forms_feedback import HONEYPOT, FeedbackForm
+from evaluation.forms_indicator_values import (
+    IndicatorChoiceForm,
+    IndicatorImportConfirmForm,
+    IndicatorValueDeleteForm,
+    IndicatorValueForm,
+)
 from evaluation.forms_indicators import IndicatorForm, IndicatorImportForm
 from evaluation.models import (
     Evaluation,
     Feedback,
     Indicator,
+    IndicatorImportDraft,
     IndicatorValue,
+    IndicatorValueChange,
     Recommendation,
     SubGoalAssessment,
 )
+from evaluation.services_indicators import draft_read, values_fingerprint
 from tests.helpers.robustness import ROBUSTNESS
 from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
 from tromsvekst.audit.forms import AuditFilterForm
@@ -528,6 +538,53 @@ def _values_import_check(world, form, saved, payload):
         assert "\x00" not in value.source_note
 
 
+# The indicator's steps after an upload and its values by hand: a value for 2024, and a file
+# waiting as a draft (a one-series CSV to confirm, or SSB's table 05300 to choose in).
+SSB_05300 = (
+    Path(__file__).parents[1]
+    / "evaluation"
+    / "data"
+    / "real"
+    / "ssb-05300-avstand-kulturtilbud.json"
+)
+
+
+def _value_2024(world, client):
+    IndicatorValue.objects.create(indicator=world.indicator, year=2024, value=5)
+
+
+def _draft(world, data: bytes) -> IndicatorImportDraft:
+    return IndicatorImportDraft.objects.create(
+        indicator=world.indicator,
+        origin=IndicatorImportDraft.Origin.UPLOAD,
+        file_name="fil.json",
+        data=data,
+        sha256="0" * 64,
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+
+
+def _one_series_draft(world, client):
+    _value_2024(world, client)
+    _draft(world, "år;verdi\n2024;6\n2025;7,5\n".encode())
+
+
+def _choice_draft(world, client):
+    _draft(world, SSB_05300.read_bytes())
+
+
+def _latest_draft(world) -> list:
+    return [world.indicator.pk, IndicatorImportDraft.objects.latest("pk").pk]
+
+
+def _choice_form(world, data, files):
+    try:
+        draft_read(IndicatorImportDraft.objects.latest("pk"))
+    except indicators.ChoiceNeeded as exc:
+        return IndicatorChoiceForm(data, dimensions=exc.dimensions)
+    raise AssertionError("the draft needs no choice")
+
+
 def _open_password_link(world, client):
     """As the e-mailed link does: Django keeps the token in the session and moves on."""
     uid = urlsafe_base64_encode(force_bytes(world.reader.pk))
@@ -918,9 +975,64 @@ CASES = [
         lambda w: [w.indicator.pk],
         IndicatorImportForm,
         lambda w, d, f: IndicatorImportForm(d, f),
-        writes=(IndicatorValue,),
+        # Stored with its history at once, or kept as a draft for the preview (step=preview).
+        writes=(IndicatorValue, IndicatorValueChange, IndicatorImportDraft),
         valid={"file": values_file},
+        extra={"step": st.sampled_from(["", "import", "preview"])},
         check=_values_import_check,
+    ),
+    Case(
+        "indicator-import-draft",
+        "evaluation:indicator-import-draft",
+        _latest_draft,
+        IndicatorImportConfirmForm,
+        lambda w, d, f: IndicatorImportConfirmForm(d),
+        writes=(IndicatorValue, IndicatorValueChange, IndicatorImportDraft),
+        prepare=_one_series_draft,
+        valid={"fingerprint": lambda w: st.just(values_fingerprint(w.indicator))},
+        check=_values_import_check,
+    ),
+    Case(
+        "indicator-import-choice",
+        "evaluation:indicator-import-draft",
+        _latest_draft,
+        IndicatorChoiceForm,
+        _choice_form,
+        method="get",  # the choice is a GET form: it shows the preview, it writes nothing
+        prepare=_choice_draft,
+    ),
+    Case(
+        "indicator-value-add",
+        "evaluation:indicator-value-add",
+        lambda w: [w.indicator.pk],
+        IndicatorValueForm,
+        lambda w, d, f: IndicatorValueForm(d),
+        model=IndicatorValue,
+        compare=("year", "value", "source_note"),
+        writes=(IndicatorValue, IndicatorValueChange),
+        prepare=_value_2024,
+        valid={"year": lambda w: st.integers(2020, 2030).map(str)},
+    ),
+    Case(
+        "indicator-value-edit",
+        "evaluation:indicator-value-edit",
+        lambda w: [w.indicator.pk, 2024],
+        IndicatorValueForm,
+        lambda w, d, f: IndicatorValueForm(d, year=2024),
+        model=IndicatorValue,
+        target=lambda w: IndicatorValue.objects.get(indicator=w.indicator, year=2024),
+        compare=("value", "source_note"),
+        writes=(IndicatorValue, IndicatorValueChange),
+        prepare=_value_2024,
+    ),
+    Case(
+        "indicator-value-delete",
+        "evaluation:indicator-value-delete",
+        lambda w: [w.indicator.pk, 2024],
+        IndicatorValueDeleteForm,
+        lambda w, d, f: IndicatorValueDeleteForm(d),
+        writes=(IndicatorValue, IndicatorValueChange),
+        prepare=_value_2024,
     ),
     Case(
         "feedback-form",
@@ -1034,6 +1146,8 @@ NO_FORM = {
     "actionplans:meeting-brief-pdf": "a download",
     "evaluation:indicator-list": "a page",
     "evaluation:indicator-detail": "a page",
+    "evaluation:indicator-fetch": "a button; the SSB table and query it uses are the indicator "
+    "form's fields (fuzzed above), its answers are tested in tests/evaluation/test_indicator_fetch.py",
     "evaluation:feedback-list": "a page (?side= is Django's paginator)",
     "evaluation:feedback-toggle": "a button; its open field is fuzzed below",
     "evaluation:feedback-rotate": "a confirm button, no fields",
@@ -1043,6 +1157,12 @@ NO_FORM = {
     "evaluation:evaluation-refresh": "a button, no fields",
     "evaluation:evaluation-finalise": "a confirm checkbox (makes the PDF/A; tests/evaluation)",
     "evaluation:recommendation-delete": "a button, no fields",
+    "people:people-list": "a page",
+    "people:person-deactivate": "a confirmation page and its button, no fields",
+    "people:person-reactivate": "a confirmation page and its button, no fields",
+    "county:overview": "a page (?sort= is one of the named orders or ignored; "
+    "tests/evaluation/test_county_overview.py)",
+    "county:overview-excel": "a download",
 }
 
 # --------------------------------------------------------------------------------------------
