@@ -176,7 +176,7 @@ class IndicatorForm(forms.ModelForm):
 
 class IndicatorImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Fil (CSV eller JSON-stat 2)"),
+        label=_("Fil (CSV eller JSON-stat)"),
         error_messages={
             "required": _("Velg en fil å laste opp."),
             "empty": _("Filen er tom."),
@@ -200,6 +200,7 @@ class IndicatorImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _("Høyst %(max)s MB. CSV må være lagret som UTF-8.") % {
-            "max": uploads.megabytes(indicators.max_upload_bytes())
-        }
+        self.fields["file"].help_text = _(
+            "Høyst %(max)s MB. CSV slik Excel lagrer den (semikolondelt eller UTF-8), eller "
+            "JSON-stat 1 eller 2 fra SSB."
+        ) % {"max": uploads.megabytes(indicators.max_upload_bytes())}

@@ -45,7 +45,7 @@ def test_county_coordinator_imports_a_multi_dimension_ssb_file(
     page.get_by_role("link", name="Importer verdier").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Importer verdier")
     assert_no_axe_violations(page)
-    page.get_by_label("Fil (CSV eller JSON-stat 2)").set_input_files(str(SSB_05300))
+    page.get_by_label("Fil (CSV eller JSON-stat)").set_input_files(str(SSB_05300))
     page.get_by_role("button", name="Vis forhåndsvisning").click()
 
     # Step 2: one category per dimension, each select with its real label.

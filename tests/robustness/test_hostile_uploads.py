@@ -653,5 +653,5 @@ def test_the_values_limit_comes_from_the_settings(coordinator_client, indicator)
     page = coordinator_client.get(reverse("evaluation:indicator-import", args=[indicator.pk]))
     response = upload_values(coordinator_client, indicator, b"1" * (100 * 1024 + 1))
 
-    assert "Høyst 0,1 MB. CSV må være lagret som UTF-8." in page.content.decode()
+    assert "Høyst 0,1 MB. CSV slik Excel lagrer den" in page.content.decode()
     assert_values_refused(response, "Den kan være høyst 0,1 MB.", before)
