@@ -3,9 +3,11 @@
 the agreement's text from its file is ``agreements.loader``."""
 
 import datetime
+from collections.abc import Iterable
 from typing import TypedDict
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -71,7 +73,7 @@ def _check_party(agreement: Agreement, party: Party, *, field_name: str = "party
         )
 
 
-def _role_taken_error(agreement: Agreement, user) -> ValidationError:
+def _role_taken_error(agreement: Agreement, user: User) -> ValidationError:
     existing = Coordinator.objects.filter(agreement=agreement, user=user).first()
     role = existing.get_role_display().lower() if existing else ""
     return ValidationError(
@@ -86,7 +88,14 @@ def _role_taken_error(agreement: Agreement, user) -> ValidationError:
     )
 
 
-def check_appointment(*, by, agreement: Agreement, party, role: str, target) -> None:
+def check_appointment(
+    *,
+    by: User | None,
+    agreement: Agreement,
+    party: Party | int | None,
+    role: str,
+    target: User | None,
+) -> None:
     """The one rule of who may appoint whom (``rules.may_appoint``), as a Norwegian refusal.
 
     ``by`` None is the system (management commands, loading data), which the rule does not bind.
@@ -110,7 +119,7 @@ def check_appointment(*, by, agreement: Agreement, party, role: str, target) -> 
     )
 
 
-def _user_create(*, name: str, email: str):
+def _user_create(*, name: str, email: str) -> User:
     """A new user for someone who has no account yet; they log in with their e-mail address.
 
     Called only when an invitation is accepted, after checking that no account has the address.
@@ -147,12 +156,12 @@ def coordinator_appoint(
     agreement: Agreement,
     party: Party,
     role: str,
-    user=None,
+    user: User | None = None,
     name: str = "",
     email: str = "",
     title: str = "",
     phone: str = "",
-    by,
+    by: User | None,
 ) -> Coordinator:
     """Give a user a role (coordinator or reader) in the agreement, for one of its parties.
 
@@ -182,7 +191,7 @@ def coordinator_appoint(
         raise
 
 
-def _leaves_no_coordinator(coordinator: Coordinator, *, by) -> bool:
+def _leaves_no_coordinator(coordinator: Coordinator, *, by: User | None) -> bool:
     """True if ``by`` is the agreement's last coordinator and ``coordinator`` is their own role.
 
     The last coordinator may not remove themself or step down to reader; an administrator may
@@ -217,7 +226,13 @@ def _last_coordinator_removal_message() -> str:
 
 @transaction.atomic
 def coordinator_change(
-    *, coordinator: Coordinator, party: Party, role: str, title: str, phone: str, by
+    *,
+    coordinator: Coordinator,
+    party: Party,
+    role: str,
+    title: str,
+    phone: str,
+    by: User | None,
 ) -> Coordinator:
     """Change a role, its party, title and phone, under ``rules.may_appoint`` (nobody changes
     their own role or party; a regional council's coordinator acts for their own party only)."""
@@ -245,7 +260,7 @@ def coordinator_change(
 
 
 @transaction.atomic
-def coordinator_remove(*, coordinator: Coordinator, by) -> None:
+def coordinator_remove(*, coordinator: Coordinator, by: User | None) -> None:
     """Take away a user's role in the agreement. The user account itself stays."""
     _lock_agreement(coordinator.agreement)
     if by is not None and not rules.may_remove(by, coordinator):
@@ -255,7 +270,7 @@ def coordinator_remove(*, coordinator: Coordinator, by) -> None:
     coordinator.delete()
 
 
-def coordinator_removal_refusal(*, coordinator: Coordinator, by) -> str:
+def coordinator_removal_refusal(*, coordinator: Coordinator, by: User | None) -> str:
     """Why ``by`` may not remove ``coordinator`` (for the confirmation page), or ""."""
     if by is not None and not rules.may_remove(by, coordinator):
         return _not_yours_message()
@@ -293,18 +308,18 @@ def meeting_validate(
         raise ValidationError(errors)
 
 
-def _check_participants(agreement: Agreement, participants) -> list:
-    participants = list(participants)
+def _check_participants(agreement: Agreement, participants: Iterable[User]) -> list[User]:
+    chosen = list(participants)
     with_role = set(
         Coordinator.objects.filter(
-            agreement=agreement, user__in=[u.pk for u in participants]
+            agreement=agreement, user__in=[u.pk for u in chosen]
         ).values_list("user_id", flat=True)
     )
-    if any(u.pk not in with_role for u in participants):
+    if any(u.pk not in with_role for u in chosen):
         raise ValidationError(
             {"participants": gettext("Velg bare personer som har en rolle i denne avtalen.")}
         )
-    return participants
+    return chosen
 
 
 @transaction.atomic
@@ -319,7 +334,7 @@ def meeting_create(
     place: str = "",
     video_link: str = "",
     inviting_party: Party,
-    participants=(),
+    participants: Iterable[User] = (),
     minutes: str = "",
     is_example: bool = False,
 ) -> Meeting:
@@ -363,7 +378,7 @@ def meeting_update(
     place: str,
     video_link: str,
     inviting_party: Party,
-    participants,
+    participants: Iterable[User],
     minutes: str,
 ) -> Meeting:
     """Change a meeting; ``sequence`` goes up when its time, place, kind or status changes."""
@@ -485,7 +500,7 @@ def decision_create(
 
 @transaction.atomic
 def follow_up_task_create(
-    *, decision: Decision, title: str, responsible, due_date: datetime.date
+    *, decision: Decision, title: str, responsible: User, due_date: datetime.date
 ) -> FollowUpTask:
     """A task that follows from a decision; the responsible person has a role in the agreement."""
     agreement_id = decision.agenda_item.meeting.agreement_id

@@ -149,7 +149,7 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 role=data["role"],
                 title=data["title"],
                 phone=data["phone"],
-                by=request.user,
+                by=signed_in_user(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -177,10 +177,12 @@ def coordinator_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not rules.may_remove(request.user, coordinator):
         raise PermissionDenied
     agreement = coordinator.agreement
-    refusal = services.coordinator_removal_refusal(coordinator=coordinator, by=request.user)
+    refusal = services.coordinator_removal_refusal(
+        coordinator=coordinator, by=signed_in_user(request)
+    )
     if request.method == "POST" and not refusal:
         try:
-            services.coordinator_remove(coordinator=coordinator, by=request.user)
+            services.coordinator_remove(coordinator=coordinator, by=signed_in_user(request))
         except ValidationError as exc:
             refusal = " ".join(exc.messages)
         else:
