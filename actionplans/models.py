@@ -558,15 +558,15 @@ class Attachment(models.Model):
     def __str__(self) -> str:
         return self.original_name
 
+    def get_absolute_url(self) -> str:
+        return reverse("actionplans:attachment-download", args=[self.pk])
+
     @property
     def owner(self) -> models.Model:
         """The meeting or the milestone the file is attached to."""
         owner = self.meeting if self.meeting_id else self.milestone
         assert owner is not None
         return owner
-
-    def get_absolute_url(self) -> str:
-        return reverse("actionplans:attachment-download", args=[self.pk])
 
     @property
     def kind_label(self) -> str:

@@ -4,6 +4,7 @@ from django.views.generic import RedirectView
 from actionplans import (
     views,
     views_agenda,
+    views_attachments,
     views_brief,
     views_dashboard,
     views_edit,
@@ -50,6 +51,27 @@ urlpatterns = [
     path("avtaler/moter/<id:pk>/brief/", views_brief.meeting_brief, name="meeting-brief"),
     path(
         "avtaler/moter/<id:pk>/brief.pdf", views_brief.meeting_brief_pdf, name="meeting-brief-pdf"
+    ),
+    # Documents attached to meetings and milestones (actionplans/views_attachments.py).
+    path(
+        "avtaler/moter/<id:pk>/dokumenter/ny/",
+        views_attachments.meeting_attachment_add,
+        name="meeting-attachment-add",
+    ),
+    path(
+        "milepaeler/<id:pk>/dokumenter/ny/",
+        views_attachments.milestone_attachment_add,
+        name="milestone-attachment-add",
+    ),
+    path(
+        "avtaler/dokumenter/<id:pk>/",
+        views_attachments.attachment_download,
+        name="attachment-download",
+    ),
+    path(
+        "avtaler/dokumenter/<id:pk>/slett/",
+        views_attachments.attachment_delete,
+        name="attachment-delete",
     ),
     # The brief's first addresses, in e-mails and bookmarks from before 2026-12: moved for good.
     path(

@@ -7,13 +7,17 @@ class EvaluationConfig(AppConfig):
     verbose_name = _("Evaluering")
 
     def ready(self) -> None:
-        from evaluation.integrity import final_report_files
+        from evaluation.integrity import attachment_files, final_report_files
         from tromsvekst.audit import registry
         from tromsvekst.operations import stored_files
 
         # After a backup and a restore, each final report's PDF is checked against its row.
         stored_files.register(
             stored_files.StoredFileCheck(noun="final evaluation report", files=final_report_files)
+        )
+        # So is every document attached to a meeting or a milestone (actionplans.Attachment).
+        stored_files.register(
+            stored_files.StoredFileCheck(noun="attached document", files=attachment_files)
         )
 
         registry.register_app(

@@ -44,6 +44,13 @@ from tests.helpers.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip
 from tests.helpers.urls import build_objects
 
 
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory) -> None:
+    """Stored files (attached documents, final reports) go to the run's temporary folder, never to
+    var/media; a test that needs an empty MEDIA_ROOT of its own sets one."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
 @pytest.fixture
 def password() -> str:
     """The password every named user has."""

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from actionplans.attachments import attachment_add
 from actionplans.models import Action, ActionPlan, Milestone
 from actionplans.services import progress_log
 from agreements.invitations import invitation_token
@@ -129,7 +130,11 @@ def build_objects(agreement: Agreement, coordinator: User) -> dict:
         sha256="0" * 64,
         expires_at=timezone.now() + datetime.timedelta(days=1),
     )
+    attachment = attachment_add(
+        user=coordinator, data=b"%PDF-1.7\nreferat\n", name="Referat.pdf", meeting=meeting
+    )
     return {
+        "attachment": attachment,
         "draft": draft,
         "evaluation": evaluation,
         "assessment": evaluation.assessments.first(),
@@ -186,6 +191,10 @@ URL_ARGS = {
     "actionplans:dashboard": lambda o: [o["agreement"].slug],
     "actionplans:meeting-brief": lambda o: [o["meeting"].pk],
     "actionplans:meeting-brief-pdf": lambda o: [o["meeting"].pk],
+    "actionplans:meeting-attachment-add": lambda o: [o["meeting"].pk],
+    "actionplans:milestone-attachment-add": lambda o: [o["logged"].pk],
+    "actionplans:attachment-download": lambda o: [o["attachment"].pk],
+    "actionplans:attachment-delete": lambda o: [o["attachment"].pk],
     "actionplans:public-progress": lambda o: [o["agreement"].slug],
     "actionplans:public-progress-toggle": lambda o: [o["agreement"].slug],
     "agreements:coordinator-list": lambda o: [o["agreement"].slug],

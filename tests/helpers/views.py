@@ -27,6 +27,13 @@ VIEWS = {
     "actionplans:dashboard": "read",
     "actionplans:meeting-brief": "read",
     "actionplans:meeting-brief-pdf": "read",
+    # Documents on meetings and milestones: attach (a form) and delete (a confirmation page and
+    # its button) for coordinators; download for everyone with a role (tests/actionplans/
+    # test_attachments.py).
+    "actionplans:meeting-attachment-add": "edit",
+    "actionplans:milestone-attachment-add": "edit",
+    "actionplans:attachment-download": "read",
+    "actionplans:attachment-delete": "edit",
     "actionplans:public-progress": "closed",
     "actionplans:public-progress-toggle": "post",
     "agreements:coordinator-list": "read",
