@@ -2,7 +2,8 @@
 SSB_API_URL) and fed into the same choice, preview and confirm steps as an upload.
 
 No network: a real HTTP server on the loopback interface (http.server in a thread) answers as SSB
-would, with a recorded real SSB answer (tests/evaluation/data/real/README.md), or fails: HTTP 500
+would, with a recorded real SSB answer (table 05300 as JSON-stat 2; recorded from SSB's API, see
+tests/evaluation/data/real/README.md), or fails: HTTP 500
 and 404, too slow (headers late, or a body that trickles), invalid JSON, an HTML page, too large
 (with and without Content-Length), a redirect to a file: address, and nobody listening. Each
 failure gives a Norwegian message, creates no draft and leaves the stored values as they were.

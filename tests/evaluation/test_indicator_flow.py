@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -230,6 +232,25 @@ def test_an_empty_confirmation_shows_the_page_again(coordinator_client, culture)
     assert not culture.values.exists()
 
 
+def test_without_a_municipality_list_the_region_is_chosen(coordinator_client, culture):
+    """The example file has four municipalities; an indicator without a list takes one."""
+    upload(coordinator_client, culture, SAMPLE_JSON)
+    draft = IndicatorImportDraft.objects.get()
+
+    page = coordinator_client.get(draft_url(culture, draft)).content.decode()
+    assert "Indikatoren har ingen kommuneliste: velg hvilken region tallene gjelder." in page
+    assert ">Narvik</option>" in page and ">Tjeldsund</option>" in page
+
+    preview = coordinator_client.get(draft_url(culture, draft), {"d0": "1806"}).content.decode()
+    assert ">Narvik</dd>" in preview
+    confirmed = coordinator_client.post(
+        draft_url(culture, draft), {"d0": "1806", "fingerprint": fingerprint_of(preview)}
+    )
+
+    assert confirmed.status_code == 302
+    assert stored(culture) == {2023: Decimal(21808), 2024: Decimal(21860), 2025: Decimal(21900)}
+
+
 # --------------------------------------------------------------------------------------------
 # What the confirmation guards against
 
@@ -313,6 +334,25 @@ def test_a_new_upload_replaces_the_persons_earlier_draft(coordinator_client, pop
     draft = IndicatorImportDraft.objects.get()
     assert draft.data == SAMPLE_JSON.read_bytes()
     assert len(draft.sha256) == 64
+
+
+def test_the_indicator_page_asks_the_same_queries_however_long_the_history(
+    coordinator_client, coordinator, population, django_assert_num_queries
+):
+    url = reverse("evaluation:indicator-detail", args=[population.pk])
+    coordinator_client.get(url)  # the session and the user, once
+
+    with CaptureQueriesContext(connection) as context:
+        assert coordinator_client.get(url).status_code == 200
+    before = len(context.captured_queries)
+    for year in range(1990, 2020):
+        IndicatorValueChange.objects.create(
+            indicator=population, year=year, kind="add", new_value=year, changed_by=coordinator
+        )
+
+    with django_assert_num_queries(before):
+        page = coordinator_client.get(url).content.decode()
+    assert page.count(coordinator.get_full_name()) >= 30
 
 
 def test_the_sample_files_are_offered_as_example_data(coordinator_client, population):
