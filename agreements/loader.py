@@ -6,8 +6,9 @@ import datetime
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, models, transaction
 
 from agreements.models import (
     Agreement,
@@ -45,6 +46,8 @@ AGREEMENT_TEXT_FIELDS = [
     "is_public",
 ]
 
+M = TypeVar("M", bound=models.Model)
+
 
 class AgreementFileError(ValueError):
     """The agreement file is not in the expected format."""
@@ -77,10 +80,10 @@ class _Upsert:
         self.result = result
         self.reset = reset
 
-    def __call__(self, model, defaults: dict, **key):
-        obj = model.objects.filter(**key).first()
+    def __call__(self, model: type[M], defaults: dict, **key: Any) -> M:
+        obj = model._default_manager.filter(**key).first()
         if obj is None:
-            obj = model.objects.create(**key, **defaults)
+            obj = model._default_manager.create(**key, **defaults)
             self.result.created += 1
             return obj
         if self.reset:
@@ -94,7 +97,7 @@ class _Upsert:
             self.result.kept += 1
         return obj
 
-    def prune(self, queryset, keep_pks: list[int]) -> None:
+    def prune(self, queryset: models.QuerySet[Any], keep_pks: list[int]) -> None:
         """With reset, delete what the file no longer has."""
         if self.reset:
             deleted, _ = queryset.exclude(pk__in=keep_pks).delete()
