@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
@@ -43,9 +44,10 @@ def _sort_links(current: str, descending: bool) -> dict[str, dict[str, str]]:
 @require_GET
 def county_overview(request: HttpRequest) -> HttpResponse:
     _check_county(request)
-    today = local_today()
+    today, now = local_today(), timezone.now()
     sort, descending = county.parse_sort(request.GET.get("sort"))
-    rows = county.county_overview(county.overview_agreements(request.user), today=today)
+    agreements = county.overview_agreements(request.user)
+    rows = county.county_overview(agreements, today=today, now=now)
     ctx = {
         "rows": county.sort_rows(rows, sort, descending),
         "today": today,
@@ -58,8 +60,9 @@ def county_overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def county_overview_excel(request: HttpRequest) -> HttpResponse:
     _check_county(request)
-    today = local_today()
-    rows = county.county_overview(county.overview_agreements(request.user), today=today)
+    today, now = local_today(), timezone.now()
+    agreements = county.overview_agreements(request.user)
+    rows = county.county_overview(agreements, today=today, now=now)
     response = HttpResponse(
         county_excel.county_workbook(rows, today), content_type=XLSX_CONTENT_TYPE
     )
