@@ -76,7 +76,8 @@ class ParseResult:
 
 
 def join_lines(lines: list[str]) -> str:
-    """Lines of one paragraph as one line: a word broken by a hyphen is whole again."""
+    """Lines of one paragraph as one line: a word broken by a hyphen is whole again, and a
+    hyphen before a digit or a capital («2025-2028», «Nord-Troms») stays, without a space."""
     out = ""
     for raw in lines:
         line = raw.strip()
@@ -84,8 +85,12 @@ def join_lines(lines: list[str]) -> str:
             out = line
         elif out.endswith("-") and out[-2:-1].isalpha() and line[:1].islower():
             out = out[:-1] + line
-        elif out.endswith("-") and out[-2:-1].isdigit() and line[:1].isdigit():
-            out += line
+        elif (
+            out.endswith("-")
+            and out[-2:-1].isalnum()
+            and (line[:1].isdigit() or line[:1].isupper())
+        ):
+            out += line  # «2025-2028», «Nord-Troms»
         elif line:
             out += " " + line
     return out

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,6 +44,7 @@ from agreements.models import (
 
 # Slugs that would hide a page under /avtaler/ (its single-segment addresses).
 RESERVED_SLUGS = {"ny", "oppsett", "moter", "koordinatorer", "invitasjon", "invitasjoner"}
+NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a"})
 TEMPORARY = 1000  # numbers and orders moved out of the way while a list is renumbered
 
 
@@ -195,6 +197,19 @@ def agreement_create(*, data: dict, county: Party, by: User) -> Agreement:
                 agreement=agreement, party=county, user=by, role=Coordinator.Role.COORDINATOR
             )
     return agreement
+
+
+def party_create(name: str, kind: str) -> Party:
+    """A party the portal did not know, its address name made from its name."""
+    base = slugify(name.lower().translate(NORWEGIAN_LETTERS))[:70] or "part"
+    slug, n = base, 1
+    while Party.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    party = Party(name=name, slug=slug, kind=kind)
+    party.full_clean()
+    party.save()
+    return party
 
 
 # --- Items edited in place ------------------------------------------------------------------------

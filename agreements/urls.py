@@ -1,13 +1,28 @@
 from django.urls import path
 
-from agreements import views, views_calendar, views_invitations, views_meetings
+from agreements import views, views_calendar, views_invitations, views_meetings, views_setup
 from tromsvekst.lib import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "agreements"
 
 urlpatterns = [
     path("", views.agreement_list, name="agreement-list"),
+    # Setting up an agreement (issue #16); "ny" is reserved, no agreement may take it as slug.
+    path("ny/", views_setup.setup_create, name="setup-create"),
     path("<slug:slug>/", views.agreement_detail, name="agreement-detail"),
+    path("<slug:slug>/endringer/", views_setup.revision_list, name="revision-list"),
+    path("<slug:slug>/oppsett/", views_setup.setup_overview, name="setup"),
+    path("<slug:slug>/oppsett/avtalen/", views_setup.setup_texts, name="setup-texts"),
+    path("<slug:slug>/oppsett/lim-inn/", views_setup.setup_paste, name="setup-paste"),
+    path("<slug:slug>/oppsett/parter/ny/", views_setup.setup_party_add, name="setup-party-add"),
+    path("<slug:slug>/oppsett/<slug:kind>/ny/", views_setup.setup_item_add, name="setup-item-add"),
+    path("oppsett/<slug:kind>/<id:pk>/", views_setup.setup_item_edit, name="setup-item-edit"),
+    path("oppsett/<slug:kind>/<id:pk>/flytt/", views_setup.setup_item_move, name="setup-item-move"),
+    path(
+        "oppsett/<slug:kind>/<id:pk>/fjern/",
+        views_setup.setup_item_delete,
+        name="setup-item-delete",
+    ),
     # Coordinators and readers of an agreement.
     path("<slug:slug>/koordinatorer/", views_meetings.coordinator_list, name="coordinator-list"),
     path(

@@ -15,7 +15,7 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
     agreements = rules.visible_agreements(request.user).prefetch_related(
         Prefetch("memberships", queryset=AgreementParty.objects.select_related("party"))
     )
-    ctx = {"agreements": agreements}
+    ctx = {"agreements": agreements, "can_set_up": rules.can_set_up_agreements(request.user)}
     return render(request, "agreements/agreement_list.html", ctx)
 
 
@@ -38,5 +38,6 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "process_events": agreement.process_events.all(),
         "basis_documents": agreement.basis_documents.all(),
         "can_view_internal": rules.can_view_internal(request.user, agreement),
+        "can_set_up": rules.can_set_up_agreement(request.user, agreement),
     }
     return render(request, "agreements/agreement_detail.html", ctx)

@@ -77,6 +77,51 @@ EXPECTED = {
         "outsider": {404},
         "admin_user": {302},
     },
+    # Setting up an agreement (issue #16): its county coordinators and administrators; the
+    # regional council's coordinator and readers 403, people outside the agreement 404.
+    ("setup", "GET"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": OK,
+        "council": {403},
+        "outsider": {404},
+        "admin_user": OK,
+    },
+    ("setup", "POST"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": DONE,
+        "council": {403},
+        "outsider": {404},
+        "admin_user": DONE,
+    },
+    ("setup-page", "GET"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": OK,
+        "council": {403},
+        "outsider": {404},
+        "admin_user": OK,
+    },
+    ("setup-page", "POST"): {user: {405} for user in USERS},
+    # Starting a new agreement: administrators and anyone who is a county coordinator somewhere
+    # (``outsider`` coordinates another agreement for its regional council: 403).
+    ("start", "GET"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": OK,
+        "council": {403},
+        "outsider": {403},
+        "admin_user": OK,
+    },
+    ("start", "POST"): {
+        "anonymous": LOGIN,
+        "reader": {403},
+        "coordinator": DONE,
+        "council": {403},
+        "outsider": {403},
+        "admin_user": DONE,
+    },
     # The public progress page of an agreement that is not public: nobody sees it.
     ("closed", "GET"): {user: {404} for user in USERS},
     ("closed", "POST"): {user: {405} for user in USERS},

@@ -88,6 +88,20 @@ VIEWS = {
     # Finalising: county coordinators and administrators (``coordinator`` is a county one; the
     # regional council's coordinator ``council`` gets 403; see tests/evaluation/test_finalise.py).
     "evaluation:evaluation-finalise": "finalise",
+    # Setting up an agreement (issue #16): "start" (a new one: administrators and county
+    # coordinators), "setup" (GET and POST) and "setup-page" (GET only) for the agreement's
+    # county coordinators and administrators; moving an item is a POST for the same people,
+    # which is what "finalise" checks. The revisions: whoever reads the agreement.
+    "agreements:setup-create": "start",
+    "agreements:setup": "setup-page",
+    "agreements:setup-texts": "setup",
+    "agreements:setup-paste": "setup",
+    "agreements:setup-party-add": "setup",
+    "agreements:setup-item-add": "setup",
+    "agreements:setup-item-edit": "setup",
+    "agreements:setup-item-delete": "setup",
+    "agreements:setup-item-move": "finalise",
+    "agreements:revision-list": "read",
     # The audit log: administrators only; it has no form that changes anything.
     "audit:log": "admin",
     # Across every agreement, for administrators and county coordinators (``coordinator``; the
@@ -115,6 +129,13 @@ OUTSIDE = {
     "password_reset_done",
     "password_reset_confirm",
     "password_reset_complete",
+    # Single sign-on and the second factor: open, part of signing in (tests/security/test_sso.py
+    # and test_sso_mfa.py); the code pages need a sign-in waiting for its code.
+    "oidc-start",
+    "oidc-callback",
+    "mfa-verify",
+    "mfa-enrol",
+    "mfa-recovery-codes",
     # The meeting brief's addresses from before it moved under /avtaler/moter/<pk>/: a 301 for
     # anyone to the new address, which checks access (tests/actionplans/test_meeting_brief.py).
     "actionplans:meeting-brief-old",
