@@ -669,6 +669,42 @@ def _evaluation() -> str:
     return str(result.evaluation)
 
 
+# The mixed load (benchmarks/measure.py) has this many coordinators and politicians at once; the
+# first agreement gets them on top of its own (after everything else is made, so that the rest of
+# the data set does not depend on them).
+MIXED_LOAD_PEOPLE = 10
+
+
+def mixed_load_usernames(role: str) -> list[str]:
+    """The mixed load's coordinators (``role="coordinator"``) or politicians (``"reader"``)."""
+    kind = "koord" if role == "coordinator" else "politiker"
+    return [f"bench.last.{kind}.{n:02d}" for n in range(MIXED_LOAD_PEOPLE)]
+
+
+def _mixed_load_people(first: AgreementPeople, password: str) -> None:
+    """Ten coordinators and ten politicians (readers) of the council, for the first agreement."""
+    made = []
+    for role, last_name in (("coordinator", "Koordinator"), ("reader", "Politiker")):
+        for n, username in enumerate(mixed_load_usernames(role)):
+            user = User.objects.create(
+                username=username,
+                first_name="Last",
+                last_name=f"{last_name} {n:02d}",
+                email=f"{username}@testdata.invalid",
+                password=password,
+            )
+            made.append(
+                Coordinator(
+                    agreement=first.agreement,
+                    user=user,
+                    party=first.council,
+                    role=role,
+                    title="Rådgiver" if role == "coordinator" else "Politiker",
+                )
+            )
+    Coordinator.objects.bulk_create(made)
+
+
 def build(shape: Shape, log=print) -> dict:
     """Fill the (empty, migrated) database with the data set. Returns counts."""
     started = timezone.now()
@@ -689,6 +725,8 @@ def build(shape: Shape, log=print) -> dict:
         log(f"  {milestones} milestones, {updates} progress updates copied in")
         evaluation = _evaluation()
         log(f"  evaluation: {evaluation}")
+        _mixed_load_people(people[0], password)
+        log(f"  {MIXED_LOAD_PEOPLE} more coordinators and readers for the mixed load")
     seconds = (timezone.now() - started).total_seconds()
     write_marker(shape, started, seconds)
     with connection.cursor() as cursor:

@@ -10,17 +10,24 @@ is measured against gunicorn (2 workers) with ``wrk`` on loopback.
 """
 
 import argparse
+import concurrent.futures
+import contextlib
+import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import django
 
@@ -39,7 +46,7 @@ from django.urls import reverse  # noqa: E402
 
 from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone, Status  # noqa: E402
 from agreements.models import Agreement  # noqa: E402
-from benchmarks.build import REAL_SLUG, build, read_marker  # noqa: E402
+from benchmarks.build import REAL_SLUG, build, mixed_load_usernames, read_marker  # noqa: E402
 from benchmarks.shape import Shape, marker_matches  # noqa: E402
 from evaluation.models import Evaluation  # noqa: E402
 
@@ -356,19 +363,19 @@ def _python_worker(url: str, cookie: str, seconds: int, queue) -> None:
     queue.put((ok, bad))
 
 
-def measure_throughput(dashboard_path: str, seconds: int, connections: int) -> dict:
-    """Start gunicorn with 2 workers on this bench database and drive the trivial view and the
-    dashboard with the same load generator, one after the other."""
+@contextlib.contextmanager
+def gunicorn(cookie: str) -> Iterator[str]:
+    """gunicorn with 2 sync workers on this bench database, in its own process group (stopped
+    with its workers on the way out, also when the measuring fails); yields its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    cookie = _session_cookie(READER)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
+    executable = Path(sys.executable).with_name("gunicorn")
     log = Path(settings.BASE_DIR) / "var" / "bench" / "gunicorn.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as log_file:
         server = subprocess.Popen(  # noqa: S603
             [
-                str(gunicorn),
+                str(executable),
                 "tromsvekst.wsgi",
                 "--workers",
                 "2",
@@ -376,6 +383,8 @@ def measure_throughput(dashboard_path: str, seconds: int, connections: int) -> d
                 f"127.0.0.1:{port}",
                 "--access-logfile",
                 "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
+                "--access-logformat",
+                "%(p)s %(m)s %(U)s %(s)s %(M)sms",  # worker, method, path, status, duration
             ],
             cwd=settings.BASE_DIR,
             stdout=log_file,
@@ -392,6 +401,21 @@ def measure_throughput(dashboard_path: str, seconds: int, connections: int) -> d
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start; see {log}") from None
                 time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def measure_throughput(dashboard_path: str, seconds: int, connections: int) -> dict:
+    """Start gunicorn with 2 workers on this bench database and drive the trivial view and the
+    dashboard with the same load generator, one after the other."""
+    cookie = _session_cookie(READER)
+    with gunicorn(cookie) as base:
         status, body = _fetch(base + dashboard_path, cookie)
         if status != 200 or b"Siden forrige m" not in body:
             raise RuntimeError(f"the dashboard under gunicorn answered {status}, not the page")
@@ -406,13 +430,191 @@ def measure_throughput(dashboard_path: str, seconds: int, connections: int) -> d
                 raise RuntimeError(f"{path}: {out[name]['non_2xx']} responses were not 2xx/3xx")
         out["ratio"] = out["dashboard"]["rps"] / out["trivial"]["rps"]
         return out
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
+
+
+# --- The mixed load -------------------------------------------------------------------------------
+
+MIXED_SAVES = 10  # per coordinator
+MIXED_READS = 40  # per politician
+# The pauses between one person's requests, on average (each drawn from half to one and a half
+# times this, seeded, so that the people do not move in step): a coordinator fills in the form
+# before saving again, a politician reads the page before opening it again. Without pauses, 20
+# people on 2 workers measure the queue in front of the workers, not the pages.
+MIXED_SAVE_PAUSE = 1.0
+MIXED_READ_PAUSE = 0.5
+
+
+def _pause(rng: random.Random, mean: float) -> None:
+    time.sleep(rng.uniform(mean / 2, mean * 3 / 2))
+
+
+class _Browser:
+    """One person's browser: a keep-alive connection (gunicorn's sync workers close it after
+    each answer, and http.client opens it again), the session cookie and the CSRF cookie."""
+
+    def __init__(self, base: str, session_cookie: str) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.cookies = dict([session_cookie.split("=", 1)])
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def request(
+        self, method: str, path: str, headers: dict | None = None, body: str | None = None
+    ) -> tuple[int, dict, bytes, float]:
+        """(status, headers, body, seconds) of one request, or status 0 when it failed."""
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        all_headers = {"Cookie": cookie, **(headers or {})}
+        start = time.perf_counter()
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+            self.conn.request(method, path, body=body, headers=all_headers)
+            response = self.conn.getresponse()
+            content = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+            return 0, {"error": repr(exc)}, b"", time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, rest = value.split("=", 1)
+                self.cookies[name] = rest.split(";", 1)[0]
+        if response.will_close:
+            self.conn.close()
+        return response.status, dict(response.getheaders()), content, elapsed
+
+
+def _coordinator(
+    base: str, cookie: str, plan_url: str, work: list[list[int]], barrier: threading.Barrier
+) -> dict:
+    """Open the plan page (for the CSRF cookie), then save progress MIXED_SAVES times on the
+    milestones in ``work`` ([pk, version] each, this coordinator's alone), as the row editor
+    does: an htmx POST with the CSRF token and the version the form was opened at."""
+    browser = _Browser(base, cookie)
+    rng = random.Random(f"save {cookie}")  # noqa: S311 (pauses, not secrets)
+    status, _, _, _ = browser.request("GET", plan_url)
+    token = browser.cookies.get(settings.CSRF_COOKIE_NAME, "")
+    times, errors = [], []
+    if status != 200 or not token:
+        errors.append(f"plan page: {status}, CSRF cookie {'set' if token else 'missing'}")
+    barrier.wait()
+    for i in range(MIXED_SAVES):
+        _pause(rng, MIXED_SAVE_PAUSE)
+        item = work[i % len(work)]
+        pk, version = item
+        body = urlencode(
+            {
+                "status": Status.AT_RISK if i % 4 == 0 else Status.ON_TRACK,
+                "percent": str(min(99, 10 + i)),
+                "comment": "Benk (blandet last): kommunene har levert tallene.",
+                "evidence_url": "",
+                "version": str(version),
+                "next": plan_url,
+            }
+        )
+        status, headers, content, elapsed = browser.request(
+            "POST",
+            reverse("actionplans:progress-log", args=[pk]),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "HX-Request": "true",
+                "HX-Current-URL": plan_url,
+                "X-CSRFToken": token,
+            },
+            body=body,
+        )
+        times.append(elapsed)
+        saved = status == 200 and "progress-saved" in headers.get("HX-Trigger", "")
+        if saved:
+            item[1] = version + 1
+        else:
+            errors.append(f"POST {pk}: {status} {headers.get('error', '')}".strip())
+    return {"times": times, "errors": errors}
+
+
+def _politician(base: str, cookie: str, path: str, barrier: threading.Barrier) -> dict:
+    browser = _Browser(base, cookie)
+    rng = random.Random(f"read {cookie}")  # noqa: S311 (pauses, not secrets)
+    barrier.wait()
+    times, errors = [], []
+    for _ in range(MIXED_READS):
+        _pause(rng, MIXED_READ_PAUSE)
+        status, _, content, elapsed = browser.request("GET", path)
+        times.append(elapsed)
+        if status != 200 or b"Siden forrige m" not in content:
+            errors.append(f"GET {path}: {status}")
+    return {"times": times, "errors": errors}
+
+
+def _latencies(times: list[float]) -> dict:
+    return {
+        "n": len(times),
+        "p50_ms": statistics.median(times) * 1000 if times else 0.0,
+        "p95_ms": percentile(times, 0.95) * 1000 if times else 0.0,
+        "max_ms": max(times) * 1000 if times else 0.0,
+    }
+
+
+def measure_mixed_load(plan: ActionPlan, dashboard_path: str) -> dict:
+    """Over HTTP against gunicorn (2 workers): ten coordinators each save progress
+    MIXED_SAVES times on the plan's open milestones while ten politicians read the dashboard
+    MIXED_READS times each, all at once. Every save makes the agreement's kept pages fresh
+    again, so most dashboard reads are made fresh. The saves are undone afterwards."""
+    coordinators = mixed_load_usernames("coordinator")
+    politicians = mixed_load_usernames("reader")
+    open_milestones = list(
+        Milestone.objects.in_plan(plan)
+        .exclude(status__in=CLOSED_STATUSES)
+        .order_by("pk")
+        .values_list("pk", "version")
+    )
+    # Each coordinator works on milestones of their own, so that no save conflicts with another.
+    work = [
+        [list(item) for item in open_milestones[i :: len(coordinators)]]
+        for i in range(len(coordinators))
+    ]
+    state = _milestone_state(plan)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM actionplans_progressupdate")
+        first_new_update = cursor.fetchone()[0]
+    cookies = {name: _session_cookie(name) for name in coordinators + politicians}
+    plan_url = plan.get_absolute_url()
+    barrier = threading.Barrier(len(coordinators) + len(politicians))
+    try:
+        with gunicorn(cookies[politicians[0]]) as base:
+            for name in politicians[:2]:  # both workers have loaded the code
+                _fetch(base + dashboard_path, cookies[name])
+            started = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(barrier.parties) as pool:
+                saves = [
+                    pool.submit(_coordinator, base, cookies[name], plan_url, work[i], barrier)
+                    for i, name in enumerate(coordinators)
+                ]
+                reads = [
+                    pool.submit(_politician, base, cookies[name], dashboard_path, barrier)
+                    for name in politicians
+                ]
+                save_results = [f.result() for f in saves]
+                read_results = [f.result() for f in reads]
+            seconds = time.perf_counter() - started
+    finally:
+        removed = _restore(plan, state, first_new_update)
+    read_errors = [e for r in read_results for e in r["errors"]]
+    save_errors = [e for r in save_results for e in r["errors"]]
+    return {
+        "coordinators": len(coordinators),
+        "politicians": len(politicians),
+        "saves_each": MIXED_SAVES,
+        "reads_each": MIXED_READS,
+        "save_pause": MIXED_SAVE_PAUSE,
+        "read_pause": MIXED_READ_PAUSE,
+        "seconds": seconds,
+        "dashboard": _latencies([t for r in read_results for t in r["times"]])
+        | {"errors": len(read_errors)},
+        "saves": _latencies([t for r in save_results for t in r["times"]])
+        | {"errors": len(save_errors)},
+        "error_examples": (read_errors + save_errors)[:5],
+        "stored_and_removed": removed,
+    }
 
 
 # --- Main -----------------------------------------------------------------------------------
@@ -427,6 +629,12 @@ def main() -> None:
     parser.add_argument("--pdf-runs", type=int, default=5)
     parser.add_argument("--throughput-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--mixed-load", action="store_true", help="also the mixed load of saves and reads"
+    )
+    parser.add_argument(
+        "--only-mixed-load", action="store_true", help="the mixed load and nothing else"
+    )
     parser.add_argument("--label", default="bench")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
@@ -460,6 +668,11 @@ def main() -> None:
     reader = logged_in(READER)
     coordinator = logged_in(COORDINATOR)
     tag = f"[{args.label}]"
+    if args.only_mixed_load:
+        print(tag, "mixed load under gunicorn: saves and dashboard reads at once …", flush=True)
+        result["mixed_load"] = measure_mixed_load(plan, dashboard_url)
+        args.out.write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+        return
 
     print(tag, "dashboard …", flush=True)
     result["dashboard"] = measure_get(
@@ -494,6 +707,9 @@ def main() -> None:
     explain_file = Path(settings.BASE_DIR) / "var" / "bench" / f"explain-{args.label}.txt"
     with override_settings(PAGE_CACHE_SECONDS=0):  # the queries of a fresh dashboard
         result["explain"] = explain_queries(reader, dashboard_url, explain_file)
+    if args.mixed_load:
+        print(tag, "mixed load under gunicorn: saves and dashboard reads at once …", flush=True)
+        result["mixed_load"] = measure_mixed_load(plan, dashboard_url)
     if args.throughput_seconds > 0:
         print(tag, "throughput under gunicorn …", flush=True)
         result["throughput"] = measure_throughput(

@@ -45,6 +45,9 @@ THROUGHPUT_SHARE = 0.20
 POST_MEDIAN_MS = 30
 PLAN_MEDIAN_MS = 60  # county
 PDF_SECONDS = 5
+# Issue #14's: the plan page's HTML, and dashboard reads while coordinators save (county).
+PLAN_PAGE_KIB = 150
+MIXED_LOAD_P95_MS = 150
 
 PAGES = [
     ("dashboard", "Dashboard (reader)"),
@@ -193,6 +196,8 @@ def run_scale(scale: str, args) -> dict:
         "--out",
         str(out),
     ] + (["--build"] if needs_build else [])
+    if scale == "county" and args.mixed_load:
+        command.append("--mixed-load")
     started = time.monotonic()
     subprocess.run(command, cwd=ROOT, env=bench_env(name), check=True)  # noqa: S603
     result = json.loads(out.read_text())
@@ -248,6 +253,27 @@ def throughput_table(results: dict) -> list[str]:
             lines.append(
                 f"| {scale} | `{v['path']}` | {v['rps']:,.1f} | {v['requests']:,} | "
                 f"{v.get('latency_50', '–')} | {v.get('latency_99', '–')} | {share} |"
+            )
+    return lines
+
+
+def mixed_load_table(results: dict) -> list[str]:
+    lines = [
+        "| scale | requests | n | p50 | p95 | max | errors |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for scale, r in results.items():
+        m = r.get("mixed_load")
+        if not m:
+            continue
+        for key, label in (
+            ("dashboard", "dashboard reads (GET)"),
+            ("saves", "progress saves (POST)"),
+        ):
+            f = m[key]
+            lines.append(
+                f"| {scale} | {label} | {f['n']} | {_ms(f['p50_ms'])} | {_ms(f['p95_ms'])} | "
+                f"{_ms(f['max_ms'])} | {f['errors']} |"
             )
     return lines
 
@@ -316,6 +342,23 @@ def verdicts(results: dict) -> list[tuple[str, bool | None, str]]:
             m <= PLAN_MEDIAN_MS,
             _ms(m),
         )
+    if county:
+        size = county["plan_page_fresh"]["bytes"]
+        add(
+            f"action plan page HTML ≤ {PLAN_PAGE_KIB} KiB (county)",
+            size <= PLAN_PAGE_KIB * 1024,
+            _size(size),
+        )
+    for scale, r in results.items():
+        m = r.get("mixed_load")
+        if m:
+            d = m["dashboard"]
+            add(
+                f"mixed load: dashboard reads p95 ≤ {MIXED_LOAD_P95_MS} ms, no errors ({scale})",
+                d["p95_ms"] <= MIXED_LOAD_P95_MS and not d["errors"] and not m["saves"]["errors"],
+                f"p95 {_ms(d['p95_ms'])} (p50 {_ms(d['p50_ms'])}); errors: {d['errors']} reads, "
+                f"{m['saves']['errors']} saves",
+            )
     for scale, r in results.items():
         worst = r["evaluation_pdf"]["max_ms"]
         add(
@@ -392,6 +435,22 @@ def report(results: dict, info: dict, args, command: str) -> list[str]:
             *throughput_table(results),
             "",
         ]
+    mixed = next((r["mixed_load"] for r in results.values() if r.get("mixed_load")), None)
+    if mixed:
+        lines += [
+            f"Mixed load: gunicorn, 2 sync workers, over HTTP on loopback: {mixed['coordinators']} "
+            f"coordinators each save progress {mixed['saves_each']} times (htmx POSTs with the "
+            "CSRF token and the milestone's version, each on milestones of their own) while "
+            f"{mixed['politicians']} politicians read the dashboard {mixed['reads_each']} times "
+            f"each, all at once, with a pause of {mixed['save_pause']:g} s on average before "
+            f"each save (filling in the form) and {mixed['read_pause']:g} s before each read "
+            "(reading the page); every save makes the agreement's kept pages fresh again, so "
+            f"most reads are made fresh. Took {mixed['seconds']:.1f} s; the saves are undone "
+            "afterwards. Latency is measured by the client, queueing included.",
+            "",
+            *mixed_load_table(results),
+            "",
+        ]
     lines += ["Targets:", "", "| target | verdict | measured |", "|---|---|---|"]
     for target, ok, figure in verdicts(results):
         verdict = "–" if ok is None else ("met" if ok else "**missed**")
@@ -424,7 +483,7 @@ def write_docs(lines: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description="Build the bench data sets and measure the portal (issue #7)."
+        description="Build the bench data sets and measure the portal (issues #7 and #14)."
     )
     parser.add_argument(
         "--scale",
@@ -441,6 +500,12 @@ def main() -> None:
         type=int,
         default=15,
         help="seconds of load per view under gunicorn (15; 0 skips the throughput test)",
+    )
+    parser.add_argument(
+        "--mixed-load",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the mixed load of saves and dashboard reads at county scale (on; --no-mixed-load)",
     )
     parser.add_argument(
         "--docs",
