@@ -54,12 +54,12 @@ def county_agreement_ids(user: AnyUser) -> set[int]:
 
 def can_manage_people(user: AnyUser, county_ids: set[int] | None = None) -> bool:
     """May ``user`` open «Personer og roller» and the county's overview: administrators and
-    county coordinators. ``county_ids``: ``county_agreement_ids(user)`` if already at hand."""
-    if rules.is_admin(user):
-        return True
+    county coordinators, the same people who may set up agreements
+    (``rules.can_set_up_agreements``). ``county_ids``: ``county_agreement_ids(user)`` if
+    already at hand (saves the query)."""
     if county_ids is None:
-        county_ids = county_agreement_ids(user)
-    return bool(county_ids)
+        return rules.can_set_up_agreements(user)
+    return rules.is_admin(user) or bool(county_ids)
 
 
 @dataclass
