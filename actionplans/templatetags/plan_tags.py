@@ -28,9 +28,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from actionplans.charts import describe_distribution, stacked_segments
-from actionplans.models import CLOSED_STATUSES, Milestone, Status
+from actionplans.models import CLOSED_STATUSES, Milestone, ProgressUpdate, Status
 from actionplans.selectors import PlanMilestone
 from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.names import display_name
 
 register = template.Library()
 
@@ -214,15 +215,13 @@ def _month_names(language: str | None) -> dict[int, str]:
     return {number: escape(str(name)) for number, name in MONTHS.items()}
 
 
-def _moment(when: datetime.datetime, language: str | None) -> str:
-    """A <time> for a moment in Europe/Oslo, as the template filters
-    ``date:'Y-m-d\\TH:i:sO'`` and ``date:"j. F Y \\k\\l. H:i"`` would write it."""
+def _moment(when: datetime.datetime, language: str | None, *, clock: bool = True) -> str:
+    """A <time> for a moment in Europe/Oslo, as the template filters ``date:'Y-m-d\\TH:i:sO'``
+    and ``date:"j. F Y \\k\\l. H:i"`` (``clock``) or ``date:"j. F Y"`` would write it."""
     local = timezone.localtime(when)
     month = _month_names(language)[local.month]
-    return (
-        f'<time datetime="{local:%Y-%m-%dT%H:%M:%S%z}">'
-        f"{local.day}. {month} {local.year} kl. {local:%H:%M}</time>"
-    )
+    text = f"{local.day}. {month} {local.year}" + (f" kl. {local:%H:%M}" if clock else "")
+    return f'<time datetime="{local:%Y-%m-%dT%H:%M:%S%z}">{text}</time>'
 
 
 # --- A milestone row on the action plan page ----------------------------------------------------
@@ -339,5 +338,44 @@ def milestone_row(
         ),
         log=log_button,
         t=t,
+    )
+    return mark_safe(html)  # noqa: S308 (every value above is escaped or built here)
+
+
+# --- «Siden forrige møte» on the dashboard ----------------------------------------------------------
+
+# One progress update in the dashboard's list of changes (up to 50, made fresh after every change):
+# written here for the same reason as the plan page's rows. Every piece of text is escaped.
+CHANGE = (
+    '<li class="{worse}">{flag}<a class="ds-link" href="{url}">{title}</a>: {previous}{badge} '
+    '{percent}&nbsp;% <span class="meta">– {author}, {moment}</span></li>'
+)
+
+
+@lru_cache(maxsize=16)
+def _change_texts(language: str | None) -> dict[str, str]:
+    flag = escape(gettext("Forverret:"))
+    return {"flag": f'<strong class="change__flag">{flag}</strong> '}
+
+
+@register.simple_tag
+def change_item(update: "ProgressUpdate") -> SafeString:
+    """An update in «Siden forrige møte»: «Forverret:» when the status got worse, the milestone
+    (a link), the status change, the badge and percent, who and when. ``update`` comes with its
+    milestone and author (select_related)."""
+    language = get_language()
+    detail, _ = _url_formats(get_script_prefix())
+    worse = update.got_worse
+    previous = f"{escape(update.previous_status_label)} → " if update.status_changed else ""
+    html = CHANGE.format(
+        worse="change--worse" if worse else "",
+        flag=_change_texts(language)["flag"] if worse else "",
+        url=detail.format(update.milestone_id),
+        title=escape(update.milestone.title),
+        previous=previous,
+        badge=_status_badge(update.status, language),
+        percent=update.percent,
+        author=escape(display_name(update.author)),
+        moment=_moment(update.created_at, language, clock=False),
     )
     return mark_safe(html)  # noqa: S308 (every value above is escaped or built here)
