@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -56,7 +57,9 @@ class ProgressForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, milestone: Milestone | None = None, focus: bool = False, **kwargs):
+    def __init__(
+        self, *args: Any, milestone: Milestone | None = None, focus: bool = False, **kwargs: Any
+    ) -> None:
         if milestone is not None:
             kwargs.setdefault("auto_id", f"%s-{milestone.pk}")
         super().__init__(*args, **kwargs)
@@ -513,6 +516,8 @@ class AgendaItemForm(forms.Form):
 
 
 class PlanImportForm(forms.Form):
+    """The Excel file to import into a plan (rendered by components/upload.html)."""
+
     file = forms.FileField(
         label=_("Excel-fil (.xlsx)"),
         error_messages={
@@ -524,7 +529,7 @@ class PlanImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": f".xlsx,{excel.XLSX_CONTENT_TYPE}"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "Høyst %(max)s MB og %(rows)s rader. Planen leses fra det første arket."
