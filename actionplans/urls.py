@@ -10,6 +10,7 @@ from actionplans import (
     views_edit,
     views_excel,
     views_mine,
+    views_plan_create,
 )
 from tromsvekst.lib import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
@@ -24,6 +25,11 @@ urlpatterns = [
         name="public-progress-toggle",
     ),
     path("avtaler/<slug:slug>/handlingsplaner/", views.plan_list, name="plan-list"),
+    path(
+        "avtaler/<slug:slug>/handlingsplaner/ny/",
+        views_plan_create.plan_create,
+        name="plan-create",
+    ),
     path("handlingsplaner/<id:pk>/", views.plan_detail, name="plan-detail"),
     path("handlingsplaner/<id:pk>/neste/", views_edit.plan_carry_over, name="plan-carry-over"),
     path("handlingsplaner/<id:pk>/excel/", views_excel.plan_export, name="plan-export"),

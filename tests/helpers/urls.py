@@ -258,6 +258,7 @@ URL_ARGS = {
     "agreements:setup-item-delete": lambda o: ["tema", o["agreement"].central_themes.last().pk],
     "agreements:setup-item-move": lambda o: ["tema", o["agreement"].central_themes.first().pk],
     "agreements:revision-list": lambda o: [o["agreement"].slug],
+    "actionplans:plan-create": lambda o: [o["agreement"].slug],
     "people:people-list": lambda o: [],
     "people:person-deactivate": lambda o: [o["appointment"].user_id],
     "people:person-reactivate": lambda o: [o["appointment"].user_id],

@@ -102,6 +102,8 @@ VIEWS = {
     "agreements:setup-item-delete": "setup",
     "agreements:setup-item-move": "finalise",
     "agreements:revision-list": "read",
+    # A new action plan (the first of an agreement set up in the portal): its coordinators.
+    "actionplans:plan-create": "edit",
     # The audit log: administrators only; it has no form that changes anything.
     "audit:log": "admin",
     # Across every agreement, for administrators and county coordinators (``coordinator``; the
