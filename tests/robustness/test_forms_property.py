@@ -77,6 +77,8 @@ from actionplans.models import (
     MilestoneDueDateChange,
     ProgressUpdate,
 )
+from actionplans.views_plan_create import PlanCreateForm
+from agreements import setup
 from agreements.forms import (
     CoordinatorChangeForm,
     DecisionForm,
@@ -85,18 +87,36 @@ from agreements.forms import (
     MeetingForm,
     local_datetime,
 )
+from agreements.forms_setup import (
+    AgreementCreateForm,
+    AgreementTextsForm,
+    PartyAddForm,
+    PasteForm,
+    PreviewForm,
+    SignatoryForm,
+    item_form,
+)
 from agreements.models import (
     AgendaItem,
     Agreement,
+    AgreementParty,
+    AgreementRevision,
+    BasisDocument,
+    CentralTheme,
     Coordinator,
     Decision,
+    FocusArea,
     FollowUpTask,
     Invitation,
+    LongTermEffect,
     Meeting,
     Party,
+    ProcessEvent,
+    Signatory,
     Strategy,
     SubGoal,
 )
+from agreements.parse import parse_agreement_text
 from evaluation import indicators
 from evaluation import services as evaluation_services
 from evaluation.forms import AssessmentForm, EvaluationCreateForm, EvaluationForm
@@ -120,6 +140,7 @@ from evaluation.models import (
     SubGoalAssessment,
 )
 from evaluation.services_indicators import draft_read, values_fingerprint
+from tests.helpers.agreement_setup import HALOGALAND_TEXT
 from tests.helpers.robustness import ROBUSTNESS
 from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
 from tromsvekst.audit.forms import AuditFilterForm
@@ -625,6 +646,13 @@ NEXT = st.one_of(
 )
 
 
+def _paste_check(world, form, saved, payload):
+    """The corrected first delmål is saved as the person wrote it, on one line."""
+    text = str(payload.get("goal-0-0", ""))
+    goal = SubGoal.objects.get(agreement=world.agreement, code="1.1")
+    assert goal.text == " ".join(text.replace("\r\n", "\n").strip().split())
+
+
 def _dates_in_plan(world):
     return st.dates(world.plan.first_day, world.plan.last_day).map(str)
 
@@ -1106,11 +1134,130 @@ CASES = [
         extra={"_save": st.just("Lagre")},
         expect=_progress_expect,
     ),
+    # Setting up an agreement (issue #16; tests/agreements/test_setup.py).
+    Case(
+        "plan-create",
+        "actionplans:plan-create",
+        lambda w: [w.agreement.slug],
+        PlanCreateForm,
+        lambda w, d, f: PlanCreateForm(d, agreement=w.agreement),
+        model=ActionPlan,
+        compare=("start_year", "end_year"),
+        writes=(ActionPlan,),
+        valid={
+            "start_year": lambda w: st.integers(2024, 2029).map(str),
+            "end_year": lambda w: st.integers(2024, 2029).map(str),
+        },
+    ),
+    Case(
+        "setup-create",
+        "agreements:setup-create",
+        lambda w: [],
+        AgreementCreateForm,
+        lambda w, d, f: AgreementCreateForm(d),
+        model=Agreement,
+        compare=("title", "short_title", "slug", "start_year", "end_year", "is_public"),
+        writes=(Agreement, AgreementParty, Coordinator),
+        valid={
+            "slug": lambda w: st.sampled_from(["midt-troms", "halogaland", "ny", "a_b", ""]),
+            "start_year": lambda w: st.integers(2020, 2040).map(str),
+            "end_year": lambda w: st.integers(2020, 2040).map(str),
+        },
+    ),
+    Case(
+        "setup-texts",
+        "agreements:setup-texts",
+        lambda w: [w.agreement.slug],
+        AgreementTextsForm,
+        lambda w, d, f: AgreementTextsForm(d, instance=Agreement.objects.get(pk=w.agreement.pk)),
+        model=Agreement,
+        target=lambda w: w.agreement,
+        compare=("title", "status", "start_year", "end_year", "overall_goal", "place_signed"),
+        writes=(Agreement, AgreementRevision),
+        valid={
+            "start_year": lambda w: st.integers(2020, 2040).map(str),
+            "end_year": lambda w: st.integers(2020, 2040).map(str),
+        },
+    ),
+    Case(
+        "setup-party-add",
+        "agreements:setup-party-add",
+        lambda w: [w.agreement.slug],
+        PartyAddForm,
+        lambda w, d, f: PartyAddForm(d, agreement=w.agreement),
+        model=AgreementParty,
+        compare=("adopted_by", "adopted_on", "case_number"),
+        writes=(AgreementParty, Party, AgreementRevision),
+    ),
+    Case(
+        "setup-signatory-add",
+        "agreements:setup-item-add",
+        lambda w: [w.agreement.slug, "underskriver"],
+        SignatoryForm,
+        lambda w, d, f: SignatoryForm(d, agreement=w.agreement),
+        model=Signatory,
+        compare=("party", "name", "title"),
+        writes=(Signatory, AgreementRevision),
+    ),
+    Case(
+        "setup-sub-goal-edit",
+        "agreements:setup-item-edit",
+        lambda w: ["delmal", SubGoal.objects.get(agreement=w.agreement, code="1.2").pk],
+        item_form(setup.KINDS["delmal"]),
+        lambda w, d, f: item_form(setup.KINDS["delmal"])(
+            d,
+            instance=SubGoal.objects.get(agreement=w.agreement, code="1.2"),
+            agreement=w.agreement,
+        ),
+        model=SubGoal,
+        target=lambda w: SubGoal.objects.get(agreement=w.agreement, code="1.2"),
+        compare=("text",),
+        writes=(SubGoal, AgreementRevision),
+    ),
+    Case(
+        "setup-paste",
+        "agreements:setup-paste",
+        lambda w: [w.agreement.slug],
+        PasteForm,
+        lambda w, d, f: PasteForm(d),
+        writes=(),  # the preview only: nothing is saved without «lagre» and its fields
+        valid={"source": lambda w: st.just(HALOGALAND_TEXT)},
+        max_examples=10,
+    ),
+    Case(
+        "setup-paste-save",
+        "agreements:setup-paste",
+        lambda w: [w.agreement.slug],
+        PreviewForm,
+        lambda w, d, f: PreviewForm(d, parsed=parse_agreement_text(HALOGALAND_TEXT).data),
+        writes=(
+            Agreement,
+            AgreementParty,
+            AgreementRevision,
+            BasisDocument,
+            CentralTheme,
+            FocusArea,
+            LongTermEffect,
+            Party,
+            ProcessEvent,
+            Signatory,
+            Strategy,
+            SubGoal,
+        ),
+        valid={"source": lambda w: st.just(HALOGALAND_TEXT)},
+        extra={"lagre": st.just("1")},
+        check=_paste_check,
+        max_examples=10,
+    ),
 ]
 
 # Named URLs that take no form input, and why.
 NO_FORM = {
     "home": "a page",
+    "agreements:setup": "a page",
+    "agreements:setup-item-move": "a button; «retning» is «ned» or anything else (up)",
+    "agreements:setup-item-delete": "a confirm button, no fields",
+    "agreements:revision-list": "a page",
     "logout": "a button, no fields",
     "health": "a page for monitoring",
     "readiness": "a page for monitoring (the load balancer asks whether the database answers)",
