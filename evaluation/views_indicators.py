@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -452,10 +452,9 @@ def indicator_fetch(request: HttpRequest, pk: int) -> HttpResponse:
     except ssb.SsbFetchError as exc:
         messages.error(request, exc.message + " " + _("De lagrede verdiene er ikke endret."))
         return redirect("evaluation:indicator-detail", pk=indicator.pk)
-    note = _("SSB tabell %(table)s, hentet %(date)s") % {
-        "table": indicator.ssb_table,
-        "date": date_format(timezone.localdate(), "j.n.Y"),
-    }
+    # No typed note: the values get the file's own (SSB, the table, when it was updated, and
+    # the categories chosen).
+    note = ""
     name = f"ssb-{indicator.ssb_table}.json"
     try:
         services.bytes_read(indicator, data, file_name=name, source_note=note)
