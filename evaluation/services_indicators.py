@@ -102,6 +102,13 @@ def draft_read(
     )
 
 
+def import_reason(file_name: str, origin: str, table: str = "") -> str:
+    """What the history says about an import: the file, or the SSB table fetched."""
+    if origin == IndicatorImportDraft.Origin.SSB and table:
+        return _("Hentet fra SSB, tabell %(table)s") % {"table": table}
+    return _("Importert fra filen «%(name)s»") % {"name": uploads.excerpt(file_name or _("fil"))}
+
+
 def bytes_read(
     indicator: Indicator,
     data: bytes,
@@ -127,9 +134,11 @@ def import_confirm(
     parsed: indicators.ParsedFile,
     user: object,
     fingerprint: str | None = None,
+    reason: str = "",
 ) -> indicators.ImportSummary:
-    """Store the file's values with their history. With ``fingerprint`` (a preview's), refuse
-    with ValuesChanged if the stored values are no longer those the preview showed."""
+    """Store the file's values with their history (``reason``: where they came from). With
+    ``fingerprint`` (a preview's), refuse with ValuesChanged if the stored values are no longer
+    those the preview showed."""
     uploads.lock_for_import(indicator)
     if fingerprint is not None and fingerprint != values_fingerprint(indicator):
         raise ValuesChanged
@@ -148,6 +157,7 @@ def import_confirm(
             new=year_value.value,
             note=year_value.source_note,
             user=user,
+            reason=reason,
             when=now,
         )
     return summary

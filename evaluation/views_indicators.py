@@ -265,7 +265,12 @@ def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpRespons
         if not errors:
             if parsed is not None and request.POST.get("step") != "preview":
                 summary = services.import_confirm(
-                    indicator=indicator, parsed=parsed, user=request.user
+                    indicator=indicator,
+                    parsed=parsed,
+                    user=request.user,
+                    reason=services.import_reason(
+                        upload.name or "", IndicatorImportDraft.Origin.UPLOAD
+                    ),
                 )
                 messages.success(request, summary.message())
                 return redirect("evaluation:indicator-detail", pk=indicator.pk)
@@ -350,6 +355,9 @@ def indicator_import_draft(request: HttpRequest, pk: int, draft: int) -> HttpRes
                     parsed=step.parsed,
                     user=request.user,
                     fingerprint=confirm.cleaned_data["fingerprint"],
+                    reason=services.import_reason(
+                        stored.file_name, stored.origin, indicator.ssb_table
+                    ),
                 )
             except services.ValuesChanged:
                 step.values_changed = True

@@ -77,6 +77,7 @@ def test_county_coordinator_imports_a_multi_dimension_ssb_file(
         "Importert"
     )
     assert_no_axe_violations(page)
+    save_screenshot(page, "indicator-detail-history-1280")
     assert dict(indicator.values.values_list("year", "value")) == {
         year: Decimal(value) for year, value in SERIES.items()
     }

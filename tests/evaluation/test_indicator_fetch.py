@@ -175,6 +175,9 @@ def test_the_table_is_fetched_chosen_previewed_and_stored(coordinator_client, fa
     assert len(values) == 9
     note = culture.values.get(year=2021).source_note
     assert "tabell 05300" in note and "Under 1 km" in note
+    change = IndicatorValueChange.objects.get(indicator=culture, year=1991)
+    assert (change.old_value, change.new_value) == (Decimal("15"), Decimal("16"))
+    assert change.reason == "Hentet fra SSB, tabell 05300"
 
 
 def test_an_indicator_without_a_table_says_what_to_do(coordinator_client, fake_ssb, culture):

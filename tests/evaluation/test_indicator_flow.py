@@ -134,6 +134,7 @@ def test_a_preview_stores_nothing_until_it_is_confirmed(coordinator_client, popu
         (2024, "import", None, Decimal("52305")),
         (2025, "import", None, Decimal("52390")),
     ]
+    assert {c.reason for c in history} == {"Importert fra filen «ssb-07459-halogaland.json»"}
 
 
 def test_the_direct_import_stays_and_records_its_history(coordinator_client, population):
