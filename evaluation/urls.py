@@ -1,11 +1,13 @@
 from django.urls import path
 
-from evaluation import views, views_feedback, views_indicators
+from evaluation import views, views_feedback, views_indicators, views_search
 from tromsvekst.lib import converters  # noqa: F401  (registers <id:…>, <token:…>, <year:…>)
 
 app_name = "evaluation"
 
 urlpatterns = [
+    # Search across everything a person may read (evaluation/search.py).
+    path("sok/", views_search.search, name="search"),
     # Indicators and their values (owned by views_indicators).
     path(
         "avtaler/<slug:slug>/indikatorer/", views_indicators.indicator_list, name="indicator-list"

@@ -104,6 +104,8 @@ VIEWS = {
     "agreements:revision-list": "read",
     # A new action plan (the first of an agreement set up in the portal): its coordinators.
     "actionplans:plan-create": "edit",
+    # Search: every signed-in person, over what they may read (tests/evaluation/test_search.py).
+    "evaluation:search": "list",
     # The audit log: administrators only; it has no form that changes anything.
     "audit:log": "admin",
     # Across every agreement, for administrators and county coordinators (``coordinator``; the

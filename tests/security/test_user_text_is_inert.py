@@ -107,6 +107,8 @@ COVERED_FORMS = {
     "evaluation.forms_indicator_values.IndicatorValueForm",
     "evaluation.forms_indicator_values.IndicatorValueDeleteForm",
     "evaluation.forms_indicator_values.IndicatorImportConfirmForm",
+    "actionplans.forms_attachments.AttachmentForm",
+    "evaluation.forms_search.SearchForm",
 }
 
 # The password forms of tromsvekst/accounts ("Glemt passordet?" and the new-password page): not
@@ -814,6 +816,45 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
     ):
         response = (tone if name == "ics-meeting" else anon).get(url)
         w.keep(name, response, kind="ics")
+
+    # Documents: a file whose name is the payload, attached to the meeting and to the milestone
+    # (the name as kept: without folders or control characters), shown on both pages and in the
+    # brief; and the search, with the payload as the query, shown back in the heading and in the
+    # header's field.
+    from actionplans.models import Attachment
+
+    for url in (
+        reverse("actionplans:meeting-attachment-add", args=[meeting.pk]),
+        reverse("actionplans:milestone-attachment-add", args=[milestone.pk]),
+    ):
+        upload = SimpleUploadedFile(w.text("attachment-name")[:150] + ".pdf", b"%PDF-1.7\n")
+        w.post(tone, url, {"file": upload}, form="AttachmentForm", keys={})
+    attached = Attachment.objects.filter(meeting=meeting).first()
+    if attached is None or not Attachment.objects.filter(milestone=milestone).exists():
+        w.failures.append("AttachmentForm: the file was not attached")
+    else:
+        w.stored["attachment-name"] = attached.original_name
+        reader = clients["per"]
+        w.get(reader, "meeting-documents", meeting.get_absolute_url(), ["attachment-name"])
+        w.get(reader, "milestone-documents", milestone.get_absolute_url(), ["attachment-name"])
+        w.get(
+            reader,
+            "brief-documents",
+            reverse("actionplans:meeting-brief", args=[meeting.pk]),
+            ["attachment-name"],
+        )
+        w.get(
+            tone,
+            "attachment-delete",
+            reverse("actionplans:attachment-delete", args=[attached.pk]),
+            ["attachment-name"],
+        )
+        download = reader.get(attached.get_absolute_url())
+        if download.status_code != 200 or not download["Content-Disposition"].startswith(
+            "attachment;"
+        ):
+            w.failures.append(f"attachment download: {download.status_code}")
+    w.get(tone, "search", reverse("evaluation:search") + "?q=" + _quote(w.text("search")))
 
     # PDFs.
     # The brief for the meeting held shows its agenda and decision; the brief for the next one
