@@ -20,10 +20,12 @@ from tromsvekst.lib.requests import signed_in_user
 
 
 def _check_manager(request: HttpRequest) -> set[int]:
-    """Administrators and county coordinators pass (their county agreements are returned);
-    anyone else signed in gets 403, and anonymous visitors the login page."""
+    """Administrators and county coordinators pass (a county coordinator's county agreements
+    are returned); anyone else signed in gets 403, and anonymous visitors the login page."""
     if not request.user.is_authenticated:
         raise LoginNeeded
+    if rules.is_admin(request.user):
+        return set()  # an administrator sees everyone; no county agreements needed
     county_ids = people.county_agreement_ids(request.user)
     if not people.can_manage_people(request.user, county_ids):
         raise PermissionDenied

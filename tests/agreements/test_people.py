@@ -126,6 +126,25 @@ def test_the_list_costs_the_same_queries_for_more_people(
     assert len(response.context["rows"]) == 13
 
 
+def test_the_admin_list_costs_the_same_queries_for_more_people(
+    client_for, admin_user, agreement, other_agreement, django_assert_num_queries
+):
+    client = client_for(admin_user)
+    client.get(LIST)
+    with django_assert_num_queries(7) as few:
+        client.get(LIST)
+    for i, target in enumerate([agreement, other_agreement] * 5):
+        Coordinator.objects.create(
+            agreement=target,
+            user=make_user(f"person{i}", "Person", str(i)),
+            party=Party.objects.get(slug=COUNTY),
+            role=Coordinator.Role.READER,
+        )
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get(LIST)
+    assert len(response.context["rows"]) == 11
+
+
 # --- Deactivating -------------------------------------------------------------------------------
 
 

@@ -206,6 +206,27 @@ def test_the_query_count_does_not_grow_with_the_agreements(
     assert len(response.context["rows"]) == 6
 
 
+def test_the_county_coordinator_costs_one_query_more_and_no_more_per_agreement(
+    counted, client_for, coordinator, other_agreement, django_assert_num_queries
+):
+    client = client_for(coordinator)
+    client.get(OVERVIEW)
+    # As for an administrator, and the county check (which agreements she is the county's
+    # coordinator in).
+    with django_assert_num_queries(8):
+        response = client.get(OVERVIEW)
+    assert len(response.context["rows"]) == 1
+    Coordinator.objects.create(
+        agreement=other_agreement,
+        user=coordinator,
+        party=Party.objects.get(slug=COUNTY),
+        role=Coordinator.Role.COORDINATOR,
+    )
+    with django_assert_num_queries(8):
+        response = client.get(OVERVIEW)
+    assert len(response.context["rows"]) == 2
+
+
 def test_the_excel_export_opens_back(counted, client_for, admin_user, agreement):
     response = client_for(admin_user).get(EXCEL)
     assert response.status_code == 200
