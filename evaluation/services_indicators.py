@@ -82,7 +82,8 @@ def draft_create(
         created_at=now,
         expires_at=now + DRAFT_LIFETIME,
         origin=origin,
-        file_name=uploads.excerpt(file_name, 200)[:200],
+        # A name is shown on the page and stored: no NUL or other control characters.
+        file_name=uploads.excerpt("".join(c for c in file_name if c.isprintable()), 200),
         source_note=source_note[: indicators.SOURCE_NOTE_MAX],
         data=bytes(data),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -106,7 +107,8 @@ def import_reason(file_name: str, origin: str, table: str = "") -> str:
     """What the history says about an import: the file, or the SSB table fetched."""
     if origin == IndicatorImportDraft.Origin.SSB and table:
         return _("Hentet fra SSB, tabell %(table)s") % {"table": table}
-    return _("Importert fra filen «%(name)s»") % {"name": uploads.excerpt(file_name or _("fil"))}
+    name = "".join(c for c in file_name if c.isprintable()) or _("fil")
+    return _("Importert fra filen «%(name)s»") % {"name": uploads.excerpt(name)}
 
 
 def bytes_read(

@@ -420,3 +420,33 @@ def test_every_state_of_the_pages_is_valid_html(
     errors = check_html(pages)
     listing = "\n".join(f"{label}, line {line}: {message}" for label, line, message in errors)
     assert not errors, listing
+
+
+def test_a_file_name_with_control_characters_is_stored_without_them(coordinator_client, population):
+    file = SimpleUploadedFile(
+        "tall\x00\x1b.json", SAMPLE_JSON.read_bytes(), content_type="application/json"
+    )
+    response = coordinator_client.post(
+        reverse("evaluation:indicator-import", args=[population.pk]),
+        {"file": file, "step": "preview"},
+    )
+
+    assert response.status_code == 302
+    name = IndicatorImportDraft.objects.get().file_name
+    assert name.startswith("tall") and name.endswith(".json")
+    assert all(character.isprintable() for character in name)
+
+
+def test_a_direct_import_of_a_file_with_such_a_name(coordinator_client, population):
+    file = SimpleUploadedFile(
+        "tall\x00\x1b.json", SAMPLE_JSON.read_bytes(), content_type="application/json"
+    )
+    response = coordinator_client.post(
+        reverse("evaluation:indicator-import", args=[population.pk]),
+        {"file": file, "step": "import"},
+    )
+
+    assert response.status_code == 302
+    reasons = set(IndicatorValueChange.objects.values_list("reason", flat=True))
+    assert len(reasons) == 1
+    assert all(character.isprintable() for character in reasons.pop())
