@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from tromsvekst.accounts.providers import providers_from_env
 from tromsvekst.lib.env import database_from_url, envbool, envint, envjson, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +47,10 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    # The second factor: time-based codes (TOTP) and recovery codes (tromsvekst/accounts/mfa.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "agreements",
     "actionplans",
     "evaluation",
@@ -142,6 +147,26 @@ TRUSTED_PROXY_COUNT = envint(
 
 # A password link (forgotten password, or the invitation of a new user) works for three days.
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
+
+# Single sign-on with OpenID Connect (tromsvekst/accounts/oidc.py, README «Single sign-on»):
+# OIDC_PROVIDERS=entra,ansattporten and OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _LABEL,
+# _SCOPES, _SUBJECT_CLAIM, _EMAIL_DOMAINS per provider; none by default.
+OIDC_PROVIDERS = providers_from_env()
+# Seconds a request to a provider may take, and how long its discovery document is kept.
+OIDC_TIMEOUT = envint("OIDC_TIMEOUT", "10")
+OIDC_DISCOVERY_SECONDS = envint("OIDC_DISCOVERY_SECONDS", "3600")
+# LOCAL_PASSWORDS=False: only single sign-on, except for the break-glass administrators named
+# in BREAK_GLASS_USERS, who sign in with password and a code from their authenticator app.
+LOCAL_PASSWORDS = envbool("LOCAL_PASSWORDS", "True")
+BREAK_GLASS_USERS = envlist("BREAK_GLASS_USERS", "")
+if not LOCAL_PASSWORDS and not OIDC_PROVIDERS and not BREAK_GLASS_USERS:
+    raise ImproperlyConfigured(
+        "LOCAL_PASSWORDS=False needs OIDC_PROVIDERS or BREAK_GLASS_USERS: nobody could sign in."
+    )
+# A second factor (TOTP) for administrators always; MFA_FOR_PASSWORD_USERS=True asks it of
+# everyone who signs in with a password.
+MFA_FOR_PASSWORD_USERS = envbool("MFA_FOR_PASSWORD_USERS", "False")
+OTP_TOTP_ISSUER = "Tromsvekst-portalen"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from actionplans import views_dashboard
 from tromsvekst import views
 from tromsvekst.accounts import views as account_views
+from tromsvekst.accounts import views_oidc
 
 admin.site.site_header = _("Tromsvekst-portalen – administrasjon")
 admin.site.site_title = _("Tromsvekst-portalen")
@@ -17,11 +17,12 @@ handler500 = "tromsvekst.views.server_error"
 urlpatterns = [
     path("", views_dashboard.home, name="home"),
     path("logg-inn/", views.LoginView.as_view(), name="login"),
-    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's logout, and the provider's after a single sign-on (RP-initiated logout).
+    path("logg-ut/", views_oidc.LogoutView.as_view(), name="logout"),
     path("glemt-passord/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "glemt-passord/sendt/",
-        auth_views.PasswordResetDoneView.as_view(),
+        account_views.PasswordResetDoneView.as_view(),
         name="password_reset_done",
     ),
     path(
@@ -31,9 +32,10 @@ urlpatterns = [
     ),
     path(
         "nytt-passord/ferdig/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        account_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("", include("tromsvekst.accounts.urls")),
     path("helse/", views.health, name="health"),
     path("helse/klar/", views.readiness, name="readiness"),
     path("tilgjengelighetserklaering/", views.accessibility_statement, name="accessibility"),

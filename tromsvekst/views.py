@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.shortcuts import render
@@ -14,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from agreements.models import Agreement
+from tromsvekst.accounts import oidc, signin
+from tromsvekst.accounts.forms import PortalAuthenticationForm
 from tromsvekst.lib.security import safe_next
 from tromsvekst.middleware import RETRY_AFTER_SECONDS, database_unavailable
 
@@ -62,15 +65,36 @@ def accessibility_statement(request: HttpRequest) -> HttpResponse:
     return render(request, "accessibility.html", {})
 
 
+def login_context() -> dict[str, Any]:
+    """What the login page shows besides the form: the public agreements, the single sign-on
+    buttons, and whether passwords are for everyone or only the break-glass administrators."""
+    return {
+        "public_agreements": Agreement.objects.public().order_by("title"),
+        "sso_providers": oidc.providers(),
+        "local_passwords": settings.LOCAL_PASSWORDS,
+    }
+
+
 class LoginView(auth_views.LoginView):
-    """Django's login view, with the public agreements listed for visitors without an account."""
+    """Django's login view, with the public agreements listed for visitors without an account,
+    the single sign-on buttons, and the second factor after the password when it is needed."""
 
     redirect_authenticated_user = True
+    form_class = PortalAuthenticationForm
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["public_agreements"] = Agreement.objects.public().order_by("title")
+        ctx.update(login_context())
+        form = ctx.get("form")
+        ctx["passwords_off"] = form is not None and form.has_error(
+            NON_FIELD_ERRORS, "passwords_off"
+        )
         return ctx
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        return signin.complete(
+            self.request, form.get_user(), method=signin.PASSWORD, next_url=self.get_success_url()
+        )
 
 
 def cool_off_minutes() -> int:
@@ -92,6 +116,6 @@ def locked_out(
         "cool_off_minutes": cool_off_minutes(),
         "failure_limit": settings.AXES_FAILURE_LIMIT,
         "next": safe_next(request),
-        "public_agreements": Agreement.objects.public().order_by("title"),
+        **login_context(),
     }
     return render(request, "registration/login.html", context, status=429)

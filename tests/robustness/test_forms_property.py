@@ -1263,6 +1263,13 @@ NO_FORM = {
     "readiness": "a page for monitoring (the load balancer asks whether the database answers)",
     "password_reset_done": "a page",
     "password_reset_complete": "a page",
+    # Single sign-on: redirects to and from the provider (tests/security/test_sso.py).
+    "oidc-start": "a redirect to the provider",
+    "oidc-callback": "the provider's answer, no form",
+    # The second factor's forms need a sign-in waiting for its code (tests/security/test_sso_mfa.py).
+    "mfa-verify": "needs a pending sign-in",
+    "mfa-enrol": "needs a pending sign-in",
+    "mfa-recovery-codes": "a page",
     "accessibility": "a page",
     "agreements:agreement-list": "a page",
     "agreements:agreement-detail": "a page",

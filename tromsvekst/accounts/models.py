@@ -86,3 +86,37 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} til {self.to} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ExternalIdentity(models.Model):
+    """A person's account at an OpenID Connect provider, linked to their user in the portal.
+
+    Made at the first single sign-on, found by the provider's verified e-mail address; from then
+    on the provider's stable subject finds the user, whatever their address becomes
+    (tromsvekst/accounts/linking.py). Roles stay the portal's own."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="external_identities",
+        verbose_name=_("bruker"),
+    )
+    provider = models.CharField(_("innloggingstjeneste"), max_length=20)
+    subject = models.CharField(_("ID hos innloggingstjenesten"), max_length=255)
+    # The address it was linked by, as the provider sent it then.
+    email = models.EmailField(_("e-postadresse ved kobling"), max_length=254, blank=True)
+    linked_at = models.DateTimeField(_("koblet"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("sist brukt"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ekstern innlogging")
+        verbose_name_plural = _("eksterne innlogginger")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="accounts_identity_provider_subject"
+            ),
+            models.UniqueConstraint(fields=["user", "provider"], name="accounts_identity_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.subject}"

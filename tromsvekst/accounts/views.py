@@ -1,15 +1,29 @@
 """Setting a password by e-mail: the "Glemt passordet?" page and the page its link opens
 (Django's views with the portal's forms, tromsvekst/accounts/forms.py)."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class LocalPasswordsOnly:
+    """With LOCAL_PASSWORDS=False the password pages are gone: a Norwegian page, 404. (The
+    break-glass administrators' passwords are set with ``manage.py changepassword``.)"""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not settings.LOCAL_PASSWORDS:
+            return render(request, "registration/passwords_off.html", status=404)
+        response: HttpResponse = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]  # a mixin before a Django view
+        return response
+
+
+class PasswordResetView(LocalPasswordsOnly, auth_views.PasswordResetView):
     """ "Glemt passordet?": a link by e-mail, whether or not the address has an account."""
 
     form_class = PortalPasswordResetForm
@@ -25,7 +39,15 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetDoneView(LocalPasswordsOnly, auth_views.PasswordResetDoneView):
+    pass
+
+
+class PasswordResetCompleteView(LocalPasswordsOnly, auth_views.PasswordResetCompleteView):
+    pass
+
+
+class PasswordResetConfirmView(LocalPasswordsOnly, auth_views.PasswordResetConfirmView):
     form_class = PortalSetPasswordForm
     # The link's parts are never logged (tromsvekst.audit.context.redacted_path).
     secret_url_kwargs = ("uidb64", "token")
