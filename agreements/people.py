@@ -23,7 +23,9 @@ Who may deactivate or reactivate an account (``account_refusal``):
 
 A deactivated account cannot log in (Django refuses inactive users, including sessions already
 open), gets no password links, and has no access under agreements.rules; its roles stay, so that
-reactivating it gives the person back exactly what they had.
+reactivating it gives the person back exactly what they had. Invitations still waiting for an
+answer at the account's e-mail address are withdrawn with it: accepting one would otherwise make
+a new account for the same person (invitations look only at active accounts).
 """
 
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext
 
 from agreements import rules
-from agreements.models import Coordinator, Party
+from agreements.models import Coordinator, Invitation, Party
 from tromsvekst.audit import capture as audit
 
 AnyUser = rules.AnyUser
@@ -187,13 +189,21 @@ def may_see_person(actor: AnyUser, target: User) -> bool:
     return Coordinator.objects.filter(user=target, agreement_id__in=county_ids).exists()
 
 
+def waiting_invitations(user: User) -> "QuerySet[Invitation]":
+    """The unanswered invitations to ``user``'s e-mail address (none without an address)."""
+    if not user.email:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(email__iexact=user.email)
+
+
 def account_set_active(*, user: User, active: bool, by: User) -> bool:
     """Deactivate (``active=False``) or reactivate an account, with an entry in the audit log.
 
     Refused (ValidationError, in Norwegian) by ``account_refusal``; the rows of the active
     administrators are locked first, so that two administrators deactivating each other at the
     same moment cannot leave none. Returns whether anything changed (an account already in that
-    state is left alone, with no entry).
+    state is left alone, with no entry). Deactivating withdraws the invitations waiting at the
+    account's address (``waiting_invitations``).
     """
     with transaction.atomic():
         list(
@@ -211,5 +221,8 @@ def account_set_active(*, user: User, active: bool, by: User) -> bool:
         target.is_active = active
         target.save(update_fields=["is_active"])
         audit.record_bulk_changed([(target, {"is_active": old})])
+        if not active:
+            # Each deletion is recorded in the audit log by its signal.
+            waiting_invitations(target).delete()
     user.is_active = active
     return True

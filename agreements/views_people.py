@@ -97,6 +97,7 @@ def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
         "refusal": refusal,
         "already": already,
         "activate": active,
+        "invitations": 0 if active else people.waiting_invitations(target).count(),
     }
     return render(request, "agreements/people/person_active_confirm.html", ctx)
 

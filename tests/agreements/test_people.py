@@ -170,6 +170,42 @@ def test_admin_deactivates_an_account_after_confirming(client_for, admin_user, c
     assert entry.changes == {"is_active": {"før": True, "etter": False}}
 
 
+def test_deactivating_withdraws_the_invitations_waiting_at_the_address(
+    client_for, admin_user, coordinator, agreement, other_agreement
+):
+    from agreements.models import Invitation
+
+    council = Party.objects.get(slug=COUNCIL)
+    for target, party in ((agreement, council), (other_agreement, council)):
+        Invitation.objects.create(
+            agreement=target,
+            party=party,
+            role=Coordinator.Role.READER,
+            name="Tone",
+            email="TONE.koordinator@test.invalid",
+            invited_by=admin_user,
+        )
+    other = Invitation.objects.create(
+        agreement=agreement,
+        party=council,
+        role=Coordinator.Role.READER,
+        name="Ola",
+        email="ola@test.invalid",
+        invited_by=admin_user,
+    )
+    client = client_for(admin_user)
+    page = client.get(deactivate_url(coordinator)).content.decode()
+    assert "2 invitasjoner til e-postadressen venter på svar. De trekkes tilbake." in page
+    client.post(deactivate_url(coordinator))
+    assert list(Invitation.objects.all()) == [other]
+    assert (
+        AuditEntry.objects.filter(
+            content_type__model="invitation", action=AuditEntry.Action.DELETED
+        ).count()
+        == 2
+    )
+
+
 def test_a_deactivated_account_is_logged_out_and_cannot_log_in(
     client_for, admin_user, coordinator, agreement
 ):
