@@ -218,6 +218,17 @@ class PlanAction:
     title: str
     order: int
     lead_party: str | None  # the lead party's name
+    edit_url: str
+    new_milestone_url: str
+
+
+def _url_format(name: str) -> str:
+    """The address of view ``name`` with ``{}`` for its one id: reversed once per page, not once
+    per action."""
+    from django.urls import reverse
+
+    marker = 999999999
+    return reverse(name, args=[marker]).replace(str(marker), "{}")
 
 
 # The plan page's columns: the milestone, its action, sub-goal, focus area, lead party, last
@@ -270,6 +281,8 @@ def plan_tree(milestones: "QuerySet[Milestone]", today: datetime.date | None = N
     from django.db.models import F
 
     today = today or local_today()
+    edit_url = _url_format("actionplans:action-edit")
+    new_milestone_url = _url_format("actionplans:milestone-create")
     rows = milestones.order_by(
         "action__order",
         "action__number",
@@ -321,7 +334,15 @@ def plan_tree(milestones: "QuerySet[Milestone]", today: datetime.date | None = N
             }
         entry = goal["actions"].get(action_id)
         if entry is None:
-            action = PlanAction(action_id, action_number, action_title, action_order, lead_party)
+            action = PlanAction(
+                action_id,
+                action_number,
+                action_title,
+                action_order,
+                lead_party,
+                edit_url.format(action_id),
+                new_milestone_url.format(action_id),
+            )
             entry = goal["actions"][action_id] = {"action": action, "milestones": []}
         entry["milestones"].append(
             PlanMilestone(
