@@ -177,7 +177,7 @@ def test_five_agreements_print_on_one_a4_landscape_page(page, five_agreements):
 
 
 def test_county_coordinator_reads_people_and_roles_and_deactivates_an_account(
-    page, five_agreements, assert_no_axe_violations
+    page, five_agreements, assert_no_axe_violations, save_screenshot
 ):
     _log_in(page, "koordinator.troms")
     page.goto("/avtaler/")
@@ -187,6 +187,7 @@ def test_county_coordinator_reads_people_and_roles_and_deactivates_an_account(
     expect(politician).to_contain_text("Leser")
     expect(politician).to_contain_text("Aktiv")
     assert_no_axe_violations(page)
+    save_screenshot(page, "people-and-roles-1280")
     politician.get_by_role("link", name=re.compile("Deaktiver")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Deaktiver kontoen")
     assert_no_axe_violations(page)
