@@ -163,8 +163,12 @@ if not LOCAL_PASSWORDS and not OIDC_PROVIDERS and not BREAK_GLASS_USERS:
     raise ImproperlyConfigured(
         "LOCAL_PASSWORDS=False needs OIDC_PROVIDERS or BREAK_GLASS_USERS: nobody could sign in."
     )
-# A second factor (TOTP) for administrators always; MFA_FOR_PASSWORD_USERS=True asks it of
-# everyone who signs in with a password.
+# A second factor (TOTP) for administrators (staff and superusers), however they sign in: always
+# outside DEBUG; in the local demo (`make run`) only when MFA_FOR_ADMINISTRATORS=True.
+# MFA_FOR_PASSWORD_USERS=True asks it of everyone who signs in with a password.
+MFA_FOR_ADMINISTRATORS = envbool("MFA_FOR_ADMINISTRATORS", "False" if DEBUG else "True")
+if not MFA_FOR_ADMINISTRATORS and not DEBUG:
+    raise ImproperlyConfigured("MFA_FOR_ADMINISTRATORS=False is for local runs (DEBUG) only.")
 MFA_FOR_PASSWORD_USERS = envbool("MFA_FOR_PASSWORD_USERS", "False")
 OTP_TOTP_ISSUER = "Tromsvekst-portalen"
 

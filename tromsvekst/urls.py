@@ -45,5 +45,7 @@ urlpatterns = [
     path("", include("actionplans.urls")),
     path("", include("evaluation.urls")),
     path("revisjonslogg/", include("tromsvekst.audit.urls")),
+    # The admin's own login form would skip the second factor: the portal's login answers there.
+    path("admin/login/", views.LoginView.as_view(redirect_authenticated_user=False)),
     path("admin/", admin.site.urls),
 ]

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+import pyotp
 import pytest
 from django.conf import settings
 
@@ -300,12 +301,19 @@ class Http:
         form = self.get("/logg-inn/")
         assert form.status == 200, form.status
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
-        return self.request(
+        landing = self.request(
             "POST",
             "/logg-inn/",
             data={"csrfmiddlewaretoken": token, "username": username, "password": password},
             follow=True,
         )
+        if "/totrinn/oppsett/" in landing.url:
+            # An administrator's first sign-in sets up the second factor (issue #17): the key
+            # the page shows as text, and the code an authenticator app would show now.
+            secret = re.search(r'class="totp-secret"[^>]*>([A-Z2-7 ]+)<', landing.text).group(1)
+            code = pyotp.TOTP(secret.replace(" ", "")).now()
+            landing = self.post("/totrinn/oppsett/", {"code": code}, follow=True)
+        return landing
 
 
 # --- The portal -----------------------------------------------------------------------------------

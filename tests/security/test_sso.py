@@ -268,7 +268,9 @@ def test_an_expired_id_token_is_refused(client, coordinator, proxied):
 
 
 @pytest.mark.parametrize("mode", ["foreign-signature", "foreign-key"])
-def test_an_id_token_signed_with_another_providers_key_is_refused(client, coordinator, proxied, mode):
+def test_an_id_token_signed_with_another_providers_key_is_refused(
+    client, coordinator, proxied, mode
+):
     other = Client()
     assert sso(other, "ansattporten", "ap-tone").status_code == 302
     proxied.foreign_token = other.session[signin.SSO_ID_TOKEN]
@@ -339,7 +341,8 @@ def test_an_unknown_provider_is_404_and_an_unreachable_one_a_norwegian_503(clien
     assert time.monotonic() - started < 10
 
 
-def test_an_administrator_signing_in_by_sso_must_give_a_second_factor(client, admin_user):
+def test_an_administrator_signing_in_by_sso_must_give_a_second_factor(client, admin_user, settings):
+    settings.MFA_FOR_ADMINISTRATORS = True
     response = sso(client, "entra", "ada")
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa-enrol")

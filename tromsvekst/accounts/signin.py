@@ -45,13 +45,11 @@ def password_allowed(username: str) -> bool:
 
 
 def needs_second_factor(user: User, method: str) -> bool:
-    """Administrators always; with a password, break-glass users and, by MFA_FOR_PASSWORD_USERS,
-    everyone."""
-    if user.is_staff or user.is_superuser:
+    """Administrators always (MFA_FOR_ADMINISTRATORS, off only in a local DEBUG run); with a
+    password, break-glass users and, by MFA_FOR_PASSWORD_USERS, everyone."""
+    if method == PASSWORD and (settings.MFA_FOR_PASSWORD_USERS or is_break_glass(user)):
         return True
-    if method == PASSWORD:
-        return settings.MFA_FOR_PASSWORD_USERS or is_break_glass(user)
-    return False
+    return (user.is_staff or user.is_superuser) and bool(settings.MFA_FOR_ADMINISTRATORS)
 
 
 def record_failure(request: HttpRequest, username: str) -> None:

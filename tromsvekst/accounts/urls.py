@@ -22,11 +22,7 @@ register_converter(ProviderConverter, "provider")
 urlpatterns = [
     path("oidc/<provider:provider>/logg-inn/", views_oidc.oidc_start, name="oidc-start"),
     path("oidc/<provider:provider>/callback/", views_oidc.oidc_callback, name="oidc-callback"),
-    path("logg-inn/kode/", views_mfa.mfa_verify, name="mfa-verify"),
-    path("logg-inn/totrinn/", views_mfa.mfa_enrol, name="mfa-enrol"),
-    path(
-        "logg-inn/gjenopprettingskoder/",
-        views_mfa.mfa_recovery_codes,
-        name="mfa-recovery-codes",
-    ),
+    path("totrinn/kode/", views_mfa.mfa_verify, name="mfa-verify"),
+    path("totrinn/oppsett/", views_mfa.mfa_enrol, name="mfa-enrol"),
+    path("totrinn/gjenopprettingskoder/", views_mfa.mfa_recovery_codes, name="mfa-recovery-codes"),
 ]
