@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -21,6 +22,7 @@ from tests.factories import at
 from tromsvekst.demo.users import DEMO_PASSWORD
 
 OVERVIEW = "/fylket/oversikt/"
+ARTIFACTS = settings.BASE_DIR / "test-artifacts" / "screenshots"
 REGIONS = ["Midt-Troms", "Nord-Troms og Tromsø", "Sør-Troms", "Lyngen og Balsfjord"]
 
 
@@ -165,6 +167,9 @@ def test_five_agreements_print_on_one_a4_landscape_page(page, five_agreements):
     page.goto(OVERVIEW)
     expect(page.get_by_role("table").locator("tbody")).to_have_count(5)
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    # For a person to look at (git-ignored, as the screenshots).
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "county-overview-print.pdf").write_bytes(pdf)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
