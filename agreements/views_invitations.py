@@ -2,6 +2,7 @@
 without login (the signed link is the permission), and a coordinator's withdrawal of one.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements import invitations, rules
 from agreements.access import get_for_user
 from agreements.models import Coordinator, Invitation
+from tromsvekst.accounts.oidc import providers
 from tromsvekst.audit.context import secret_url_kwargs
 from tromsvekst.lib.requests import signed_in_user
 
@@ -47,6 +49,9 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
         "login_url": reverse("login") + "?" + urlencode({"next": request.path}),
         "log_in": False,
         "refusal": "",
+        # Single sign-on instead of a password (issue #17): one button per provider.
+        "sso_providers": providers(),
+        "local_passwords": settings.LOCAL_PASSWORDS,
     }
     status = 200
     answer = request.POST.get("svar") if request.method == "POST" else None
@@ -69,15 +74,29 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
                 ctx["refusal"] = " ".join(exc.messages)
                 status = 409
             else:
-                return _accepted(request, appointment, new_account=not mine)
+                return _accepted(
+                    request,
+                    appointment,
+                    new_account=not mine,
+                    sso=request.POST.get("innlogging", ""),
+                )
     elif answer is not None:
         ctx["refusal"] = _("Velg «Godta» eller «Avslå».")
         status = 400
     return _private(render(request, "agreements/invitation_respond.html", ctx, status=status))
 
 
-def _accepted(request: HttpRequest, appointment: Coordinator, *, new_account: bool) -> HttpResponse:
+def _accepted(
+    request: HttpRequest, appointment: Coordinator, *, new_account: bool, sso: str = ""
+) -> HttpResponse:
     agreement = appointment.agreement
+    if new_account and (sso in settings.OIDC_PROVIDERS or not settings.LOCAL_PASSWORDS):
+        # Signing in with the work account instead of a password: the provider's verified
+        # address (the invitation's) links the new account at the first sign-in.
+        next_query = urlencode({"next": agreement.get_absolute_url()})
+        if sso in settings.OIDC_PROVIDERS:
+            return redirect(reverse("oidc-start", args=[sso]) + "?" + next_query)
+        return redirect(reverse("login") + "?" + next_query)
     if new_account:
         # A new account has no password yet: the same link "Glemt passordet?" would send.
         user = appointment.user

@@ -14,6 +14,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
+from agreements.invitations import invitation_create, invitation_token
+from agreements.models import Coordinator, Party
 from tests.factories import make_user
 from tests.helpers.oidc import (
     SITE,
@@ -347,3 +349,33 @@ def test_an_administrator_signing_in_by_sso_must_give_a_second_factor(client, ad
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa-enrol")
     assert signed_in(client) is None
+
+
+def test_an_invited_person_accepts_and_signs_in_with_their_work_account(
+    client, agreement, admin_user
+):
+    """Issue #17: on the invitation page the person may choose single sign-on instead of a
+    password; the new account is linked at that first sign-in by the verified address."""
+    invitation = invitation_create(
+        agreement=agreement,
+        party=Party.objects.get(slug="halogalandsradet"),
+        role=Coordinator.Role.READER,
+        name="Ukjent Person",
+        email="ukjent@test.invalid",
+        by=admin_user,
+    )
+    url = reverse("agreements:invitation", args=[invitation_token(invitation)])
+    page = client.get(url).content.decode()
+    assert "Godta og logg inn med Entra ID (test)" in page
+    assert "Godta og velg passord" in page
+    response = client.post(url, {"svar": "godta", "innlogging": "entra"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("oidc-start", args=["entra"]) + "?next=")
+    user = User.objects.get(email="ukjent@test.invalid")
+    assert not user.has_usable_password()
+    authorize = client.get(response["Location"])["Location"]
+    callback = ProviderBrowser().follow_to_portal(authorize, "ukjent")
+    landed = client.get(path_and_query(callback))
+    assert landed.status_code == 302 and landed["Location"] == agreement.get_absolute_url()
+    assert signed_in(client) == user
+    assert ExternalIdentity.objects.get(user=user).subject == "ukjent"

@@ -1,0 +1,93 @@
+"""The single sign-on settings are read from the environment and refused at start-up when
+malformed (tromsvekst/accounts/providers.py, issue #17)."""
+
+import os
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from tromsvekst.accounts.providers import OIDCProvider, providers_from_env
+
+ENTRA = {
+    "OIDC_PROVIDERS": "entra,ansattporten",
+    "OIDC_ENTRA_ISSUER": "https://login.microsoftonline.com/0000-tenant/v2.0",
+    "OIDC_ENTRA_CLIENT_ID": "client-1",
+    "OIDC_ENTRA_CLIENT_SECRET": "secret-1",
+    "OIDC_ENTRA_LABEL": "Troms fylkeskommune",
+    "OIDC_ENTRA_SUBJECT_CLAIM": "oid",
+    "OIDC_ENTRA_EMAIL_DOMAINS": "tromsfylke.no, Example.NO",
+    "OIDC_ANSATTPORTEN_ISSUER": "https://ansattporten.no",
+    "OIDC_ANSATTPORTEN_CLIENT_ID": "client-2",
+    "OIDC_ANSATTPORTEN_CLIENT_SECRET": "secret-2",
+    "OIDC_ANSATTPORTEN_SCOPES": "openid profile",
+}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("OIDC_"):
+            monkeypatch.delenv(key)
+
+    def set_env(values: dict[str, str]) -> None:
+        for key, value in values.items():
+            monkeypatch.setenv(key, value)
+
+    return set_env
+
+
+def test_no_providers_by_default(env):
+    assert providers_from_env() == {}
+
+
+def test_any_number_of_providers_in_order(env):
+    env(ENTRA)
+    providers = providers_from_env()
+    assert list(providers) == ["entra", "ansattporten"]
+    assert providers["entra"] == OIDCProvider(
+        name="entra",
+        label="Troms fylkeskommune",
+        issuer="https://login.microsoftonline.com/0000-tenant/v2.0",
+        client_id="client-1",
+        client_secret="secret-1",
+        scopes="openid email profile",
+        subject_claim="oid",
+        email_domains=("tromsfylke.no", "example.no"),
+    )
+    assert providers["ansattporten"].label == "Ansattporten"
+    assert providers["ansattporten"].scopes == "openid profile"
+    assert providers["ansattporten"].discovery_url == (
+        "https://ansattporten.no/.well-known/openid-configuration"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"OIDC_PROVIDERS": "Entra"}, "is not a provider name"),
+        ({"OIDC_PROVIDERS": "entra,entra"}, "twice"),
+        ({"OIDC_PROVIDERS": "entra,,ansattporten"}, "empty item"),
+        ({"OIDC_ENTRA_ISSUER": "http://login.example.com"}, "must be an https:// URL"),
+        ({"OIDC_ENTRA_ISSUER": "https://x.example.com/?a=1"}, "must be an https:// URL"),
+        ({"OIDC_ENTRA_CLIENT_SECRET": ""}, "must not be empty"),
+        ({"OIDC_ENTRA_SCOPES": "email profile"}, "must include openid"),
+        ({"OIDC_ENTRA_SUBJECT_CLAIM": "o id"}, "not a claim name"),
+        ({"OIDC_ENTRA_EMAIL_DOMAINS": "not a domain"}, "is not a domain"),
+    ],
+)
+def test_malformed_settings_stop_start_up(env, change, message):
+    env(ENTRA | change)
+    with pytest.raises(ImproperlyConfigured, match=message):
+        providers_from_env()
+
+
+def test_a_missing_client_id_stops_start_up(env, monkeypatch):
+    env(ENTRA)
+    monkeypatch.delenv("OIDC_ANSATTPORTEN_CLIENT_ID")
+    with pytest.raises(ImproperlyConfigured, match="OIDC_ANSATTPORTEN_CLIENT_ID is required"):
+        providers_from_env()
+
+
+def test_plain_http_only_on_loopback(env):
+    env(ENTRA | {"OIDC_ENTRA_ISSUER": "http://127.0.0.1:9000"})
+    assert providers_from_env()["entra"].issuer == "http://127.0.0.1:9000"
