@@ -109,6 +109,12 @@ COVERED_FORMS = {
     "evaluation.forms_indicator_values.IndicatorImportConfirmForm",
     "actionplans.forms_attachments.AttachmentForm",
     "evaluation.forms_search.SearchForm",
+    "agreements.forms_setup.AgreementCreateForm",
+    "agreements.forms_setup.AgreementTextsForm",
+    "agreements.forms_setup.PartyAddForm",
+    "agreements.forms_setup.SignatoryForm",
+    "agreements.forms_setup.PasteForm",
+    "agreements.forms_setup.PreviewForm",
 }
 
 # The password forms of tromsvekst/accounts ("Glemt passordet?" and the new-password page): not
@@ -1122,6 +1128,7 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
     ]
     for client, name, url, expected in pages:
         w.get(client, name, url, expected)
+    _agreement_setup(w, agreement, clients)
     w.get(
         per_client,
         "htmx-milestone-row",
@@ -1129,6 +1136,116 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
         ["milestone-title"],
         **HTMX,
     )
+
+
+def _agreement_setup(w: World, agreement, clients: dict) -> None:
+    """Setting up an agreement (issue #16): a new one whose title, short title, party, adoption
+    and signatory are the payload; a delmål of the adopted agreement changed to the payload
+    (a revision the reader sees); the pasted text's preview, where the payload is text that
+    found no place; the agreement's own texts."""
+    from agreements.models import Party, SubGoal
+
+    tone, per = clients["tone"], clients["per"]
+    w.post(
+        tone,
+        reverse("agreements:setup-create"),
+        {
+            "title": w.text("setup-title", 250),
+            "short_title": w.text("setup-short-title", 120),
+            "slug": "inert-avtale",
+            "start_year": "2026",
+            "end_year": "2029",
+            "county": Party.objects.get(slug=COUNTY).pk,
+        },
+        form="AgreementCreateForm",
+        keys={"title": "setup-title", "short_title": "setup-short-title"},
+    )
+    w.post(
+        tone,
+        reverse("agreements:setup-party-add", args=["inert-avtale"]),
+        {
+            "new_name": w.text("setup-party", 200),
+            "new_kind": "regional_council",
+            "adopted_by": w.text("setup-adopted-by", 200),
+            "case_number": w.text("setup-case", 60),
+        },
+        form="PartyAddForm",
+        keys={
+            "new_name": "setup-party",
+            "adopted_by": "setup-adopted-by",
+            "case_number": "setup-case",
+        },
+    )
+    w.post(
+        tone,
+        reverse("agreements:setup-item-add", args=["inert-avtale", "underskriver"]),
+        {
+            "party": Party.objects.get(slug=COUNTY).pk,
+            "name": w.text("setup-signatory", 200),
+            "title": w.text("setup-signatory-title", 200),
+        },
+        form="SignatoryForm",
+        keys={"name": "setup-signatory", "title": "setup-signatory-title"},
+    )
+    w.post(
+        tone,
+        reverse("agreements:setup-texts", args=["inert-avtale"]),
+        {
+            "title": w.stored.get("setup-title", FALLBACK),
+            "short_title": w.stored.get("setup-short-title", FALLBACK),
+            "status": "draft",
+            "start_year": "2026",
+            "end_year": "2029",
+            "overall_goal": w.text("setup-goal"),
+            "place_signed": w.text("setup-place", 120),
+        },
+        form="AgreementTextsForm",
+        keys={"overall_goal": "setup-goal", "place_signed": "setup-place"},
+    )
+    goal = SubGoal.objects.get(agreement=agreement, code="1.1")
+    w.post(
+        tone,
+        reverse("agreements:setup-item-edit", args=["delmal", goal.pk]),
+        {"text": w.text("setup-sub-goal")},
+        form="ItemForm",
+        keys={"text": "setup-sub-goal"},
+    )
+    paste = reverse("agreements:setup-paste", args=["inert-avtale"])
+    source = w.text("setup-paste")
+    w.stored["setup-paste"] = source
+    w.keep("setup-preview", tone.post(paste, {"source": source}), ["setup-paste"])
+    w.keep(
+        "setup-preview-save",
+        tone.post(paste, {"source": source, "lagre": "1", "overall_goal": source}),
+        ["setup-paste"],
+    )
+    pages = [
+        (
+            tone,
+            "setup-overview",
+            reverse("agreements:setup", args=["inert-avtale"]),
+            [
+                "setup-title",
+                "setup-short-title",
+                "setup-party",
+                "setup-adopted-by",
+                "setup-case",
+                "setup-signatory",
+                "setup-signatory-title",
+                "setup-goal",
+            ],
+        ),
+        (tone, "setup-agreement", "/avtaler/inert-avtale/", ["setup-title", "setup-place"]),
+        (
+            per,
+            "setup-revisions",
+            reverse("agreements:revision-list", args=[agreement.slug]),
+            ["setup-sub-goal"],
+        ),
+        (per, "setup-agreement-text", agreement.get_absolute_url(), ["setup-sub-goal"]),
+    ]
+    for client, name, url, expected in pages:
+        w.get(client, name, url, expected)
 
 
 def _quote(text: str) -> str:
