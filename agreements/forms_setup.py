@@ -137,10 +137,10 @@ class ItemForm(forms.ModelForm):
             self.fields["party"].queryset = Party.objects.filter(  # type: ignore[attr-defined]  # a ModelChoiceField for the foreign key
                 memberships__agreement=agreement
             )
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             if isinstance(field.widget, forms.Textarea):
                 field.widget.attrs["rows"] = 4
-            if name == "date":
+            if isinstance(field, forms.DateField):
                 field.widget = DateInput()
 
 

@@ -274,12 +274,25 @@ def item_move(kind: Kind, obj: models.Model, *, up: bool) -> bool:
 
 
 class InUse(Exception):
-    """The item is used elsewhere (an action, an assessment, an indicator) and stays."""
+    """The item is used elsewhere (an action, an assessment, an indicator; for a party: its
+    people, signatories, invitations or meetings in the agreement) and stays."""
+
+
+def _party_in_use(membership: AgreementParty) -> bool:
+    agreement, party = membership.agreement, membership.party_id
+    return (
+        agreement.coordinators.filter(party=party).exists()
+        or agreement.signatories.filter(party=party).exists()
+        or agreement.invitations.filter(party=party).exists()
+        or agreement.meetings.filter(inviting_party=party).exists()
+    )
 
 
 def item_delete(kind: Kind, obj: models.Model) -> None:
     """Remove ``obj`` (and what it holds) and close the gap in its list."""
     agreement = agreement_of_item(obj)
+    if isinstance(obj, AgreementParty) and _party_in_use(obj):
+        raise InUse
     siblings = [item for item in kind.siblings(obj) if item.pk != obj.pk]
     try:
         with transaction.atomic():

@@ -232,6 +232,11 @@ def setup_item_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 "Dette er i bruk i en handlingsplan, en evaluering eller en indikator og kan "
                 "ikke fjernes. Endre teksten i stedet, eller fjern det som bruker den først."
             )
+            if item_kind.slug == "part":
+                refusal = _(
+                    "Parten har personer, underskrivere, invitasjoner eller møter i avtalen og "
+                    "kan ikke fjernes. Fjern dem først."
+                )
         else:
             messages.success(request, _("Fjernet: %(kind)s.") % {"kind": item_kind.label})
             return redirect(_overview_url(agreement, item_kind.slug))

@@ -360,3 +360,22 @@ def test_pasting_over_an_adopted_agreement_keeps_one_revision_per_changed_text(
     assert revision.new_text == "Bidra til at kommunene er gode vertskap."
     assert Strategy.objects.filter(sub_goal__agreement=agreement).count() == 20
     assert AgreementParty.objects.filter(agreement=agreement).count() == 2
+
+
+def test_a_party_with_people_in_the_agreement_is_not_removed(client_for, admin_user, agreement):
+    membership = agreement.memberships.get(party__slug=COUNTY)
+    url = reverse("agreements:setup-item-delete", args=["part", membership.pk])
+    response = client_for(admin_user).post(url)
+    assert response.status_code == 200
+    assert "Parten har personer, underskrivere" in response.content.decode()
+    assert agreement.memberships.count() == 2
+
+
+def test_a_party_without_anything_in_the_agreement_is_removed(client_for, admin_user, county):
+    client = client_for(admin_user)
+    agreement = _with_council(client, county)
+    membership = agreement.memberships.get(order=2)
+    url = reverse("agreements:setup-item-delete", args=["part", membership.pk])
+    assert client.post(url).status_code == 302
+    assert list(agreement.memberships.values_list("party__slug", "order")) == [(COUNTY, 1)]
+    assert Party.objects.filter(slug="halogalandsradet").exists()  # the party itself stays
