@@ -52,6 +52,11 @@ from evaluation.models import Evaluation  # noqa: E402
 
 READER = "bench.politiker.000"
 COORDINATOR = "bench.koord.000"
+# Search (issue #16): the county's coordinator for the first five agreements, and an
+# administrator (every agreement), looking for a word in thousands of progress comments.
+COUNTY_COORDINATOR = "bench.fylke.00"
+SEARCH_ADMIN = "bench.admin"
+SEARCH_WORDS = "finansieringen"
 WATCHED_TABLES = ("actionplans_milestone", "actionplans_progressupdate")
 
 
@@ -693,6 +698,17 @@ def main() -> None:
         result["plan_page_fresh"] = measure_get(
             coordinator, plan.get_absolute_url(), args.runs, args.warmup, expect=b"milepael-"
         )
+    print(tag, "search …", flush=True)
+    search_url = f"{reverse('evaluation:search')}?{urlencode({'q': SEARCH_WORDS})}"
+    result["search"] = measure_get(
+        logged_in(COUNTY_COORDINATOR), search_url, args.runs, args.warmup, expect=b"search-hit"
+    )
+    User.objects.update_or_create(
+        username=SEARCH_ADMIN, defaults={"is_superuser": True, "is_staff": True}
+    )
+    result["search_admin"] = measure_get(
+        logged_in(SEARCH_ADMIN), search_url, args.runs, args.warmup, expect=b"search-hit"
+    )
     print(tag, "inline progress POST …", flush=True)
     result["progress_post"] = measure_progress_post(plan, args.runs, args.warmup)
     print(tag, "evaluation PDF …", flush=True)

@@ -44,6 +44,7 @@ DASHBOARD_P95_MS = 100  # national
 THROUGHPUT_SHARE = 0.20
 POST_MEDIAN_MS = 30
 PLAN_MEDIAN_MS = 60  # county
+SEARCH_MEDIAN_MS = 100  # county (issue #16)
 PDF_SECONDS = 5
 # Issue #14's: the plan page's HTML, and dashboard reads while coordinators save (county).
 PLAN_PAGE_KIB = 150
@@ -54,6 +55,8 @@ PAGES = [
     ("dashboard_fresh", "Dashboard, made fresh (reader)"),
     ("plan_page", "Action plan page (coordinator)"),
     ("plan_page_fresh", "Action plan page, made fresh (coordinator)"),
+    ("search", "Search «finansieringen» (county coordinator, 5 agreements)"),
+    ("search_admin", "Search «finansieringen» (administrator, every agreement)"),
     ("progress_post", "Inline progress POST (htmx)"),
     ("evaluation_pdf", "Evaluation PDF (mid-term 2026)"),
 ]
@@ -342,6 +345,14 @@ def verdicts(results: dict) -> list[tuple[str, bool | None, str]]:
             m <= PLAN_MEDIAN_MS,
             _ms(m),
         )
+    if county:
+        for key, who in (("search", "county coordinator"), ("search_admin", "administrator")):
+            m = county[key]["median_ms"]
+            add(
+                f"search median ≤ {SEARCH_MEDIAN_MS} ms (county, {who})",
+                m <= SEARCH_MEDIAN_MS,
+                _ms(m),
+            )
     if county:
         size = county["plan_page_fresh"]["bytes"]
         add(

@@ -16,8 +16,8 @@ which the words found are marked:
   «bolig»), ``websearch_to_tsquery`` (any text is a valid query: quotes for phrases, «-» to
   leave a word out), ranked by ``ts_rank`` and highlighted by ``ts_headline``. The large tables
   (progress updates, milestones, actions) have GIN indexes on the very expression searched
-  (migration actionplans 0006). At most ``CANDIDATES`` of the newest matches per source are
-  ranked, so a very common word costs no more than a rare one.
+  (migration actionplans 0006). At most ``CANDIDATES`` of the newest matches of each of them are
+  ranked, so a very common word costs little more than a rare one.
 - On other databases (SQLite in development and most tests): every word must occur in one of
   the fields (case-insensitive), the rank is the number of occurrences, and the excerpt is cut
   around the first of them. Same interface, same permissions.
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -73,7 +73,7 @@ MAX_QUERY_CHARS = 200
 MAX_WORDS = 8  # the fallback's words
 PER_SOURCE = 20  # hits kept from each source
 MAX_RESULTS = 50  # hits shown
-CANDIDATES = 500  # the newest matches of a source that are ranked (PostgreSQL)
+CANDIDATES = 200  # the newest matches of a large source that are ranked (PostgreSQL)
 EXCERPT_CHARS = 240  # the fallback's excerpt
 
 
@@ -89,6 +89,7 @@ class Source:
     url: Callable[[Any], str]
     related: tuple[str, ...] = ()
     public_text: bool = False  # part of the agreement's text: readable where the agreement is
+    large: bool = False  # thousands of rows at county scale: rank only the newest matches
 
 
 def _agreement_url(agreement: Agreement, anchor: str = "") -> str:
@@ -186,6 +187,7 @@ SOURCES: tuple[Source, ...] = (
         ("number", "title", "description", "partners"),
         title=lambda a: f"{a.number} {a.title}",
         url=lambda a: a.get_absolute_url(),
+        large=True,
     ),
     Source(
         "milestone",
@@ -194,6 +196,7 @@ SOURCES: tuple[Source, ...] = (
         ("title", "description"),
         title=lambda m: m.title,
         url=lambda m: m.get_absolute_url(),
+        large=True,
     ),
     Source(
         "progress",
@@ -203,6 +206,7 @@ SOURCES: tuple[Source, ...] = (
         title=lambda u: u.milestone.title,
         url=lambda u: reverse("actionplans:milestone-detail", args=[u.milestone_id]),
         related=("milestone",),
+        large=True,
     ),
     Source(
         "meeting",
@@ -303,15 +307,20 @@ class Readable:
 
     texts: list[int]
     internal: list[int]
+    everything: bool = False  # an administrator: no filter needed
+    names: dict[int, str] = field(default_factory=dict)  # each readable agreement's short title
 
 
 def readable(user: User | AnonymousUser) -> Readable:
     if not user.is_authenticated or not user.is_active:
         return Readable([], [])
-    agreements = list(Agreement.objects.only("pk", "is_public"))
+    agreements = list(Agreement.objects.only("pk", "is_public", "short_title", "title"))
+    texts = [a for a in agreements if rules.can_view_agreement(user, a)]
     return Readable(
-        texts=[a.pk for a in agreements if rules.can_view_agreement(user, a)],
+        texts=[a.pk for a in texts],
         internal=[a.pk for a in agreements if rules.can_view_internal(user, a)],
+        everything=rules.is_admin(user),
+        names={a.pk: a.short_title or a.title for a in texts},
     )
 
 
@@ -321,11 +330,19 @@ def _agreement_path(model: type[models.Model]) -> str:
     return path
 
 
+def _readable_rows(source: Source, allowed: Readable) -> models.QuerySet[Any]:
+    """The rows of ``source`` in the agreements ``allowed`` (all of them for administrators)."""
+    queryset: models.QuerySet[Any] = source.model._default_manager.all()
+    if not allowed.everything:
+        ids = allowed.texts if source.public_text else allowed.internal
+        queryset = queryset.filter(**{f"{_agreement_path(source.model)}__in": ids})
+    return queryset
+
+
 def _scoped(source: Source, allowed: Readable) -> models.QuerySet[Any]:
+    """The same, each with the pk of its agreement (``_agreement_id``)."""
     path = _agreement_path(source.model)
-    ids = allowed.texts if source.public_text else allowed.internal
-    queryset: models.QuerySet[Any] = source.model._default_manager.filter(**{f"{path}__in": ids})
-    scoped: models.QuerySet[Any] = queryset.annotate(_agreement_id=F(path))
+    scoped: models.QuerySet[Any] = _readable_rows(source, allowed).annotate(_agreement_id=F(path))
     return scoped
 
 
@@ -390,21 +407,17 @@ def _weighted(fields: tuple[str, ...]) -> SearchVector | CombinedExpression:
     return first + SearchVector(*fields[1:], config=CONFIG, weight="B")
 
 
-def _postgres_hits(source: Source, allowed: Readable, text: str) -> list[tuple[Any, float, str]]:
-    query = SearchQuery(text, config=CONFIG, search_type="websearch")
+def _postgres_part(source: Source, index: int, allowed: Readable, query: SearchQuery) -> Any:
+    """One source's best PER_SOURCE matches as (source index, pk, agreement, rank, excerpt)."""
     vector = SearchVector(*source.fields, config=CONFIG)
-    matching = (
-        _scoped(source, allowed)
-        .annotate(_vector=vector)
-        .filter(_vector=query)
-        .order_by("-pk")
-        .values("pk")[:CANDIDATES]
-    )
-    rows = (
-        _scoped(source, allowed)
-        .filter(pk__in=matching)
-        .select_related(*source.related)
-        .annotate(
+    found = _scoped(source, allowed).annotate(_vector=vector).filter(_vector=query)
+    if source.large:
+        matching = _readable_rows(source, allowed).annotate(_vector=vector).filter(_vector=query)
+        candidates = matching.order_by("-pk").values("pk")[:CANDIDATES]
+        found = _scoped(source, allowed).filter(pk__in=candidates)
+    return (
+        found.annotate(
+            _source=Value(index),
             _rank=SearchRank(_weighted(source.fields), query),
             _headline=SearchHeadline(
                 _document(source.fields),
@@ -418,12 +431,34 @@ def _postgres_hits(source: Source, allowed: Readable, text: str) -> list[tuple[A
                 fragment_delimiter=" … ",
             ),
         )
-        .order_by("-_rank", "-pk")[:PER_SOURCE]
+        .order_by("-_rank", "-pk")
+        .values_list("_source", "pk", "_agreement_id", "_rank", "_headline")[:PER_SOURCE]
     )
-    return [(row, float(row._rank), row._headline) for row in rows]
 
 
-def _fallback_hits(source: Source, allowed: Readable, text: str) -> list[tuple[Any, float, str]]:
+def _postgres_hits(allowed: Readable, text: str) -> list[tuple[Source, Any, float, str]]:
+    """The best matches of every source in one query (UNION ALL of each source's best), then
+    the rows themselves for their titles and addresses, one query per kind found."""
+    query = SearchQuery(text, config=CONFIG, search_type="websearch")
+    parts = [_postgres_part(source, i, allowed, query) for i, source in enumerate(SOURCES)]
+    best = list(parts[0].union(*parts[1:], all=True).order_by("-_rank", "-pk")[: MAX_RESULTS + 1])
+    wanted: dict[int, list[int]] = {}
+    for index, pk, *_rest in best:
+        wanted.setdefault(index, []).append(pk)
+    rows = {
+        index: _scoped(SOURCES[index], allowed).select_related(*SOURCES[index].related).in_bulk(pks)
+        for index, pks in wanted.items()
+    }
+    found = []
+    for index, pk, agreement_id, rank, headline in best:
+        row = rows[index].get(pk)
+        if row is not None:
+            row._agreement_id = agreement_id
+            found.append((SOURCES[index], row, float(rank), headline))
+    return found
+
+
+def _fallback_source(source: Source, allowed: Readable, text: str) -> list[tuple[Any, float, str]]:
     words = [w.casefold() for w in re.findall(r"\w+", text)][:MAX_WORDS]
     if not words:
         return []
@@ -449,6 +484,16 @@ def _fallback_hits(source: Source, allowed: Readable, text: str) -> list[tuple[A
     return hits[:PER_SOURCE]
 
 
+def _fallback_hits(allowed: Readable, text: str) -> list[tuple[Source, Any, float, str]]:
+    found = [
+        (source, row, rank, excerpt)
+        for source in SOURCES
+        for row, rank, excerpt in _fallback_source(source, allowed, text)
+    ]
+    found.sort(key=lambda hit: -hit[2])
+    return found[: MAX_RESULTS + 1]
+
+
 def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
@@ -461,26 +506,16 @@ def search(user: User | AnonymousUser, text: str) -> Results:
     allowed = readable(user)
     if not allowed.texts and not allowed.internal:
         return Results(query=text, hits=[], truncated=False)
-    names = {
-        pk: short or title
-        for pk, short, title in Agreement.objects.filter(pk__in=allowed.texts).values_list(
-            "pk", "short_title", "title"
-        )
-    }
     find = _postgres_hits if uses_full_text() else _fallback_hits
-    hits: list[Hit] = []
-    for source in SOURCES:
-        for row, rank, excerpt in find(source, allowed, text):
-            agreement_id = row._agreement_id
-            hits.append(
-                Hit(
-                    kind=str(source.label),
-                    title=source.title(row),
-                    url=source.url(row),
-                    agreement=names.get(agreement_id, ""),
-                    excerpt=marked(excerpt),
-                    rank=rank,
-                )
-            )
-    hits.sort(key=lambda hit: -hit.rank)
+    hits = [
+        Hit(
+            kind=str(source.label),
+            title=source.title(row),
+            url=source.url(row),
+            agreement=allowed.names.get(row._agreement_id, ""),
+            excerpt=marked(excerpt),
+            rank=rank,
+        )
+        for source, row, rank, excerpt in find(allowed, text)
+    ]
     return Results(query=text, hits=hits[:MAX_RESULTS], truncated=len(hits) > MAX_RESULTS)
