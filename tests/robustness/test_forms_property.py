@@ -70,9 +70,11 @@ from actionplans.forms import (
     PlanImportForm,
 )
 from actionplans.forms import ProgressForm as ProgressLogForm
+from actionplans.forms_attachments import AttachmentForm
 from actionplans.models import (
     Action,
     ActionPlan,
+    Attachment,
     Milestone,
     MilestoneDueDateChange,
     ProgressUpdate,
@@ -129,6 +131,7 @@ from evaluation.forms_indicator_values import (
     IndicatorValueForm,
 )
 from evaluation.forms_indicators import IndicatorForm, IndicatorImportForm
+from evaluation.forms_search import SearchForm
 from evaluation.models import (
     Evaluation,
     Feedback,
@@ -551,6 +554,21 @@ def _plan_import_check(world, form, saved, payload):
         assert action.title and action.strategies.exists()
 
 
+def _attachment_check(world, form, saved, payload):
+    from django.core.files.storage import default_storage
+
+    for attachment in Attachment.objects.all():
+        assert (attachment.meeting_id is None) != (attachment.milestone_id is None)
+        assert attachment.content_type in {
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/pdf",
+        } or attachment.content_type.startswith(("text/plain", "image/"))
+        with default_storage.open(attachment.file.name, "rb") as stored:
+            data = stored.read()
+        assert hashlib.sha256(data).hexdigest() == attachment.sha256
+        assert len(data) == attachment.size
+
+
 def _values_import_check(world, form, saved, payload):
     for value in IndicatorValue.objects.all():
         assert value.indicator_id == world.indicator.pk
@@ -875,6 +893,36 @@ CASES = [
         lambda w: [w.plan.pk],
         PlanFilterForm,
         lambda w, d, f: PlanFilterForm(d, agreement=w.agreement),
+        method="get",
+    ),
+    # Documents: the upload is named «fil.xlsx» by the request builder, so a workbook is accepted
+    # and anything else refused (tests/actionplans/test_attachments.py tries every type).
+    Case(
+        "meeting-attachment",
+        "actionplans:meeting-attachment-add",
+        lambda w: [w.meeting.pk],
+        AttachmentForm,
+        lambda w, d, f: AttachmentForm(d, f),
+        writes=(Attachment,),
+        valid={"file": lambda w: st.just(_xlsx([["1"]]))},
+        check=_attachment_check,
+    ),
+    Case(
+        "milestone-attachment",
+        "actionplans:milestone-attachment-add",
+        lambda w: [w.milestone.pk],
+        AttachmentForm,
+        lambda w, d, f: AttachmentForm(d, f),
+        writes=(Attachment,),
+        valid={"file": lambda w: st.just(_xlsx([["1"]]))},
+        check=_attachment_check,
+    ),
+    Case(
+        "search",
+        "evaluation:search",
+        lambda w: [],
+        SearchForm,
+        lambda w, d, f: SearchForm(d),
         method="get",
     ),
     Case(
@@ -1298,6 +1346,8 @@ NO_FORM = {
     ),
     "actionplans:meeting-brief": "a page",
     "actionplans:meeting-brief-pdf": "a download",
+    "actionplans:attachment-download": "a download",
+    "actionplans:attachment-delete": "a confirm button, no fields",
     "evaluation:indicator-list": "a page",
     "evaluation:indicator-detail": "a page",
     "evaluation:indicator-fetch": "a button; the SSB table and query it uses are the indicator "
