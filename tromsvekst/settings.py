@@ -152,6 +152,7 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60
 # OIDC_PROVIDERS=entra,ansattporten and OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _LABEL,
 # _SCOPES, _SUBJECT_CLAIM, _EMAIL_DOMAINS per provider; none by default.
 OIDC_PROVIDERS = providers_from_env()
+OIDC_ORIGINS = sorted({provider.origin for provider in OIDC_PROVIDERS.values()})
 # Seconds a request to a provider may take, and how long its discovery document is kept.
 OIDC_TIMEOUT = envint("OIDC_TIMEOUT", "10")
 OIDC_DISCOVERY_SECONDS = envint("OIDC_DISCOVERY_SECONDS", "3600")
@@ -271,7 +272,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
-        "form-action": ["'self'"],
+        # The logout button's POST ends with a redirect to the provider's logout (single
+        # sign-on), which form-action must allow; nothing else leaves by a form.
+        "form-action": ["'self'", *OIDC_ORIGINS],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],

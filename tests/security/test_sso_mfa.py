@@ -9,13 +9,16 @@ import pyotp
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.factories import PASSWORD
+from tests.helpers.html_checker import check_html, require_checker
 from tromsvekst.accounts.models import OutgoingMail
+from tromsvekst.accounts.providers import OIDCProvider
+from tromsvekst.accounts.views_oidc import refused_page
 
 LOGIN = reverse("login")
 
@@ -205,3 +208,46 @@ def test_without_local_passwords_the_password_pages_are_gone(settings, client, c
     response = client.post(reverse("password_reset"), {"email": coordinator.email})
     assert response.status_code == 404
     assert not OutgoingMail.objects.exists()
+
+
+def test_the_sign_in_pages_are_valid_html_in_every_state(settings, admin_user, coordinator):
+    """The W3C Nu checker over the pages of issue #17 in their states (the URL walk sees them
+    only without a sign-in waiting): the login page with single sign-on and with passwords
+    off, the enrolment (with an error), the code page (with an error), the recovery codes, the
+    refusals of a single sign-on, the expired sign-in and the password pages switched off."""
+    require_checker()
+    documents = {}
+    settings.OIDC_PROVIDERS = {
+        "entra": OIDCProvider("entra", "Entra ID", "https://127.0.0.1:1", "c", "s"),
+    }
+    client = Client()
+    documents["login-sso"] = client.get(LOGIN + "?next=/avtaler/").content.decode()
+    documents["mfa-expired"] = client.get(reverse("mfa-verify")).content.decode()
+    password_step(client, "ada.admin")
+    documents["mfa-enrol"] = client.get(reverse("mfa-enrol")).content.decode()
+    documents["mfa-enrol-error"] = client.post(reverse("mfa-enrol"), {"code": "1"}).content.decode()
+    secret = secret_on(documents["mfa-enrol"])
+    time.sleep(1.1)
+    client.post(reverse("mfa-enrol"), {"code": pyotp.TOTP(secret).now()})
+    documents["mfa-recovery-codes"] = client.get(reverse("mfa-recovery-codes")).content.decode()
+    second = Client()
+    password_step(second, "ada.admin")
+    documents["mfa-verify"] = second.get(reverse("mfa-verify")).content.decode()
+    documents["mfa-verify-error"] = second.post(
+        reverse("mfa-verify"), {"code": ""}
+    ).content.decode()
+    provider = settings.OIDC_PROVIDERS["entra"]
+    for reason in ("unknown", "disabled", "unavailable", "cancelled", "state", "token"):
+        request = RequestFactory().get("/")
+        request.user = admin_user
+        documents[f"sso-{reason}"] = refused_page(
+            request, provider, reason, status=400
+        ).content.decode()
+    settings.LOCAL_PASSWORDS = False
+    settings.BREAK_GLASS_USERS = ["ada.admin"]
+    documents["login-passwords-off"] = Client().get(LOGIN).content.decode()
+    documents["login-passwords-off-error"] = (
+        Client().post(LOGIN, {"username": "tone.koordinator", "password": "x"}).content.decode()
+    )
+    documents["passwords-off"] = Client().get(reverse("password_reset")).content.decode()
+    assert check_html(documents) == []

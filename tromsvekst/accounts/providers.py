@@ -37,6 +37,12 @@ class OIDCProvider:
     email_domains: tuple[str, ...] = ()
 
     @property
+    def origin(self) -> str:
+        """scheme://host[:port] of the issuer (its logout endpoint is there too)."""
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
     def discovery_url(self) -> str:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
 

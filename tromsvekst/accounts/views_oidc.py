@@ -41,7 +41,7 @@ NEXT = "oidc_next"
 VERIFIER_LENGTH = 64
 
 
-def _refused(
+def refused_page(
     request: HttpRequest, provider: OIDCProvider, reason: str, *, status: int
 ) -> HttpResponse:
     context = {"provider": provider, "reason": reason, "login_url": reverse("login")}
@@ -61,7 +61,7 @@ def oidc_start(request: HttpRequest, provider: str) -> HttpResponse:
     try:
         document = metadata(chosen)
     except ProviderUnavailable:
-        return _refused(request, chosen, "unavailable", status=503)
+        return refused_page(request, chosen, "unavailable", status=503)
     state = get_random_string(32)
     nonce = get_random_string(32)
     verifier = get_random_string(VERIFIER_LENGTH)
@@ -96,32 +96,32 @@ def oidc_callback(request: HttpRequest, provider: str) -> HttpResponse:
     request.session.modified = True
     if request.GET.get("error"):
         # The person cancelled at the provider, or the provider refused: nothing to count.
-        return _refused(request, chosen, "cancelled", status=400)
+        return refused_page(request, chosen, "cancelled", status=400)
     code = request.GET.get("code", "")
     if not isinstance(entry, dict) or entry.get("provider") != chosen.name or not code:
         log.warning("Single sign-on with %s: unknown or used state", chosen.name)
         signin.record_failure(request, key)
-        return _refused(request, chosen, "state", status=400)
+        return refused_page(request, chosen, "state", status=400)
     try:
         backend = ProviderBackend(chosen)
         claims, id_token = backend.id_token_claims(
             code=code[:2048], nonce=entry["nonce"], code_verifier=entry["code_verifier"]
         )
     except ProviderUnavailable:
-        return _refused(request, chosen, "unavailable", status=503)
+        return refused_page(request, chosen, "unavailable", status=503)
     except TokenRefused as exc:
         log.warning("Single sign-on with %s refused: %s", chosen.name, exc)
         signin.record_failure(request, key)
-        return _refused(request, chosen, "token", status=400)
+        return refused_page(request, chosen, "token", status=400)
     match = linking.find_user(chosen, claims)
     if match.user is None:
         log.info("Single sign-on with %s: no user (%s)", chosen.name, match.how)
         signin.record_failure(request, key)
-        return _refused(request, chosen, "unknown", status=403)
+        return refused_page(request, chosen, "unknown", status=403)
     user = match.user
     if not user.is_active:
         signin.record_failure(request, user.get_username())
-        return _refused(request, chosen, "disabled", status=403)
+        return refused_page(request, chosen, "disabled", status=403)
     next_url = request.session.pop(NEXT, "") or signin.next_from(request)
     extra = {signin.SSO_PROVIDER: chosen.name, signin.SSO_ID_TOKEN: id_token}
     return signin.complete(
