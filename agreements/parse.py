@@ -316,3 +316,24 @@ def count_texts(data: dict) -> int:
 
 
 LIST_KEYS = ["central_themes", "long_term_effects", "process_events"]
+
+
+def structure_problems(data: dict) -> list[tuple[str, dict]]:
+    """What breaks the agreement's numbering rules (as agreements.models checks them): each
+    innsatsområde's number once, each delmål's code once and beginning with its innsatsområde's
+    number. Returns (message key, values) pairs for the caller to put into words."""
+    problems: list[tuple[str, dict]] = []
+    numbers = [area["number"] for area in data.get("focus_areas", [])]
+    for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+        problems.append(("area-twice", {"number": number}))
+    codes = []
+    for area in data.get("focus_areas", []):
+        for goal in area["sub_goals"]:
+            codes.append(goal["code"])
+            if goal["code"].split(".")[0] != str(area["number"]):
+                problems.append(
+                    ("goal-elsewhere", {"code": goal["code"], "number": area["number"]})
+                )
+    for code in sorted({c for c in codes if codes.count(c) > 1}):
+        problems.append(("goal-twice", {"code": code}))
+    return problems

@@ -34,7 +34,7 @@ from agreements.forms_setup import (
     item_form,
 )
 from agreements.models import Agreement, FocusArea, Strategy, SubGoal
-from agreements.parse import count_texts, parse_agreement_text
+from agreements.parse import count_texts, parse_agreement_text, structure_problems
 from tromsvekst.lib.access import LoginNeeded
 from tromsvekst.lib.forms import add_service_errors
 from tromsvekst.lib.requests import form_data, signed_in_user
@@ -256,8 +256,12 @@ def setup_paste(request: HttpRequest, slug: str) -> HttpResponse:
     preview = PreviewForm(request.POST if "lagre" in request.POST else None, parsed=result.data)
     preview.initial["source"] = paste.cleaned_data["source"]
     count = count_texts(result.data)
+    problems = [_problem_text(key, values) for key, values in structure_problems(result.data)]
     if "lagre" in request.POST and count == 0:
         preview.add_error(None, _("Fant ingen innsatsområder, delmål eller lister i teksten."))
+    elif "lagre" in request.POST and problems:
+        for problem in problems:
+            preview.add_error(None, problem)
     elif "lagre" in request.POST and preview.is_valid():
         try:
             setup.paste_save(agreement, preview.corrected(), by=signed_in_user(request))
@@ -276,11 +280,27 @@ def setup_paste(request: HttpRequest, slug: str) -> HttpResponse:
         "parsed": result.data,
         "unplaced": result.unplaced,
         "count": count,
+        "problems": problems,
         "replaces": agreement.focus_areas.exists(),
         "text_fields": [preview[name] for name in preview.places if len(preview.places[name]) == 1],
         **_preview_structure(preview),
     }
     return render(request, "agreements/setup/preview.html", ctx)
+
+
+def _problem_text(key: str, values: dict) -> str:
+    """A numbering problem of the pasted text (agreements.parse.structure_problems) in words."""
+    if key == "area-twice":
+        return _("Innsatsområde %(number)s står to ganger i teksten.") % values
+    if key == "goal-twice":
+        return _("Delmål %(code)s står to ganger i teksten.") % values
+    return (
+        _(
+            "Delmål %(code)s står under innsatsområde %(number)s, men koden må begynne med "
+            "%(number)s. Rett nummeret i teksten og les den på nytt."
+        )
+        % values
+    )
 
 
 def _preview_structure(preview: PreviewForm) -> dict:

@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agreements.parse import (
     count_texts,
@@ -17,6 +19,7 @@ from agreements.parse import (
     process_when,
     split_blocks,
     strip_footnote_marks,
+    structure_problems,
 )
 from tests.factories import AGREEMENT_FILE
 
@@ -162,3 +165,56 @@ def test_text_outside_the_structure_is_returned_not_lost():
 def test_anything_else_parses_without_error(text):
     result = parse_agreement_text(text)
     assert count_texts(result.data) == 0
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=80),
+            st.sampled_from(
+                [
+                    "1 Innledning",
+                    "4 Innsatsområder og delmål",
+                    "Innsatsområde 1 – Bolig",
+                    "Delmål 1.1: Mål",
+                    "•\t Punkt uten slutt",
+                    "• Punkt.",
+                    "2\t Fotnote",
+                    "6 Langsiktige effekter og evaluering",
+                    "Sted, ",
+                    "Forankring og prosess",
+                    "",
+                    "Møte 31. februar 2025.",
+                ]
+            ),
+        ),
+        max_size=40,
+    )
+)
+def test_any_text_parses_into_the_loaders_shape(lines):
+    result = parse_agreement_text("\n".join(lines))
+    data = result.data
+    problems = structure_problems(data)
+    for area in data["focus_areas"]:
+        assert area["number"] >= 1 and area["title"]
+        for goal in area["sub_goals"]:
+            assert goal["text"] and all(s["text"] for s in goal["strategies"])
+            if not problems:
+                assert goal["code"].split(".")[0] == str(area["number"])
+    assert all(isinstance(text, str) for text in data["central_themes"] + data["long_term_effects"])
+    assert count_texts(data) >= 0
+
+
+def test_numbering_that_breaks_the_models_rules_is_reported(parsed):
+    assert structure_problems(parsed.data) == []
+    result = parse_agreement_text(
+        "4 Innsatsområder og delmål\n\nInnsatsområde 1 – A\n\nDelmål 2.1: Feil sted.\n\n"
+        "Delmål 2.1: To ganger.\n\nInnsatsområde 1 – B\n"
+    )
+    assert structure_problems(result.data) == [
+        ("area-twice", {"number": 1}),
+        ("goal-elsewhere", {"code": "2.1", "number": 1}),
+        ("goal-elsewhere", {"code": "2.1", "number": 1}),
+        ("goal-twice", {"code": "2.1"}),
+    ]

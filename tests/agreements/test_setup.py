@@ -379,3 +379,18 @@ def test_a_party_without_anything_in_the_agreement_is_removed(client_for, admin_
     assert client.post(url).status_code == 302
     assert list(agreement.memberships.values_list("party__slug", "order")) == [(COUNTY, 1)]
     assert Party.objects.filter(slug="halogalandsradet").exists()  # the party itself stays
+
+
+def test_a_text_whose_numbering_breaks_the_rules_is_not_saved(client_for, coordinator, county):
+    client = client_for(coordinator)
+    agreement = _with_council(client, county)
+    url = reverse("agreements:setup-paste", args=[agreement.slug])
+    source = HALOGALAND_TEXT.replace("Delmål 1.3:", "Delmål 2.3:")
+    preview = client.post(url, {"source": source})
+    assert "Delmål 2.3 står under innsatsområde 1" in preview.content.decode()
+    assert "Lagre teksten i avtalen" not in preview.content.decode()
+    form = preview.context["form"]
+    data = {name: form[name].value() for name in form.fields} | {"lagre": "1"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert not agreement.focus_areas.exists()

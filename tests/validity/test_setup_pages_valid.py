@@ -53,6 +53,9 @@ def test_setup_pages_are_valid_html(client_for, agreement, coordinator, reader):
         "paste": tone.get(paste),
         "paste empty": tone.post(paste, {"source": ""}),
         "preview": tone.post(paste, {"source": HALOGALAND_TEXT + "\n\nEt løst avsnitt."}),
+        "preview with numbering problems": tone.post(
+            paste, {"source": HALOGALAND_TEXT.replace("Delmål 1.3:", "Delmål 2.3:")}
+        ),
         "revisions (reader)": client_for(reader).get(
             reverse("agreements:revision-list", args=[slug])
         ),
