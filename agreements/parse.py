@@ -328,9 +328,13 @@ def structure_problems(data: dict) -> list[tuple[str, dict]]:
         problems.append(("area-twice", {"number": number}))
     codes = []
     for area in data.get("focus_areas", []):
+        if area["number"] < 1:
+            problems.append(("area-zero", {"number": area["number"]}))
         for goal in area["sub_goals"]:
             codes.append(goal["code"])
-            if goal["code"].split(".")[0] != str(area["number"]):
+            if not re.fullmatch(r"[1-9][0-9]*\.[1-9][0-9]*", goal["code"]):
+                problems.append(("goal-code", {"code": goal["code"]}))
+            elif goal["code"].split(".")[0] != str(area["number"]):
                 problems.append(
                     ("goal-elsewhere", {"code": goal["code"], "number": area["number"]})
                 )

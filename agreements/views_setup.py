@@ -294,6 +294,10 @@ def _problem_text(key: str, values: dict) -> str:
         return _("Innsatsområde %(number)s står to ganger i teksten.") % values
     if key == "goal-twice":
         return _("Delmål %(code)s står to ganger i teksten.") % values
+    if key == "area-zero":
+        return _("Innsatsområdene nummereres fra 1, ikke %(number)s.") % values
+    if key == "goal-code":
+        return _("Koden til delmål %(code)s skal være to tall fra 1 og opp, som «1.2».") % values
     return (
         _(
             "Delmål %(code)s står under innsatsområde %(number)s, men koden må begynne med "

@@ -212,6 +212,15 @@ def test_numbering_that_breaks_the_models_rules_is_reported(parsed):
         "4 Innsatsområder og delmål\n\nInnsatsområde 1 – A\n\nDelmål 2.1: Feil sted.\n\n"
         "Delmål 2.1: To ganger.\n\nInnsatsområde 1 – B\n"
     )
+    zero = parse_agreement_text(
+        "4 Innsatsområder og delmål\n\nInnsatsområde 0 – A\n\nDelmål 0.1: Null.\n\n"
+        "Delmål 0.01: Null.\n"
+    )
+    assert structure_problems(zero.data) == [
+        ("area-zero", {"number": 0}),
+        ("goal-code", {"code": "0.1"}),
+        ("goal-code", {"code": "0.01"}),
+    ]
     assert structure_problems(result.data) == [
         ("area-twice", {"number": 1}),
         ("goal-elsewhere", {"code": "2.1", "number": 1}),
