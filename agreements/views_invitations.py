@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agreements import invitations, rules
 from agreements.access import get_for_user
 from agreements.models import Coordinator, Invitation
+from tromsvekst.accounts import signin
 from tromsvekst.accounts.oidc import providers
 from tromsvekst.audit.context import secret_url_kwargs
 from tromsvekst.lib.requests import signed_in_user
@@ -95,6 +96,7 @@ def _accepted(
         # address (the invitation's) links the new account at the first sign-in.
         next_query = urlencode({"next": agreement.get_absolute_url()})
         if sso in settings.OIDC_PROVIDERS:
+            signin.remember_invited(request, appointment.user, sso)
             return redirect(reverse("oidc-start", args=[sso]) + "?" + next_query)
         return redirect(reverse("login") + "?" + next_query)
     if new_account:

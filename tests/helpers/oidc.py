@@ -57,11 +57,14 @@ class Account:
     """A person at the provider; ``sub`` is also the login name typed on its login page."""
 
     sub: str
-    email: str
+    email: str | None
     email_verified: bool | None = True
+    extra: dict = field(default_factory=dict)
 
     def claims(self) -> dict:
-        claims: dict = {"email": self.email, "name": self.sub, "preferred_username": self.sub}
+        claims: dict = {"name": self.sub, "preferred_username": self.sub} | self.extra
+        if self.email is not None:
+            claims["email"] = self.email
         if self.email_verified is not None:
             claims["email_verified"] = self.email_verified
         return claims

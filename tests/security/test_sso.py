@@ -48,7 +48,12 @@ def entra():
 
 @pytest.fixture(scope="module")
 def ansattporten():
-    accounts = [Account("ap-tone", "tone.koordinator@test.invalid")]
+    # Ansattporten sends no e-mail address (sub and pid): "ap-tone" has one here for the tests
+    # of a second provider, "ap-pid" has none, as there.
+    accounts = [
+        Account("ap-tone", "tone.koordinator@test.invalid"),
+        Account("ap-pid", None, None, {"pid": "17029012345"}),
+    ]
     provider = start_provider("ansattporten", "Ansattporten (test)", accounts)
     yield provider
     provider.stop()
@@ -379,3 +384,52 @@ def test_an_invited_person_accepts_and_signs_in_with_their_work_account(
     assert landed.status_code == 302 and landed["Location"] == agreement.get_absolute_url()
     assert signed_in(client) == user
     assert ExternalIdentity.objects.get(user=user).subject == "ukjent"
+
+
+def test_an_invited_person_without_an_address_at_the_provider_is_linked_by_the_invitation(
+    client, agreement, admin_user
+):
+    """Ansattporten sends no e-mail address: the invitation's link is what proves who accepted,
+    so the account made for it is linked at the sign-in that follows."""
+    invitation = invitation_create(
+        agreement=agreement,
+        party=Party.objects.get(slug="halogalandsradet"),
+        role=Coordinator.Role.READER,
+        name="Per Pid",
+        email="per.pid@test.invalid",
+        by=admin_user,
+    )
+    url = reverse("agreements:invitation", args=[invitation_token(invitation)])
+    response = client.post(url, {"svar": "godta", "innlogging": "ansattporten"})
+    authorize = client.get(response["Location"])["Location"]
+    callback = ProviderBrowser().follow_to_portal(authorize, "ap-pid")
+    assert client.get(path_and_query(callback)).status_code == 302
+    user = User.objects.get(email="per.pid@test.invalid")
+    assert signed_in(client) == user
+    assert ExternalIdentity.objects.get(user=user).subject == "ap-pid"
+    # Without the invitation, nobody: the same person in another browser is now found by subject.
+    other = Client()
+    assert sso(other, "ansattporten", "ap-pid").status_code == 302
+    assert signed_in(other) == user
+
+
+def test_without_an_invitation_a_person_without_an_address_is_unknown(client, coordinator):
+    assert sso(client, "ansattporten", "ap-pid").status_code == 403
+    assert not ExternalIdentity.objects.exists()
+
+
+def test_entra_ids_domain_verified_claim_counts_as_verified(settings, ansattporten):
+    """Entra ID's optional claim xms_edov (the tenant verified the address's domain)."""
+    provider = start_provider(
+        "entra",
+        "Entra ID (test)",
+        [Account("oid-tone", "tone.koordinator@test.invalid", None, {"xms_edov": True})],
+    )
+    try:
+        settings.OIDC_PROVIDERS = {"entra": provider.config()}
+        user = make_user("tone.koordinator", "Tone", "Koordinator")
+        client = Client()
+        assert sso(client, "entra", "oid-tone").status_code == 302
+        assert signed_in(client) == user
+    finally:
+        provider.stop()

@@ -46,7 +46,8 @@ const provider = new Provider(config.issuer, {
     rpInitiatedLogout: { enabled: true },
   },
   claims: {
-    openid: ['sub'],
+    // pid as Ansattporten sends it, xms_edov as Entra ID's optional claim.
+    openid: ['sub', 'pid', 'xms_edov'],
     email: ['email', 'email_verified'],
     profile: ['name', 'preferred_username'],
   },

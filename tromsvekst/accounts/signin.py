@@ -35,6 +35,29 @@ SSO_PROVIDER = "oidc_provider"
 SSO_ID_TOKEN = "oidc_id_token"  # noqa: S105 (a session key's name, not a secret)
 
 
+# Who accepted an invitation and chose single sign-on: linked at that sign-in (linking.py).
+SSO_INVITED = "oidc_invited"
+INVITED_SECONDS = 30 * 60
+
+
+def remember_invited(request: HttpRequest, user: User, provider: str) -> None:
+    """The invitation's link proved who this is: link them at their next single sign-on with
+    ``provider`` (within INVITED_SECONDS), even if the provider sends no e-mail address."""
+    request.session[SSO_INVITED] = {"user": user.pk, "provider": provider, "at": time.time()}
+
+
+def pop_invited(request: HttpRequest, provider: str) -> User | None:
+    data = request.session.pop(SSO_INVITED, None)
+    if (
+        not isinstance(data, dict)
+        or data.get("provider") != provider
+        or not isinstance(data.get("user"), int)
+        or time.time() - float(data.get("at", 0)) > INVITED_SECONDS
+    ):
+        return None
+    return User.objects.filter(pk=data["user"], is_active=True).first()
+
+
 def is_break_glass(user: User) -> bool:
     return user.get_username() in settings.BREAK_GLASS_USERS
 

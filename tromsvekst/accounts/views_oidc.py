@@ -113,7 +113,7 @@ def oidc_callback(request: HttpRequest, provider: str) -> HttpResponse:
         log.warning("Single sign-on with %s refused: %s", chosen.name, exc)
         signin.record_failure(request, key)
         return refused_page(request, chosen, "token", status=400)
-    match = linking.find_user(chosen, claims)
+    match = linking.find_user(chosen, claims, invited=signin.pop_invited(request, chosen.name))
     if match.user is None:
         log.info("Single sign-on with %s: no user (%s)", chosen.name, match.how)
         signin.record_failure(request, key)
