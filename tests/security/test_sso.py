@@ -433,3 +433,17 @@ def test_entra_ids_domain_verified_claim_counts_as_verified(settings, ansattport
         assert signed_in(client) == user
     finally:
         provider.stop()
+
+
+def test_administrators_see_the_links_and_can_remove_one(client, coordinator, admin_user):
+    assert sso(client, "entra", "tone").status_code == 302
+    identity = ExternalIdentity.objects.get()
+    staff = Client()
+    staff.force_login(admin_user)
+    listing = staff.get("/admin/accounts/externalidentity/")
+    assert listing.status_code == 200 and "tone.koordinator" in listing.content.decode()
+    assert staff.get("/admin/accounts/externalidentity/add/").status_code == 403
+    delete = f"/admin/accounts/externalidentity/{identity.pk}/delete/"
+    assert staff.post(delete, {"post": "yes"}).status_code == 302
+    assert not ExternalIdentity.objects.exists()
+    assert staff.get("/admin/otp_totp/totpdevice/").status_code == 200
