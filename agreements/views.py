@@ -28,9 +28,11 @@ def agreement_detail(request: HttpRequest, slug: str) -> HttpResponse:
             queryset=SubGoal.objects.order_by("order", "code").prefetch_related("strategies"),
         )
     )
+    memberships = list(agreement.memberships.select_related("party"))
     ctx = {
         "agreement": agreement,
-        "memberships": agreement.memberships.select_related("party"),
+        "memberships": memberships,
+        "has_case_numbers": any(m.case_number for m in memberships),
         "signatories": Signatory.objects.filter(agreement=agreement).select_related("party"),
         "focus_areas": focus_areas,
         "central_themes": agreement.central_themes.all(),

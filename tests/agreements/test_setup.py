@@ -127,6 +127,8 @@ def test_a_party_is_added_new_or_known_with_its_adoption(client_for, admin_user,
         "2026-03-01",
         "26/00123",
     )
+    page = client.get(agreement.get_absolute_url()).content.decode()
+    assert "Saksnummer" in page and "26/00123" in page
     # Neither a known party nor a name: refused, nothing added.
     response = client.post(url, {"new_kind": "regional_council"})
     assert response.status_code == 200 and agreement.memberships.count() == 2
