@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from actionplans.models import CLOSED_STATUSES, Status
+from actionplans.models import CLOSED_STATUSES, STATUS_RANK, Status
 from tromsvekst.lib.dates import local_today
 
 if TYPE_CHECKING:
@@ -543,11 +543,41 @@ def since_last_meeting(
     return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None
 
 
+@dataclass(frozen=True, slots=True)
+class RecentUpdate:
+    """A progress update in the dashboard's «Siden forrige møte» (plan_tags.change_item)."""
+
+    pk: int
+    milestone_id: int
+    milestone_title: str
+    status: str
+    previous_status: str
+    percent: int
+    created_at: datetime.datetime
+    author: str  # the author's name
+
+    @property
+    def status_changed(self) -> bool:
+        return bool(self.previous_status) and self.previous_status != self.status
+
+    @property
+    def got_worse(self) -> bool:
+        """As ProgressUpdate.got_worse."""
+        if not self.previous_status:
+            return False
+        return STATUS_RANK[Status(self.status)] > STATUS_RANK[Status(self.previous_status)]
+
+    @property
+    def previous_status_label(self) -> str:
+        return str(Status(self.previous_status).label) if self.previous_status else ""
+
+
 def recent_updates(
     milestones: "QuerySet[Milestone]", start: datetime.datetime, *, limit: int | None = None
 ) -> tuple[list[dict[str, Any]], bool]:
     """Progress updates on ``milestones`` since ``start``, grouped by delmål in the agreement's
-    order, newest first within each group.
+    order, newest first within each group: [{"sub_goal": PlanSubGoal, "updates":
+    [RecentUpdate]}], read as values in one query.
 
     With ``limit``, only the newest ``limit`` updates are taken (a busy plan logs hundreds between
     two meetings); the second value says whether there were more.
@@ -557,25 +587,52 @@ def recent_updates(
     found = (
         ProgressUpdate.objects.filter(milestone__in=milestones.order_by().values("pk"))
         .filter(created_at__gte=start)
-        .select_related("author", "milestone__action__sub_goal__focus_area")
         .order_by("-created_at", "-pk")
-    )
-    updates = list(found if limit is None else found[: limit + 1])
-    more = limit is not None and len(updates) > limit
-    if more:
-        updates = updates[:limit]
-    # A stable sort: newest first stays within each delmål.
-    updates.sort(
-        key=lambda u: (
-            u.milestone.action.sub_goal.focus_area.number,
-            u.milestone.action.sub_goal.order,
+        .values_list(
+            "pk",
+            "milestone_id",
+            "milestone__title",
+            "status",
+            "previous_status",
+            "percent",
+            "created_at",
+            "author__first_name",
+            "author__last_name",
+            "author__username",
+            "milestone__action__sub_goal_id",
+            "milestone__action__sub_goal__code",
+            "milestone__action__sub_goal__text",
+            "milestone__action__sub_goal__order",
+            "milestone__action__sub_goal__focus_area__number",
         )
     )
+    rows = list(found if limit is None else found[: limit + 1])
+    more = limit is not None and len(rows) > limit
+    if more:
+        rows = rows[:limit]
+    # A stable sort by focus area and delmål: newest first stays within each delmål.
+    rows.sort(key=lambda row: (row[14], row[13]))
     groups: dict[int, dict[str, Any]] = {}
-    for update in updates:
-        sub_goal = update.milestone.action.sub_goal
-        groups.setdefault(sub_goal.pk, {"sub_goal": sub_goal, "updates": []})["updates"].append(
-            update
+    for row in rows:
+        (pk, milestone_id, title, status, previous, percent, created_at) = row[:7]
+        first_name, last_name, username, goal_id, code, text, order, _ = row[7:]
+        group = groups.get(goal_id)
+        if group is None:
+            group = groups[goal_id] = {
+                "sub_goal": PlanSubGoal(goal_id, code, text, order),
+                "updates": [],
+            }
+        group["updates"].append(
+            RecentUpdate(
+                pk=pk,
+                milestone_id=milestone_id,
+                milestone_title=title,
+                status=status,
+                previous_status=previous,
+                percent=percent,
+                created_at=created_at,
+                author=_person(first_name, last_name, username),
+            )
         )
     return list(groups.values()), more
 

@@ -29,10 +29,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from actionplans.charts import describe_distribution, stacked_segments
-from actionplans.models import CLOSED_STATUSES, Milestone, ProgressUpdate, Status
-from actionplans.selectors import PlanMilestone
+from actionplans.models import CLOSED_STATUSES, Milestone, Status
+from actionplans.selectors import PlanMilestone, RecentUpdate
 from tromsvekst.lib.dates import local_today
-from tromsvekst.lib.names import display_name
 
 register = template.Library()
 
@@ -372,10 +371,10 @@ def _change_texts(language: str | None) -> dict[str, str]:
 
 
 @register.simple_tag
-def change_item(update: "ProgressUpdate") -> SafeString:
-    """An update in «Siden forrige møte»: «Forverret:» when the status got worse, the milestone
-    (a link), the status change, the badge and percent, who and when. ``update`` comes with its
-    milestone and author (select_related)."""
+def change_item(update: RecentUpdate) -> SafeString:
+    """An update in «Siden forrige møte» (selectors.recent_updates): «Forverret:» when the
+    status got worse, the milestone (a link), the status change, the badge and percent, who and
+    when."""
     language = get_language()
     detail, _ = _url_formats(get_script_prefix())
     worse = update.got_worse
@@ -384,11 +383,11 @@ def change_item(update: "ProgressUpdate") -> SafeString:
         worse="change--worse" if worse else "",
         flag=_change_texts(language)["flag"] if worse else "",
         url=detail.format(update.milestone_id),
-        title=escape(update.milestone.title),
+        title=escape(update.milestone_title),
         previous=previous,
         badge=_status_badge(update.status, language),
         percent=update.percent,
-        author=escape(display_name(update.author)),
+        author=escape(update.author),
         moment=_moment(update.created_at, language, clock=False),
     )
     return mark_safe(html)  # noqa: S308 (every value above is escaped or built here)
