@@ -44,7 +44,6 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -53,6 +52,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -145,7 +145,13 @@ from evaluation.models import (
 from evaluation.services_indicators import draft_read, values_fingerprint
 from tests.helpers.agreement_setup import HALOGALAND_TEXT
 from tests.helpers.robustness import ROBUSTNESS
-from tromsvekst.accounts.forms import PortalPasswordResetForm, PortalSetPasswordForm
+from tromsvekst.accounts import mfa, signin
+from tromsvekst.accounts.forms import (
+    PortalAuthenticationForm,
+    PortalPasswordResetForm,
+    PortalSetPasswordForm,
+)
+from tromsvekst.accounts.views_mfa import CodeForm, EnrolForm
 from tromsvekst.audit.forms import AuditFilterForm
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -622,6 +628,24 @@ def _choice_form(world, data, files):
     except indicators.ChoiceNeeded as exc:
         return IndicatorChoiceForm(data, dimensions=exc.dimensions)
     raise AssertionError("the draft needs no choice")
+
+
+def _pending_sign_in(world, client, *, enrolled: bool) -> None:
+    """The administrator's password was right; the sign-in waits for the second factor
+    (tromsvekst/accounts/signin.py), with a confirmed device or one being set up."""
+    if enrolled:
+        TOTPDevice.objects.create(user=world.admin, name="App", confirmed=True)
+    else:
+        mfa.enrolment_device(world.admin)
+    session = client.session
+    session[signin.PENDING] = {
+        "user": world.admin.pk,
+        "method": signin.PASSWORD,
+        "next": "/",
+        "extra": {},
+        "at": 4102444800,  # 2100: does not run out during the examples
+    }
+    session.save()
 
 
 def _open_password_link(world, client):
@@ -1126,12 +1150,36 @@ CASES = [
         "login",
         "login",
         lambda w: [],
-        AuthenticationForm,
-        lambda w, d, f: AuthenticationForm(None, d),
+        PortalAuthenticationForm,
+        lambda w, d, f: PortalAuthenticationForm(None, d),
         writes=(User,),
         user="anonymous",
         valid={"username": lambda w: st.sampled_from(["tone.koordinator", "ada.admin", "x"])},
         max_examples=10,
+    ),
+    # The second factor after the password: a code from the app or a recovery code, and the
+    # first code that confirms a new device (tests/security/test_sso_mfa.py).
+    Case(
+        "mfa-code",
+        "mfa-verify",
+        lambda w: [],
+        CodeForm,
+        lambda w, d, f: CodeForm(d),
+        writes=(User,),
+        user="anonymous",
+        prepare=lambda w, c: _pending_sign_in(w, c, enrolled=True),
+        valid={"code": lambda w: st.sampled_from(["123456", "abcd2345", " 12 34 56 "])},
+    ),
+    Case(
+        "mfa-enrol",
+        "mfa-enrol",
+        lambda w: [],
+        EnrolForm,
+        lambda w, d, f: EnrolForm(d),
+        writes=(User,),
+        user="anonymous",
+        prepare=lambda w, c: _pending_sign_in(w, c, enrolled=False),
+        valid={"code": lambda w: st.sampled_from(["123456", "000000"])},
     ),
     Case(
         "password-reset",
@@ -1314,9 +1362,6 @@ NO_FORM = {
     # Single sign-on: redirects to and from the provider (tests/security/test_sso.py).
     "oidc-start": "a redirect to the provider",
     "oidc-callback": "the provider's answer, no form",
-    # The second factor's forms need a sign-in waiting for its code (tests/security/test_sso_mfa.py).
-    "mfa-verify": "needs a pending sign-in",
-    "mfa-enrol": "needs a pending sign-in",
     "mfa-recovery-codes": "a page",
     "accessibility": "a page",
     "agreements:agreement-list": "a page",
