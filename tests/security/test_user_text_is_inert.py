@@ -23,6 +23,7 @@ import io
 import json
 import pkgutil
 import re
+import time
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -115,6 +116,10 @@ COVERED_FORMS = {
     "agreements.forms_setup.SignatoryForm",
     "agreements.forms_setup.PasteForm",
     "agreements.forms_setup.PreviewForm",
+    # Signing in (issue #17).
+    "tromsvekst.accounts.forms.PortalAuthenticationForm",
+    "tromsvekst.accounts.views_mfa.CodeForm",
+    "tromsvekst.accounts.views_mfa.EnrolForm",
 }
 
 # The password forms of tromsvekst/accounts ("Glemt passordet?" and the new-password page): not
@@ -861,6 +866,36 @@ def build_world(world: World) -> None:  # noqa: PLR0915 - one story, told in ord
         ):
             w.failures.append(f"attachment download: {download.status_code}")
     w.get(tone, "search", reverse("evaluation:search") + "?q=" + _quote(w.text("search")))
+
+    # Signing in (issue #17): the username typed into the login form, and a code typed on the
+    # second factor's pages (setting up the app, then the code after the password), are shown
+    # back in their fields when refused.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tromsvekst.accounts import signin
+
+    w.stored["login-username"] = w.text("login-username", 150)
+    refused = Client().post(
+        reverse("login"), {"username": w.stored["login-username"], "password": "feil"}
+    )
+    w.keep("login-refused", refused, ["login-username"])
+    for name, url, max_length in (
+        ("mfa-enrol-code", reverse("mfa-enrol"), 16),
+        ("mfa-code", reverse("mfa-verify"), 64),
+    ):
+        waiting = Client()
+        session = waiting.session
+        session[signin.PENDING] = {
+            "user": per.pk,
+            "method": signin.PASSWORD,
+            "next": "/",
+            "extra": {},
+            "at": time.time(),
+        }
+        session.save()
+        w.stored[name] = w.text(name, max_length)
+        w.keep(name, waiting.post(url, {"code": w.stored[name]}), [name])
+        TOTPDevice.objects.create(user=per, name="App", confirmed=True)
 
     # PDFs.
     # The brief for the meeting held shows its agenda and decision; the brief for the next one
