@@ -132,3 +132,31 @@ def test_an_administrator_signs_in_with_password_and_a_code(
     page.get_by_role("button", name="Logg inn").click()
     expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
     assert_no_axe_violations(page)
+
+
+def test_without_local_passwords_only_the_work_account_and_the_break_glass_form_remain(
+    sso_page, transactional_db, provider, settings, assert_no_axe_violations
+):
+    page = sso_page
+    page.expected_errors.append("status of 404")
+    settings.LOCAL_PASSWORDS = False
+    settings.BREAK_GLASS_USERS = ["ada.admin"]
+    make_user("ada.admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+    make_user("tone.koordinator", "Tone", "Koordinator")
+    page.goto("/logg-inn/")
+    expect(page.get_by_role("link", name="Logg inn med Entra ID (test)")).to_be_visible()
+    expect(page.get_by_label("Brukernavn")).to_be_hidden()
+    assert_no_axe_violations(page)
+    page.get_by_text("Nødtilgang for administrator").click()
+    page.get_by_label("Brukernavn").fill("tone.koordinator")
+    page.get_by_label("Passord", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Innlogging med passord er slått av")
+    assert_no_axe_violations(page)
+    page.get_by_label("Brukernavn").fill("ada.admin")
+    page.get_by_label("Passord", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sett opp totrinnsinnlogging")
+    page.goto("/glemt-passord/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Passord er slått av")
+    assert_no_axe_violations(page)
