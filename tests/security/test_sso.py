@@ -447,3 +447,11 @@ def test_administrators_see_the_links_and_can_remove_one(client, coordinator, ad
     assert staff.post(delete, {"post": "yes"}).status_code == 302
     assert not ExternalIdentity.objects.exists()
     assert staff.get("/admin/otp_totp/totpdevice/").status_code == 200
+
+
+def test_a_good_single_sign_on_clears_the_count_of_failures(client, settings, coordinator):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.get(reverse("oidc-callback", args=["entra"]), {"code": "c", "state": "s"})
+    assert AccessAttempt.objects.get(username="sso:entra").failures_since_start == 4
+    assert sso(client, "entra", "tone").status_code == 302
+    assert not AccessAttempt.objects.filter(username="sso:entra").exists()

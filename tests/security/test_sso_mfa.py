@@ -251,3 +251,15 @@ def test_the_sign_in_pages_are_valid_html_in_every_state(settings, admin_user, c
     )
     documents["passwords-off"] = Client().get(reverse("password_reset")).content.decode()
     assert check_html(documents) == []
+
+
+def test_the_right_code_clears_the_count_of_wrong_ones(admin_user):
+    secret, _codes = enrol(Client(), "ada.admin")
+    client = Client()
+    password_step(client, "ada.admin")
+    assert client.post(reverse("mfa-verify"), {"code": "123456"}).status_code == 400
+    assert AccessAttempt.objects.get(username="ada.admin").failures_since_start == 1
+    time.sleep(1.1)  # django-otp holds the device back a second after a wrong code
+    assert client.post(reverse("mfa-verify"), {"code": next_code(secret)}).status_code == 302
+    assert signed_in(client) == admin_user
+    assert not AccessAttempt.objects.filter(username="ada.admin").exists()

@@ -24,7 +24,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from tromsvekst.accounts import mfa
-from tromsvekst.lib.security import safe_next
+from tromsvekst.lib.security import client_ip, safe_next
 
 PENDING = "signin_pending"
 PENDING_SECONDS = 5 * 60
@@ -78,6 +78,14 @@ def needs_second_factor(user: User, method: str) -> bool:
 def record_failure(request: HttpRequest, username: str) -> None:
     """A failed sign-in for django-axes (its log and lockout), as a wrong password is."""
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+
+
+def clear_failures(request: HttpRequest, username: str) -> None:
+    """A good sign-in clears the count for ``username`` from this address, as a good password
+    does (AXES_RESET_ON_SUCCESS)."""
+    address = client_ip(request)
+    if settings.AXES_RESET_ON_SUCCESS and address:
+        AxesProxyHandler.reset_attempts(ip_address=address, username=username)
 
 
 def is_locked_out(request: HttpRequest, username: str) -> bool:
@@ -142,6 +150,7 @@ def pending(request: HttpRequest) -> tuple[User, dict[str, Any]] | None:
 
 def finish_pending(request: HttpRequest, user: User, data: dict[str, Any]) -> HttpResponse:
     request.session.pop(PENDING, None)
+    clear_failures(request, user.get_username())
     response = log_in(request, user, next_url=data["next"], session_extra=data.get("extra"))
     return response
 

@@ -122,6 +122,8 @@ def oidc_callback(request: HttpRequest, provider: str) -> HttpResponse:
     if not user.is_active:
         signin.record_failure(request, user.get_username())
         return refused_page(request, chosen, "disabled", status=403)
+    signin.clear_failures(request, key)
+    log.info("Single sign-on with %s: user %s (%s)", chosen.name, user.pk, match.how)
     next_url = request.session.pop(NEXT, "") or signin.next_from(request)
     extra = {signin.SSO_PROVIDER: chosen.name, signin.SSO_ID_TOKEN: id_token}
     return signin.complete(
