@@ -16,6 +16,7 @@ import http.client
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -25,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import IO
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -79,6 +81,7 @@ class TestProvider:
     client_id: str
     process: subprocess.Popen
     accounts: dict[str, Account] = field(default_factory=dict)
+    log: IO[str] | None = None
 
     def config(self, **changes) -> OIDCProvider:
         """The portal's settings for this provider (``settings.OIDC_PROVIDERS[name]``)."""
@@ -98,6 +101,10 @@ class TestProvider:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        if self.log is not None:
+            self.log.close()
 
 
 def start_provider(
@@ -133,20 +140,23 @@ def start_provider(
         ],
         "accounts": {account.sub: account.claims() for account in accounts},
     }
+    # Its warnings and errors, for a failing test to be looked into.
+    log = (Path(tempfile.gettempdir()) / f"oidc-provider-{port}.log").open("w")  # noqa: SIM115
     process = subprocess.Popen(
         [node, str(SCRIPT)],
         env={**os.environ, "OIDC_TEST_CONFIG": json.dumps(config)},
         stdout=subprocess.PIPE,
-        # Its warnings and errors, for a failing test to be looked into.
-        stderr=(Path(tempfile.gettempdir()) / f"oidc-provider-{port}.log").open("w"),  # noqa: SIM115
+        stderr=log,
         text=True,
     )
-    deadline = time.monotonic() + 30
     assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith("ready") or time.monotonic() > deadline:
+    # "ready …" once it listens; a provider that says nothing for 30 seconds is given up on.
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    line = process.stdout.readline() if ready else ""
+    if not line.startswith("ready"):
         process.kill()
-        raise RuntimeError(f"The test provider did not start: {line!r}")
+        log.close()
+        raise RuntimeError(f"The test provider did not start: {line!r} (see {log.name})")
     return TestProvider(
         name=name,
         label=label,
@@ -155,6 +165,7 @@ def start_provider(
         client_id=client_id,
         process=process,
         accounts={account.sub: account for account in accounts},
+        log=log,
     )
 
 
