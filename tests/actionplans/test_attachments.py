@@ -390,3 +390,41 @@ def _stored_files() -> set[str]:
 
     root = Path(settings.MEDIA_ROOT)
     return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+@pytest.mark.django_db(
+    transaction=True
+)  # the backup copies the database from outside a transaction
+def test_a_backup_holds_the_file_and_notices_one_that_is_gone(
+    coordinator, meeting, settings, tmp_path
+):
+    import tarfile
+
+    from tromsvekst.operations.backup import backup
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    attachment = _attach(meeting, coordinator)
+
+    result = backup(tmp_path / "backup.tar")
+
+    assert result.file_problems == []
+    with tarfile.open(tmp_path / "backup.tar") as archive:
+        member = archive.extractfile(f"media/{attachment.file.name}")
+        assert member is not None and member.read() == PDF
+
+    default_storage.delete(attachment.file.name)
+    result = backup(tmp_path / "backup-2.tar")
+    assert result.file_problems == [
+        f"attachment {attachment.pk}: {attachment.file.name} is missing from MEDIA_ROOT"
+    ]
+
+
+def test_the_brief_pdf_names_the_documents(client_for, coordinator, reader, meeting):
+    from pypdf import PdfReader
+
+    _attach(meeting, coordinator, name="Referat fra vårmøtet.pdf")
+    response = client_for(reader).get(reverse("actionplans:meeting-brief-pdf", args=[meeting.pk]))
+    assert response.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Dokumenter" in text
+    assert "Referat fra vårmøtet.pdf" in " ".join(text.split())
