@@ -2,8 +2,11 @@
 malformed (tromsvekst/accounts/providers.py, issue #17)."""
 
 import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from tromsvekst.accounts.providers import OIDCProvider, providers_from_env
@@ -91,3 +94,56 @@ def test_a_missing_client_id_stops_start_up(env, monkeypatch):
 def test_plain_http_only_on_loopback(env):
     env(ENTRA | {"OIDC_ENTRA_ISSUER": "http://127.0.0.1:9000"})
     assert providers_from_env()["entra"].issuer == "http://127.0.0.1:9000"
+
+
+def _settings_of(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    """The settings as a fresh process reads them, with ``env`` on top of a local run's."""
+    clean = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("OIDC_", "PYTEST_", "DJANGO_", "LOCAL_", "BREAK_", "MFA_"))
+    }
+    clean |= {
+        "DJANGO_SETTINGS_MODULE": "tromsvekst.settings",
+        "DEBUG": "True",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/check.sqlite3",
+    } | env
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", PRINT_SETTINGS],
+        cwd=settings.BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+PRINT_SETTINGS = (
+    "from django.conf import settings; "
+    "print(list(settings.OIDC_PROVIDERS), "
+    "settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])"
+)
+
+
+def test_the_settings_take_the_providers_and_allow_their_logout_in_form_action(tmp_path):
+    result = _settings_of(ENTRA, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "['entra', 'ansattporten'] "
+        "[\"'self'\", 'https://ansattporten.no', 'https://login.microsoftonline.com']"
+    )
+
+
+def test_start_up_stops_on_a_malformed_provider_or_nobody_able_to_sign_in(tmp_path):
+    result = _settings_of(ENTRA | {"OIDC_ENTRA_ISSUER": "http://evil.example"}, tmp_path)
+    assert result.returncode != 0
+    assert "OIDC_ENTRA_ISSUER must be an https:// URL" in result.stderr
+    result = _settings_of({"LOCAL_PASSWORDS": "False"}, tmp_path)
+    assert result.returncode != 0
+    assert "nobody could sign in" in result.stderr
+    production = {"DEBUG": "False", "SECRET_KEY": "k" * 30 + "-not-insecure-" + "q" * 30}
+    assert _settings_of(production, tmp_path).returncode == 0
+    result = _settings_of(production | {"MFA_FOR_ADMINISTRATORS": "False"}, tmp_path)
+    assert result.returncode != 0
+    assert "MFA_FOR_ADMINISTRATORS=False is for local runs (DEBUG) only" in result.stderr
