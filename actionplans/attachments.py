@@ -228,8 +228,6 @@ def attachment_add(
 
 
 def attachment_delete(attachment: Attachment) -> None:
-    """Remove the row, and its file once the row's removal is committed."""
-    storage, name = attachment.file.storage, attachment.file.name
-    with transaction.atomic():
-        attachment.delete()
-        transaction.on_commit(lambda: storage.delete(name))
+    """Remove the row, and its file once the row's removal is committed (``post_delete`` in
+    ``actionplans.models``, which also removes the files of a deleted meeting or milestone)."""
+    attachment.delete()

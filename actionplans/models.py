@@ -7,8 +7,10 @@ from typing import Any, NoReturn
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Aggregate, Avg, Count, Max, Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -572,6 +574,17 @@ class Attachment(models.Model):
     def kind_label(self) -> str:
         """«PDF», «Word», «Excel» …: what the file is, for lists."""
         return str(ATTACHMENT_KINDS.get(self.content_type.split(";")[0], _("Fil")))
+
+
+@receiver(post_delete, sender=Attachment)
+def attachment_file_delete(
+    sender: type[Attachment], instance: Attachment, using: str, **kwargs: object
+) -> None:
+    """An attachment's file goes with its row, also when the row goes with its meeting or
+    milestone; once the deletion is committed, so a rolled-back deletion keeps the file."""
+    storage, name = instance.file.storage, instance.file.name
+    if name:
+        transaction.on_commit(lambda: storage.delete(name), using=using)
 
 
 # The types an attachment may have (actionplans.attachments.detect), as lists name them.

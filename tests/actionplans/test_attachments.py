@@ -335,6 +335,12 @@ def test_the_file_is_removed_once_the_deletion_is_committed(client_for, agreemen
     client_for(coordinator).post(reverse("actionplans:attachment-delete", args=[attachment.pk]))
     assert not default_storage.exists(name)
 
+    # The files of a deleted meeting go with it.
+    name = _attach(meeting, coordinator).file.name
+    assert default_storage.exists(name)
+    meeting.delete()
+    assert not default_storage.exists(name)
+
 
 def test_readers_cannot_delete(client_for, coordinator, reader, meeting):
     attachment = _attach(meeting, coordinator)
