@@ -1391,6 +1391,8 @@ NO_FORM = {
     ),
     "actionplans:meeting-brief": "a page",
     "actionplans:meeting-brief-pdf": "a download",
+    "actionplans:meeting-brief-old": "a 301 to the brief's address",
+    "actionplans:meeting-brief-pdf-old": "a 301 to the brief PDF's address",
     "actionplans:attachment-download": "a download",
     "actionplans:attachment-delete": "a confirm button, no fields",
     "evaluation:indicator-list": "a page",

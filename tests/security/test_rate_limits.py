@@ -39,6 +39,8 @@ LIMITS = {
     "evaluation/indicators/common.py": "VALUE_LIMIT: the largest number an indicator value may have",
     "evaluation/indicators/jsoncheck.py": "VALUE_LIMIT: the largest number an indicator value may have",
     "evaluation/indicators/regions.py": "VALUE_LIMIT: the largest number an indicator value may have",
+    "evaluation/indicators/ssb.py": "SSB's own limit (its 429) answered in Norwegian; "
+    "tests/evaluation/test_indicator_fetch.py",
     "tromsvekst/middleware.py": "Retry-After on the 503 page when the database is down",
     "tromsvekst/urls.py": "a comment about the 503 page",
 }
