@@ -10,12 +10,12 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Søk etter"),
         max_length=MAX_QUERY_CHARS,
-        required=False,
         help_text=_(
             "Ord fra avtaletekster, tiltak, milepæler, statuskommentarer, møter, saker, vedtak, "
             "oppgaver og evalueringer. Bruk anførselstegn for en frase."
         ),
         error_messages={
+            "required": _("Skriv et ord å søke etter."),
             "max_length": _("Søket kan være høyst %(limit_value)d tegn."),
             "null_characters_not_allowed": _("Søket inneholder et tegn som ikke kan brukes."),
         },

@@ -14,9 +14,9 @@ from tromsvekst.lib.access import LoginNeeded
 def search(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         raise LoginNeeded
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET if "q" in request.GET else None)
     results = None
-    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+    if form.is_bound and form.is_valid():
         results = run_search(request.user, form.cleaned_data["q"])
     ctx = {"form": form, "results": results, "full_text": uses_full_text()}
     return render(request, "search.html", ctx)

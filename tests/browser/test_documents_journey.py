@@ -25,7 +25,9 @@ def _log_in(page, username: str) -> None:
     expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
 
 
-def test_minutes_attached_and_downloaded(page, demo_site, assert_no_axe_violations, tmp_path):
+def test_minutes_attached_and_downloaded(
+    page, demo_site, assert_no_axe_violations, save_screenshot, tmp_path
+):
     start = at(2026, 4, 22)
     meeting = Meeting.objects.create(
         agreement=demo_site,
@@ -69,6 +71,7 @@ def test_minutes_attached_and_downloaded(page, demo_site, assert_no_axe_violatio
     expect(documents.get_by_role("link", name=NAME, exact=True)).to_be_visible()
     expect(documents).to_contain_text("PDF")
     assert_no_axe_violations(page)
+    save_screenshot(page, "meeting-documents")
     page.get_by_role("button", name="Logg ut").click()
 
     # The politician finds them on the meeting page and in the brief, and downloads them.

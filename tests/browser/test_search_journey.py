@@ -25,7 +25,9 @@ def _log_in(page, username: str) -> None:
     expect(page.get_by_role("button", name="Logg ut")).to_be_visible()
 
 
-def test_a_milestone_found_by_a_word_from_its_comment(page, demo_site, assert_no_axe_violations):
+def test_a_milestone_found_by_a_word_from_its_comment(
+    page, demo_site, assert_no_axe_violations, save_screenshot
+):
     from django.contrib.auth.models import User
 
     plan = ActionPlan.objects.create(
@@ -62,6 +64,7 @@ def test_a_milestone_found_by_a_word_from_its_comment(page, demo_site, assert_no
     expect(hit.locator("mark")).to_have_text("boligene")
     expect(page.get_by_label("Søk etter")).to_have_value(word)
     assert_no_axe_violations(page)
+    save_screenshot(page, "search-results")
     hit.get_by_role("link", name="Kartlegge behovet").click()
     expect(page).to_have_url(milestone.get_absolute_url())
     expect(page.get_by_role("heading", level=1)).to_have_text("Kartlegge behovet")

@@ -175,6 +175,7 @@ def test_no_hits_says_so(client_for, coordinator, found):
     ("query", "message"),
     [
         ("x" * 201, "Søket kan være høyst 200 tegn."),
+        ("   ", "Skriv et ord å søke etter."),
         ("bolig\x00", "Søket inneholder et tegn som ikke kan brukes."),
     ],
 )
