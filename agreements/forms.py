@@ -8,8 +8,10 @@ makes, so that the user sees the message beside the field instead of a crash.
 """
 
 import datetime
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +21,7 @@ from agreements.models import (
     Agreement,
     Coordinator,
     Meeting,
+    Party,
 )
 from tromsvekst.lib.dates import local_tz
 from tromsvekst.lib.forms import DateInput, TimeInput, add_service_errors
@@ -31,7 +34,7 @@ class CoordinatorChangeForm(forms.Form):
     """Change a role: what ``actor`` may choose is ``rules.may_appoint`` (the parties they may
     appoint for; their own role and party are shown but cannot be changed)."""
 
-    party = forms.ModelChoiceField(
+    party: "forms.ModelChoiceField[Party]" = forms.ModelChoiceField(
         label=_("Avtalepart"),
         queryset=None,
         empty_label=_("Velg part"),
@@ -50,7 +53,14 @@ class CoordinatorChangeForm(forms.Form):
     title = forms.CharField(label=_("Stilling"), max_length=200, required=False)
     phone = forms.CharField(label=_("Telefon"), max_length=40, required=False)
 
-    def __init__(self, *args, agreement: Agreement, actor, target=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        agreement: Agreement,
+        actor: User,
+        target: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.agreement, self.actor, self.target = agreement, actor, target
         self.is_self = target is not None and target.pk == actor.pk
@@ -65,12 +75,13 @@ class CoordinatorChangeForm(forms.Form):
                 )
         else:
             parties = parties.filter(pk__in=rules.appointable_party_ids(actor, agreement))
-        self.fields["party"].queryset = parties
+        cast("forms.ModelChoiceField[Party]", self.fields["party"]).queryset = parties
         self.fields["phone"].widget.input_type = "tel"  # one type attribute, not text and tel
         self.fields["phone"].widget.attrs["autocomplete"] = "tel"
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("party") is not None and data.get("role"):
             services.check_appointment(
                 by=self.actor,
@@ -106,7 +117,7 @@ class InvitationForm(CoordinatorChangeForm):
 
     field_order = ["name", "email", "party", "role", "title", "phone"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, target=None, **kwargs)
         self.fields["name"].widget.attrs["autocomplete"] = "off"
         self.fields["email"].widget.attrs["autocomplete"] = "off"
@@ -196,7 +207,7 @@ class MeetingForm(forms.Form):
         help_text=_("Påkrevd for digitale møter, for eksempel en Teams-lenke."),
         error_messages={"invalid": _("Skriv en gyldig nettadresse, som https://…")},
     )
-    inviting_party = forms.ModelChoiceField(
+    inviting_party: "forms.ModelChoiceField[Party]" = forms.ModelChoiceField(
         label=_("Inviterende part"),
         queryset=None,
         empty_label=None,
@@ -205,7 +216,7 @@ class MeetingForm(forms.Form):
             "invalid_choice": _("Velg en av avtalens parter."),
         },
     )
-    participants = forms.ModelMultipleChoiceField(
+    participants: "forms.ModelMultipleChoiceField[User]" = forms.ModelMultipleChoiceField(
         label=_("Deltakere"),
         queryset=None,
         required=False,
@@ -225,7 +236,9 @@ class MeetingForm(forms.Form):
     # Errors from services.meeting_validate, by model field name.
     SERVICE_FIELDS = {"start": "start_time", "end": "end_time"}
 
-    def __init__(self, *args, agreement: Agreement, meeting: Meeting | None = None, **kwargs):
+    def __init__(
+        self, *args: Any, agreement: Agreement, meeting: Meeting | None = None, **kwargs: Any
+    ) -> None:
         if meeting is not None and "initial" not in kwargs:
             start = meeting.start.astimezone(local_tz())
             end = meeting.end.astimezone(local_tz())
@@ -245,19 +258,21 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.agreement = agreement
         self.meeting = meeting
-        self.fields["inviting_party"].queryset = agreement.parties.all()
+        inviting_party = cast("forms.ModelChoiceField[Party]", self.fields["inviting_party"])
+        inviting_party.queryset = agreement.parties.all()
         if meeting is None:
             self.fields["inviting_party"].initial = selectors.inviting_party_default(agreement)
             del self.fields["minutes"]
         # Required for one kind of meeting: the help text says which, "(valgfritt)" would mislead.
-        self.fields["place"].conditionally_required = True
-        self.fields["video_link"].conditionally_required = True
-        participants = self.fields["participants"]
+        self.fields["place"].conditionally_required = True  # type: ignore[attr-defined]  # our own flag, read by components/field.html
+        self.fields["video_link"].conditionally_required = True  # type: ignore[attr-defined]  # our own flag, read by components/field.html
+        participants = cast("forms.ModelMultipleChoiceField[User]", self.fields["participants"])
         participants.queryset = selectors.agreement_users(agreement)
-        participants.label_from_instance = display_name
+        participants.label_from_instance = display_name  # type: ignore[method-assign, assignment]  # Django's documented way to label the choices
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         day = data.get("date")
         start = end = None
         if day is not None:
@@ -323,7 +338,7 @@ class DecisionForm(forms.Form):
         error_messages={"required": _("Skriv vedtaket.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
 
@@ -333,7 +348,7 @@ class FollowUpTaskForm(forms.Form):
         max_length=300,
         error_messages={"required": _("Skriv hva som skal gjøres.")},
     )
-    responsible = forms.ModelChoiceField(
+    responsible: "forms.ModelChoiceField[User]" = forms.ModelChoiceField(
         label=_("Ansvarlig"),
         queryset=None,
         empty_label=_("Velg ansvarlig"),
@@ -352,7 +367,8 @@ class FollowUpTaskForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, agreement: Agreement, **kwargs):
+    def __init__(self, *args: Any, agreement: Agreement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = selectors.agreement_users(agreement)
-        self.fields["responsible"].label_from_instance = display_name
+        responsible = cast("forms.ModelChoiceField[User]", self.fields["responsible"])
+        responsible.queryset = selectors.agreement_users(agreement)
+        responsible.label_from_instance = display_name  # type: ignore[method-assign, assignment]  # Django's documented way to label the choices

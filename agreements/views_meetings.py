@@ -78,7 +78,7 @@ def coordinator_create(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_for_user(request, Agreement, slug, field="slug", edit=True)
     if not rules.appointable_party_ids(request.user, agreement):
         raise PermissionDenied
-    form = InvitationForm(form_data(request), agreement=agreement, actor=request.user)
+    form = InvitationForm(form_data(request), agreement=agreement, actor=signed_in_user(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -136,7 +136,7 @@ def coordinator_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CoordinatorChangeForm(
         form_data(request),
         agreement=agreement,
-        actor=request.user,
+        actor=signed_in_user(request),
         target=coordinator.user,
         initial=initial,
     )
