@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -43,13 +45,12 @@ class EvaluationCreateForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, agreement: Agreement, **kwargs):
+    def __init__(self, *args: Any, agreement: Agreement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agreement = agreement
-        self.fields["plans"].queryset = ActionPlan.objects.filter(agreement=agreement).order_by(
-            "start_year"
-        )
-        self.fields["plans"].label_from_instance = _plan_label
+        plans = cast("forms.ModelMultipleChoiceField[ActionPlan]", self.fields["plans"])
+        plans.queryset = ActionPlan.objects.filter(agreement=agreement).order_by("start_year")
+        plans.label_from_instance = _plan_label  # type: ignore[method-assign, assignment]  # Django's documented way to label the choices
         self.fields["year"].help_text = _(
             "Står feltet tomt, brukes %(mid_term)s for midtveisevalueringen og %(final)s for "
             "sluttevalueringen (avtalens kapittel 6)."
@@ -73,8 +74,9 @@ class EvaluationCreateForm(forms.Form):
                 plans=list(selectors.default_plans(agreement, year).values_list("pk", flat=True)),
             )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         kind = data.get("kind")
         if not kind or "year" not in data:
             return data
@@ -122,7 +124,7 @@ class EvaluationForm(forms.ModelForm):
             "conclusions": _("Vises etter sammendraget."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
 
@@ -150,7 +152,7 @@ class AssessmentForm(forms.ModelForm):
             "evidence": _("Dokumenter, tall og tilbakemeldinger vurderingen bygger på."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
 
@@ -186,8 +188,9 @@ class RecommendationForm(forms.ModelForm):
             "order": {"invalid": _("Skriv et helt tall.")},
         }
 
-    def __init__(self, *args, evaluation: Evaluation, **kwargs):
+    def __init__(self, *args: Any, evaluation: Evaluation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["actions"].queryset = selectors.next_plan_actions(evaluation)
-        self.fields["actions"].label_from_instance = _action_label
-        self.fields["actions"].required = False
+        actions = cast("forms.ModelMultipleChoiceField[Action]", self.fields["actions"])
+        actions.queryset = selectors.next_plan_actions(evaluation)
+        actions.label_from_instance = _action_label  # type: ignore[method-assign, assignment]  # Django's documented way to label the choices
+        actions.required = False

@@ -1,6 +1,10 @@
+from typing import Any, cast
+
 from django import forms
+from django.forms import BoundField
 from django.utils.translation import gettext_lazy as _
 
+from agreements.models import FocusArea
 from evaluation.models import Evaluation, Feedback
 
 TEXT_MAX = 5000
@@ -21,9 +25,11 @@ class NormalisedTextField(forms.CharField):
     """Line breaks count as one character, as the browser counts them in ``maxlength``
     (a browser sends each line break as CR LF, which Django would count as two)."""
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        return value.replace("\r\n", "\n").replace("\r", "\n")
+    def to_python(self, value: Any) -> str | None:
+        text = super().to_python(value)
+        if text is None:  # (only with empty_value=None, which no field here has)
+            return None
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 class FeedbackForm(forms.Form):
@@ -49,7 +55,7 @@ class FeedbackForm(forms.Form):
             "invalid_choice": _("Velg et av alternativene."),
         },
     )
-    focus_area = forms.ModelChoiceField(
+    focus_area: "forms.ModelChoiceField[FocusArea]" = forms.ModelChoiceField(
         label=_("Innsatsområde"),
         queryset=None,
         required=False,
@@ -90,16 +96,16 @@ class FeedbackForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def __init__(self, *args, evaluation: Evaluation, **kwargs):
+    def __init__(self, *args: Any, evaluation: Evaluation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        areas = self.fields["focus_area"]
+        areas = cast("forms.ModelChoiceField[FocusArea]", self.fields["focus_area"])
         areas.queryset = evaluation.agreement.focus_areas.all()
-        areas.label_from_instance = lambda area: f"{area.number}. {area.title}"
+        areas.label_from_instance = lambda area: f"{area.number}. {area.title}"  # type: ignore[method-assign, assignment]  # Django's documented way to label the choices
 
     @property
     def is_honeypot_filled(self) -> bool:
         return bool(self.data.get(HONEYPOT, "").strip())
 
     @property
-    def visible_fields_list(self):
+    def visible_fields_list(self) -> list[BoundField]:
         return [field for field in self if field.name != HONEYPOT]
