@@ -1,18 +1,21 @@
 import datetime
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import QuerySet
 from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from actionplans import excel
-from actionplans.models import Action, ActionPlan, Milestone, Status
+from actionplans.models import Action, ActionPlan, Milestone, MilestoneQuerySet, Status
 from actionplans.services import due_date_change_needs_reason, progress_validate
 from agreements import selectors as agreement_selectors
 from agreements.models import (
     AgendaItem,
+    Agreement,
     CentralTheme,
     Coordinator,
     FocusArea,
@@ -24,6 +27,16 @@ from agreements.models import (
 from tromsvekst.lib import uploads
 from tromsvekst.lib.forms import DateInput, add_service_errors
 from tromsvekst.lib.names import display_name
+
+
+def _choices(field: forms.Field) -> "forms.ModelChoiceField[Any]":
+    """A model choice field of the form (``self.fields`` types every field as a plain Field)."""
+    return cast("forms.ModelChoiceField[Any]", field)
+
+
+def _label_with(field: forms.Field, label: Callable[[Any], str]) -> None:
+    """Show each choice of a model choice field as ``label(obj)``."""
+    field.label_from_instance = label  # type: ignore[attr-defined]  # Django's documented way to label the choices
 
 
 class ProgressForm(forms.Form):
@@ -68,8 +81,9 @@ class ProgressForm(forms.Form):
         if focus:
             self.fields["status"].widget.attrs["autofocus"] = True
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if "status" in data and "percent" in data:
             try:
                 progress_validate(
@@ -100,13 +114,13 @@ class PlanFilterForm(forms.Form):
     )
     overdue = forms.BooleanField(label=_("Bare forfalte"), required=False)
 
-    def __init__(self, *args, agreement, **kwargs):
+    def __init__(self, *args: Any, agreement: Agreement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["party"].queryset = agreement.parties.all()
-        self.fields["focus_area"].queryset = agreement.focus_areas.all()
-        self.fields["focus_area"].label_from_instance = lambda fa: f"{fa.number}. {fa.title}"
+        _choices(self.fields["party"]).queryset = agreement.parties.all()
+        _choices(self.fields["focus_area"]).queryset = agreement.focus_areas.all()
+        _label_with(self.fields["focus_area"], lambda fa: f"{fa.number}. {fa.title}")
 
-    def filter(self, milestones):
+    def filter(self, milestones: MilestoneQuerySet) -> MilestoneQuerySet:
         if not self.is_valid():
             return milestones
         data = self.cleaned_data
@@ -137,7 +151,7 @@ def _coordinator_label(coordinator: Coordinator) -> str:
     return f"{display_name(coordinator.user)} ({coordinator.party.name})"
 
 
-def _agreement_coordinators(agreement):
+def _agreement_coordinators(agreement: Agreement) -> QuerySet[Coordinator]:
     """The people who may be made responsible: this agreement's coordinators, not its readers."""
     return Coordinator.objects.filter(
         agreement=agreement, role=Coordinator.Role.COORDINATOR
@@ -205,26 +219,26 @@ class ActionForm(forms.ModelForm):
             "order": {"invalid": _("Skriv et helt tall.")},
         }
 
-    def __init__(self, *args, plan: ActionPlan, **kwargs):
+    def __init__(self, *args: Any, plan: ActionPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plan = plan
         self.instance.plan = plan
         agreement = plan.agreement
         fields = self.fields
-        fields["sub_goal"].queryset = SubGoal.objects.filter(agreement=agreement)
-        fields["sub_goal"].label_from_instance = _sub_goal_label
-        fields["sub_goal"].empty_label = _("Velg delmål")
-        fields["strategies"].queryset = Strategy.objects.filter(
+        _choices(fields["sub_goal"]).queryset = SubGoal.objects.filter(agreement=agreement)
+        _label_with(fields["sub_goal"], _sub_goal_label)
+        _choices(fields["sub_goal"]).empty_label = _("Velg delmål")
+        _choices(fields["strategies"]).queryset = Strategy.objects.filter(
             sub_goal__agreement=agreement
         ).select_related("sub_goal")
-        fields["strategies"].label_from_instance = _strategy_label
-        fields["lead_party"].queryset = agreement.parties.all()
-        fields["lead_party"].empty_label = _("Ingen valgt")
-        fields["responsible"].queryset = _agreement_coordinators(agreement)
-        fields["responsible"].label_from_instance = _coordinator_label
+        _label_with(fields["strategies"], _strategy_label)
+        _choices(fields["lead_party"]).queryset = agreement.parties.all()
+        _choices(fields["lead_party"]).empty_label = _("Ingen valgt")
+        _choices(fields["responsible"]).queryset = _agreement_coordinators(agreement)
+        _label_with(fields["responsible"], _coordinator_label)
 
     def clean_number(self) -> str:
-        number = self.cleaned_data["number"]
+        number: str = self.cleaned_data["number"]
         # The model's unique constraint covers (plan, number), but plan is not a form field,
         # so ModelForm would skip it and the database would answer with an IntegrityError.
         taken = Action.objects.filter(plan=self.plan, number=number).exclude(pk=self.instance.pk)
@@ -236,8 +250,8 @@ class ActionForm(forms.ModelForm):
             )
         return number
 
-    def clean_strategies(self):
-        strategies = self.cleaned_data["strategies"]
+    def clean_strategies(self) -> QuerySet[Strategy]:
+        strategies: QuerySet[Strategy] = self.cleaned_data["strategies"]
         # The queryset already limits the choices; this keeps the rule visible and unbreakable.
         foreign = [s for s in strategies if s.sub_goal.agreement_id != self.plan.agreement_id]
         if foreign:
@@ -292,7 +306,7 @@ class MilestoneForm(forms.ModelForm):
             "order": {"invalid": _("Skriv et helt tall.")},
         }
 
-    def __init__(self, *args, action: Action, **kwargs):
+    def __init__(self, *args: Any, action: Action, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.action = action
         plan = action.plan
@@ -308,9 +322,9 @@ class MilestoneForm(forms.ModelForm):
             "first": date_format(plan.first_day, "j. F Y"),
             "last": date_format(plan.last_day, "j. F Y"),
         }
-        self.fields["responsible"].queryset = _agreement_coordinators(plan.agreement)
-        self.fields["responsible"].label_from_instance = _coordinator_label
-        self.fields["responsible"].empty_label = _("Ingen valgt")
+        _choices(self.fields["responsible"]).queryset = _agreement_coordinators(plan.agreement)
+        _label_with(self.fields["responsible"], _coordinator_label)
+        _choices(self.fields["responsible"]).empty_label = _("Ingen valgt")
         if self.instance.pk is None:
             del self.fields["reason"]  # a new milestone has no deadline to move
         else:
@@ -323,13 +337,19 @@ class MilestoneForm(forms.ModelForm):
                     "milepælens historikk, i oversikten og i møtebriefen."
                 )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if "reason" not in self.fields:
             return data
         due_date = data.get("due_date")
-        moved = due_date is not None and due_date != self.saved_due_date
-        if moved and self.reason_required and not data.get("reason", "").strip():
+        if (
+            due_date is not None
+            and due_date != self.saved_due_date
+            and self.reason_required
+            and self.saved_due_date is not None  # (a first deadline moves nothing)
+            and not data.get("reason", "").strip()
+        ):
             self.add_error(
                 "reason",
                 _(
@@ -348,19 +368,22 @@ class MilestoneForm(forms.ModelForm):
         return "reason" in self.fields and self.cleaned_data.get("due_date") != self.saved_due_date
 
 
-def _fix_choices(field: forms.ModelChoiceField, objects=None) -> None:
+def _fix_choices(field: forms.Field, objects: Iterable[Any] | None = None) -> None:
     """Read a select's options once, in one query: left as they are, they are read again each
     time the template asks (a COUNT and a server-side cursor on PostgreSQL)."""
+    field = _choices(field)
     iterator = field.iterator(field)
-    choices = [("", field.empty_label)] if field.empty_label is not None else []
-    objects = field.queryset if objects is None else objects
-    field.choices = choices + [iterator.choice(obj) for obj in objects]
+    choices: list[Any] = [("", field.empty_label)] if field.empty_label is not None else []
+    rows = field.queryset if objects is None else objects
+    if rows is None:  # (every field given here has its queryset set)
+        return
+    field.choices = choices + [iterator.choice(obj) for obj in rows]
 
 
 class DashboardFilterForm(forms.Form):
     """The dashboard's choices, kept in the URL so a link can be shared; bad values are ignored."""
 
-    plan = forms.ModelChoiceField(
+    plan: "forms.ModelChoiceField[ActionPlan]" = forms.ModelChoiceField(
         label=_("Handlingsplan"), required=False, queryset=None, empty_label=None
     )
     party = forms.ModelChoiceField(
@@ -387,18 +410,24 @@ class DashboardFilterForm(forms.Form):
         help_text=_("Tomt: siden forrige avholdte møte."),
     )
 
-    def __init__(self, *args, agreement, plans, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        agreement: Agreement,
+        plans: QuerySet[ActionPlan],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = plans
-        self.fields["plan"].label_from_instance = lambda p: p.period
-        self.fields["party"].queryset = agreement.parties.all()
-        self.fields["focus_area"].queryset = agreement.focus_areas.all()
-        self.fields["focus_area"].label_from_instance = lambda fa: f"{fa.number}. {fa.title}"
+        _choices(self.fields["plan"]).queryset = plans
+        _label_with(self.fields["plan"], lambda p: p.period)
+        _choices(self.fields["party"]).queryset = agreement.parties.all()
+        _choices(self.fields["focus_area"]).queryset = agreement.focus_areas.all()
+        _label_with(self.fields["focus_area"], lambda fa: f"{fa.number}. {fa.title}")
         _fix_choices(self.fields["plan"], list(plans))  # the view has read them already
         _fix_choices(self.fields["party"])
         _fix_choices(self.fields["focus_area"])
 
-    def value(self, name: str):
+    def value(self, name: str) -> Any:
         """The cleaned value of a field, or None when it was missing or invalid."""
         if not self.is_bound:
             return None
@@ -433,14 +462,14 @@ class AgendaItemForm(forms.Form):
     description = forms.CharField(
         label=_("Beskrivelse"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    sub_goal = forms.ModelChoiceField(
+    sub_goal: "forms.ModelChoiceField[SubGoal]" = forms.ModelChoiceField(
         label=_("Delmål"),
         queryset=None,
         required=False,
         empty_label=_("Ingen valgt"),
         error_messages={"invalid_choice": _("Velg et delmål fra denne avtalen.")},
     )
-    central_theme = forms.ModelChoiceField(
+    central_theme: "forms.ModelChoiceField[CentralTheme]" = forms.ModelChoiceField(
         label=_("Sentralt tema"),
         queryset=None,
         required=False,
@@ -448,7 +477,7 @@ class AgendaItemForm(forms.Form):
         help_text=_("Tema fra kapittel 5.1, for eksempel Evenes lufthavn."),
         error_messages={"invalid_choice": _("Velg et sentralt tema fra denne avtalen.")},
     )
-    actions = forms.ModelMultipleChoiceField(
+    actions: "forms.ModelMultipleChoiceField[Action]" = forms.ModelMultipleChoiceField(
         label=_("Tiltak saken gjelder"),
         queryset=None,
         required=False,
@@ -458,7 +487,7 @@ class AgendaItemForm(forms.Form):
             "invalid_pk_value": _("Velg bare tiltak fra denne avtalen."),
         },
     )
-    milestones = forms.ModelMultipleChoiceField(
+    milestones: "forms.ModelMultipleChoiceField[Milestone]" = forms.ModelMultipleChoiceField(
         label=_("Milepæler saken gjelder"),
         queryset=None,
         required=False,
@@ -469,7 +498,13 @@ class AgendaItemForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, meeting: Meeting, agenda_item: AgendaItem | None = None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        meeting: Meeting,
+        agenda_item: AgendaItem | None = None,
+        **kwargs: Any,
+    ) -> None:
         if "initial" not in kwargs:
             if agenda_item is not None:
                 kwargs["initial"] = {
@@ -488,27 +523,30 @@ class AgendaItemForm(forms.Form):
         self.agenda_item = agenda_item
         agreement = meeting.agreement
         fields = self.fields
-        fields["sub_goal"].queryset = SubGoal.objects.filter(agreement=agreement).order_by(
-            "focus_area__number", "order", "code"
+        _choices(fields["sub_goal"]).queryset = SubGoal.objects.filter(
+            agreement=agreement
+        ).order_by("focus_area__number", "order", "code")
+        _label_with(fields["sub_goal"], _sub_goal_label)
+        _choices(fields["central_theme"]).queryset = CentralTheme.objects.filter(
+            agreement=agreement
         )
-        fields["sub_goal"].label_from_instance = _sub_goal_label
-        fields["central_theme"].queryset = CentralTheme.objects.filter(agreement=agreement)
-        fields["central_theme"].label_from_instance = _central_theme_label
-        fields["actions"].queryset = (
+        _label_with(fields["central_theme"], _central_theme_label)
+        _choices(fields["actions"]).queryset = (
             Action.objects.filter(plan__agreement=agreement)
             .select_related("plan")
             .order_by("plan__start_year", "order", "number")
         )
-        fields["actions"].label_from_instance = lambda a: (
-            f"{a.number} {a.title} ({a.plan.start_year}–{a.plan.end_year})"
+        _label_with(
+            fields["actions"],
+            lambda a: f"{a.number} {a.title} ({a.plan.start_year}–{a.plan.end_year})",
         )
-        fields["milestones"].queryset = (
+        _choices(fields["milestones"]).queryset = (
             Milestone.objects.filter(action__plan__agreement=agreement)
             .select_related("action")
             .order_by("action__plan__start_year", "action__order", "action__number", "due_date")
         )
-        fields["milestones"].label_from_instance = lambda m: (
-            f"{m.action.number}: {m.title} ({m.due_date:%d.%m.%Y})"
+        _label_with(
+            fields["milestones"], lambda m: f"{m.action.number}: {m.title} ({m.due_date:%d.%m.%Y})"
         )
 
 
