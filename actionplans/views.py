@@ -25,6 +25,7 @@ from agreements.models import Agreement
 from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.pagecache import render_kept
+from tromsvekst.lib.requests import HtmxHttpRequest, signed_in_user
 from tromsvekst.lib.security import safe_next
 
 
@@ -77,12 +78,12 @@ def _earlier_milestone(milestone: Milestone) -> Milestone | None:
     if milestone.carried_from_id is None:
         return None
     earlier = Milestone.objects.select_related("action__plan").get(pk=milestone.carried_from_id)
-    earlier.earlier_updates = list(earlier.updates.select_related("author"))
+    earlier.earlier_updates = list(earlier.updates.select_related("author"))  # type: ignore[attr-defined]  # for the template, not a model field
     return earlier
 
 
 @require_GET
-def milestone_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     milestone = get_for_user(request, MILESTONE_PAGE, pk)
     if request.htmx:
         # The plan page asks for the row back, e.g. when an inline form is cancelled.
@@ -126,7 +127,7 @@ def _row_context(request: HttpRequest, milestone: Milestone) -> dict:
 
 
 @require_http_methods(["GET", "POST"])
-def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
+def progress_log(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Log progress on a milestone: inline on the plan page (htmx) or as its own page.
 
     The plan page's row editor posts with htmx into the row (``#milepael-<pk>``); the page of
@@ -146,7 +147,7 @@ def progress_log(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 update = log_progress(
                     milestone=milestone,
-                    user=request.user,
+                    user=signed_in_user(request),
                     status=data["status"],
                     percent=data["percent"],
                     comment=data["comment"],

@@ -29,7 +29,9 @@ def _item_anchor(item: AgendaItem) -> str:
     return item.meeting.get_absolute_url() + f"#sak-{item.pk}"
 
 
-def _agenda_item_save(request: HttpRequest, form: AgendaItemForm, meeting, item=None):
+def _agenda_item_save(
+    request: HttpRequest, form: AgendaItemForm, meeting: Meeting, item: AgendaItem | None = None
+) -> AgendaItem | None:
     data = form.cleaned_data
     try:
         return services.agenda_item_save(

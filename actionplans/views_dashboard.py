@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actionplans.forms import DashboardFilterForm
-from actionplans.models import ActionPlan, Milestone
+from actionplans.models import ActionPlan, Milestone, MilestoneQuerySet
 from actionplans.selectors import (
     Headline,
     change_summary,
@@ -25,7 +25,7 @@ from actionplans.selectors import (
 )
 from agreements import rules
 from agreements.access import get_for_user
-from agreements.models import Agreement, FocusArea, FollowUpTask, Meeting, SubGoal
+from agreements.models import Agreement, FocusArea, FollowUpTask, Meeting, Party, SubGoal
 from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.pagecache import render_kept
@@ -48,7 +48,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def headline_links(
-    headline: Headline, *, party=None, focus_area=None, overdue_url: str | None = None
+    headline: Headline,
+    *,
+    party: Party | None = None,
+    focus_area: FocusArea | None = None,
+    overdue_url: str | None = None,
 ) -> dict:
     """Where each headline figure leads: the plan page, filtered by status (and "Bare
     forfalte") and by the same lead party and focus area as the figures, so that every count
@@ -61,7 +65,7 @@ def headline_links(
     if focus_area is not None:
         scope["focus_area"] = focus_area.pk
 
-    def url(**params) -> str:
+    def url(**params: str) -> str:
         query = urlencode(scope | params)
         return f"{base}?{query}" if query else base
 
@@ -76,7 +80,9 @@ def headline_links(
     return {"total": url(), "overdue": overdue_url or url(overdue="on"), "rows": rows}
 
 
-def _filtered(milestones, party, focus_area):
+def _filtered(
+    milestones: MilestoneQuerySet, party: Party | None, focus_area: FocusArea | None
+) -> MilestoneQuerySet:
     if party is not None:
         milestones = milestones.filter(action__lead_party=party)
     if focus_area is not None:

@@ -20,14 +20,15 @@ from actionplans.access import MILESTONE_PAGE
 from actionplans.forms import ActionForm, MilestoneForm
 from actionplans.models import Action, ActionPlan, Milestone
 from agreements.access import get_for_user
-from tromsvekst.lib.requests import form_data
+from tromsvekst.lib.requests import form_data, signed_in_user
 
 
 def _action_save(form: ActionForm) -> Action | None:
     """Save the form; None (with a form error) if someone took the number in the meantime."""
     try:
         with transaction.atomic():
-            return form.save()
+            action: Action = form.save()
+            return action
     except IntegrityError:
         number_taken = (
             Action.objects.filter(plan=form.plan, number=form.cleaned_data["number"])
@@ -135,7 +136,7 @@ def milestone_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.milestone_update(
                 milestone=milestone,
-                user=request.user,
+                user=signed_in_user(request),
                 values=values,
                 reason=form.cleaned_data.get("reason", ""),
             )
@@ -213,10 +214,10 @@ def plan_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
     """
     plan = get_for_user(request, ActionPlan, pk, edit=True)
     try:
-        start, end = services.plan_carry_over_period(plan=plan)
+        period: tuple[int, int] | None = services.plan_carry_over_period(plan=plan)
     except ValidationError as exc:
         refusal = " ".join(exc.messages)
-        start = end = None
+        period = None
     else:
         refusal = ""
     if request.method == "POST":
@@ -229,7 +230,7 @@ def plan_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
         "plan": plan,
         "agreement": plan.agreement,
         "refusal": refusal,
-        "period": f"{start}–{end}" if start else "",
+        "period": f"{period[0]}–{period[1]}" if period else "",
         "items": items,
         "n_actions": len(items),
         "n_milestones": sum(len(milestones) for _action, milestones in items),
@@ -239,9 +240,9 @@ def plan_carry_over(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "actionplans/plan_carry_over.html", ctx)
 
 
-def _plan_carry_over_post(request: HttpRequest, plan) -> HttpResponse:
+def _plan_carry_over_post(request: HttpRequest, plan: ActionPlan) -> HttpResponse:
     try:
-        new_plan = services.plan_carry_over(plan=plan, user=request.user)
+        new_plan = services.plan_carry_over(plan=plan, user=signed_in_user(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(plan)

@@ -14,6 +14,7 @@ import hashlib
 import json
 import zlib
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,6 +28,7 @@ from actionplans.forms import PlanImportConfirmForm, PlanImportForm
 from actionplans.models import ActionPlan, Status
 from agreements.access import get_for_user
 from tromsvekst.lib import uploads
+from tromsvekst.lib.requests import signed_in_user
 
 MAX_ERRORS_SHOWN = uploads.MAX_ERRORS
 # The session key of the import waiting for «Bekreft import» (one at a time per session).
@@ -37,9 +39,11 @@ PENDING = "plan_import_pending"
 def plan_export(request: HttpRequest, pk: int) -> HttpResponse:
     plan = get_for_user(request, ActionPlan, pk, edit=False)
     response = HttpResponse(excel.plan_workbook(plan), content_type=excel.XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
+    disposition = content_disposition_header(
         as_attachment=True, filename=excel.export_filename(plan)
     )
+    if disposition:  # (None only for an inline response without a filename)
+        response["Content-Disposition"] = disposition
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -60,7 +64,7 @@ def plan_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @csrf_protect
-def _plan_import(request: HttpRequest, plan) -> HttpResponse:
+def _plan_import(request: HttpRequest, plan: ActionPlan) -> HttpResponse:
     if request.method == "POST":
         form = PlanImportForm(request.POST, request.FILES)
     else:
@@ -116,7 +120,7 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(
             request,
             _("Ingenting er lagret: %(errors)s Last opp filen på nytt.")
-            % {"errors": " ".join(form.errors["reason"])},
+            % {"errors": " ".join(str(error) for error in form.errors["reason"])},
         )
         return redirect("actionplans:plan-import", pk=plan.pk)
     if not form.is_valid() or form.cleaned_data["digest"] != pending.get("digest"):
@@ -132,7 +136,7 @@ def plan_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         summary = excel.plan_import_apply(
             plan=plan,
-            user=request.user,
+            user=signed_in_user(request),
             data=_unpack(pending["data"]),
             reason=form.cleaned_data["reason"],
         )
@@ -151,11 +155,17 @@ def _pack(data: dict) -> str:
 
 
 def _unpack(packed: str) -> dict:
-    return json.loads(zlib.decompress(base64.b64decode(packed)))
+    data: dict = json.loads(zlib.decompress(base64.b64decode(packed)))
+    return data
 
 
 def _render(
-    request, plan, form, errors: list[str], status: int = 200, truncated: bool = False
+    request: HttpRequest,
+    plan: ActionPlan,
+    form: forms.Form,
+    errors: list[str],
+    status: int = 200,
+    truncated: bool = False,
 ) -> HttpResponse:
     ctx = {
         "plan": plan,

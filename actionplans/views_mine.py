@@ -2,8 +2,10 @@
 
 import datetime
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +17,10 @@ from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone
 from actionplans.reminders import STALE_AFTER, milestone_is_stale
 from agreements import rules
 from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.requests import signed_in_user
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # "Frist snart": due within this many days from today.
 DUE_SOON_DAYS = 30
@@ -23,9 +29,9 @@ DUE_SOON_DAYS = 30
 @dataclass
 class Group:
     key: str
-    title: str
-    explanation: str
-    milestones: list = field(default_factory=list)
+    title: "StrOrPromise"
+    explanation: "StrOrPromise"
+    milestones: list[Milestone] = field(default_factory=list)
 
 
 def _groups() -> list[Group]:
@@ -55,7 +61,7 @@ def _groups() -> list[Group]:
     ]
 
 
-def my_milestones(user, today: datetime.date) -> tuple[list[Group], int]:
+def my_milestones(user: User, today: datetime.date) -> tuple[list[Group], int]:
     """The open milestones ``user`` is responsible for (``Milestone.responsible`` is one of
     their appointments), in groups: overdue, due within 30 days, waiting for a new deadline,
     no update for 60 days, the rest; each milestone in the first group it fits. Milestones of
@@ -95,10 +101,10 @@ def my_milestones(user, today: datetime.date) -> tuple[list[Group], int]:
 @login_required
 def my_milestones_page(request: HttpRequest) -> HttpResponse:
     today = local_today()
-    groups, closed = my_milestones(request.user, today)
+    groups, closed = my_milestones(signed_in_user(request), today)
     for group in groups:
         for milestone in group.milestones:
-            milestone.can_edit = rules.can_edit_agreement(
+            milestone.can_edit = rules.can_edit_agreement(  # type: ignore[attr-defined]  # for the template, not a model field
                 request.user, milestone.action.plan.agreement
             )
     ctx = {

@@ -1,5 +1,5 @@
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -59,8 +59,12 @@ class AuditFilterForm(forms.Form):
     )
 
     def __init__(
-        self, *args, agreement_choices: list[tuple[int, str]], usernames: list[str], **kwargs
-    ):
+        self,
+        *args: Any,
+        agreement_choices: list[tuple[int, str]],
+        usernames: list[str],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         all_: list[tuple[str | int, StrOrPromise]] = [("", _("Alle"))]
         choices = {
@@ -73,8 +77,9 @@ class AuditFilterForm(forms.Form):
             assert isinstance(field, forms.ChoiceField)
             field.choices = options
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("Til-datoen kan ikke være før fra-datoen."))
