@@ -45,6 +45,17 @@ def test_failures_below_the_limit_only_say_the_password_is_wrong(reader):
         assert LOCKED not in response.text
 
 
+def test_a_username_longer_than_any_account_is_refused_before_anything_is_checked(reader):
+    """Posted by hand past the field's maxlength: a field error, no authentication, and nothing
+    for django-axes to record (its record holds 255 characters; PostgreSQL refused the insert
+    with a server error before)."""
+    response = attempt(Client(), "x" * 300, "feil-passord")
+
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.text
+    assert not AccessAttempt.objects.exists()
+
+
 def test_the_limit_locks_the_username_even_with_the_right_password(reader, password):
     client = Client()
     responses = fail_times(client, reader.username, settings.AXES_FAILURE_LIMIT)

@@ -21,6 +21,7 @@ from django.contrib.auth.models import User
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -121,7 +122,17 @@ class PortalSetPasswordForm(SetPasswordForm):
 
 class PortalAuthenticationForm(AuthenticationForm):
     """Django's login form; with LOCAL_PASSWORDS=False it refuses everyone but the break-glass
-    administrators before any password is checked (so nothing is counted or learnt)."""
+    administrators before any password is checked (so nothing is counted or learnt).
+
+    Django's form sets the username's ``max_length`` after the field is made, which only writes
+    the ``maxlength`` attribute: a longer username posted by hand reached ``authenticate`` and
+    django-axes, whose record of the attempt holds 255 characters (a server error on
+    PostgreSQL). Here it is a field error, and nothing is authenticated or counted."""
+
+    def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(request, *args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""

@@ -75,9 +75,14 @@ def needs_second_factor(user: User, method: str) -> bool:
     return (user.is_staff or user.is_superuser) and bool(settings.MFA_FOR_ADMINISTRATORS)
 
 
+USERNAME_KEPT = 150
+
+
 def record_failure(request: HttpRequest, username: str) -> None:
     """A failed sign-in for django-axes (its log and lockout), as a wrong password is."""
-    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+    # django-axes keeps at most 255 characters of a username; a claim may be longer.
+    credentials = {"username": username[:USERNAME_KEPT]}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
 
 
 def clear_failures(request: HttpRequest, username: str) -> None:
