@@ -10,6 +10,10 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tromsvekst.accounts.models import ExternalIdentity
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label_lower)
 IDS = [model._meta.label_lower for model in REGISTERED]
@@ -71,7 +75,14 @@ def test_the_add_page_opens_unless_the_model_admin_forbids_adding(
 
 
 def test_the_change_page_opens_for_every_model(demo_data, admin_user, client_for):
-    """One pass over the registry with the demo loaded once (loading it costs about a second)."""
+    """One pass over the registry with the demo loaded once (loading it costs about a second).
+    A linked work account and the two kinds of second factor appear only when someone signs in
+    that way: one of each is made here, so their pages are opened too."""
+    ExternalIdentity.objects.create(
+        user=admin_user, provider="entra", subject="sub-123", email="ada@eksempel.invalid"
+    )
+    TOTPDevice.objects.create(user=admin_user, name="Autentiseringsapp", confirmed=True)
+    StaticDevice.objects.create(user=admin_user, name="Gjenopprettingskoder", confirmed=True)
     client = client_for(admin_user)
     failures, missing = [], []
     for model in REGISTERED:
