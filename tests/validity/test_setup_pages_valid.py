@@ -46,7 +46,12 @@ def test_setup_pages_are_valid_html(client_for, agreement, coordinator, reader):
                 args=["underskriver", agreement.signatories.first().pk],
             )
         ),
-        "remove": tone.get(reverse("agreements:setup-item-delete", args=["innsatsomrade", 1])),
+        "remove": tone.get(
+            reverse(
+                "agreements:setup-item-delete",
+                args=["innsatsomrade", agreement.focus_areas.order_by("number").first().pk],
+            )
+        ),
         "refused removal": tone.post(
             reverse("agreements:setup-item-delete", args=["delmal", goal.pk])
         ),
