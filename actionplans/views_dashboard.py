@@ -1,14 +1,18 @@
 """The dashboard politicians read before meetings, and the public progress page."""
 
 import datetime
+from typing import cast
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
+from django.db.models import Q, Subquery, Value
+from django.forms.models import ModelChoiceIteratorValue
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -25,7 +29,16 @@ from actionplans.selectors import (
 )
 from agreements import rules
 from agreements.access import get_for_user
-from agreements.models import Agreement, FocusArea, FollowUpTask, Meeting, Party, SubGoal
+from agreements.models import (
+    Agreement,
+    CentralTheme,
+    FocusArea,
+    FollowUpTask,
+    LongTermEffect,
+    Meeting,
+    Party,
+    SubGoal,
+)
 from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.pagecache import render_kept
@@ -90,6 +103,84 @@ def _filtered(
     return milestones
 
 
+def _meetings(
+    agreement: Agreement, since: datetime.date | None
+) -> tuple[datetime.datetime, Meeting | None, Meeting | None]:
+    """The start of «Siden forrige møte» (as selectors.since_last_meeting), the last meeting held
+    and the next one: both meetings in one query."""
+    now = timezone.now()
+    upcoming = Meeting.objects.upcoming(now).filter(agreement=agreement)[:1]
+    if since is not None:
+        start, _last = since_last_meeting(agreement, since=since)
+        return start, None, upcoming.first()
+    held = Meeting.objects.held().filter(agreement=agreement, start__lte=now).order_by("-start")[:1]
+    last = next_meeting = None
+    # One query: each meeting as a subquery of one row (a UNION of LIMITed queries is not
+    # portable).
+    both = Meeting.objects.filter(
+        Q(pk=Subquery(held.values("pk"))) | Q(pk=Subquery(upcoming.values("pk")))
+    )
+    for meeting in both:
+        if meeting.status == Meeting.Status.HELD:
+            last = meeting
+        else:
+            next_meeting = meeting
+    if last is not None:
+        return last.start, last, next_meeting
+    # None held yet: since the start of the agreement, as since_last_meeting says.
+    return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None, next_meeting
+
+
+def _agreement_texts(agreement: Agreement) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The agreement's central themes and long-term effects, in their order, in one query
+    ({"text": ...} each, as the template reads a model object's)."""
+    kind = {"theme": Value(1), "effect": Value(2)}
+    themes = CentralTheme.objects.filter(agreement=agreement).annotate(kind=kind["theme"])
+    effects = LongTermEffect.objects.filter(agreement=agreement).annotate(kind=kind["effect"])
+    rows = (
+        themes.order_by()
+        .values_list("kind", "order", "pk", "text")
+        .union(effects.order_by().values_list("kind", "order", "pk", "text"), all=True)
+    )
+    found: dict[int, list[dict[str, str]]] = {1: [], 2: []}
+    for which, _order, _pk, text in sorted(rows):
+        found[which].append({"text": text})
+    return found[1], found[2]
+
+
+def _areas(
+    filters: DashboardFilterForm,
+    agreement: Agreement,
+    focus_area: FocusArea | None,
+    rollups: dict,
+) -> list[dict]:
+    """The focus areas (those the filter form has read already) with their sub-goals (one
+    query) and roll-ups."""
+    field = filters.fields["focus_area"]
+    assert isinstance(field, forms.ModelChoiceField)
+    areas: list[FocusArea] = [
+        # django-stubs do not know ModelChoiceIteratorValue.instance (Django's own attribute).
+        value.instance  # type: ignore[attr-defined]
+        for value, _label in cast(list[tuple[object, str]], field.choices)
+        if isinstance(value, ModelChoiceIteratorValue)
+    ]
+    if focus_area is not None:
+        areas = [area for area in areas if area.pk == focus_area.pk]
+    goals: dict[int, list[dict]] = {area.pk: [] for area in areas}
+    for goal in SubGoal.objects.filter(focus_area__in=list(goals)).order_by("order", "code"):
+        goals[goal.focus_area_id].append(
+            {"sub_goal": goal, "rollup": rollups["sub_goal"].get(goal.pk)}
+        )
+    return [
+        {
+            "focus_area": area,
+            "rollup": rollups["focus_area"].get(area.pk),
+            "sub_goals": goals[area.pk],
+        }
+        for area in areas
+    ]
+
+
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_for_user(request, Agreement, slug, field="slug", edit=False)
@@ -106,22 +197,19 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         if plan is not None:
             milestones = _filtered(Milestone.objects.in_plan(plan), party, focus_area)
         rollups = plan_rollups(milestones)
+        # The milestones found, by id: the queries below filter on the list rather than on the
+        # plan's joins again (the updates of every agreement were scanned for the plan's).
+        chosen = Milestone.objects.filter(pk__in=rollups["ids"])
 
-        areas = FocusArea.objects.filter(agreement=agreement).prefetch_related(
-            Prefetch("sub_goals", queryset=SubGoal.objects.order_by("order", "code"))
-        )
-        if focus_area is not None:
-            areas = areas.filter(pk=focus_area.pk)
-        since_start, last_meeting = since_last_meeting(agreement, since=filters.value("since"))
-        changes, more_changes = recent_updates(milestones, since_start, limit=CHANGES_SHOWN)
+        since_start, last_meeting, next_meeting = _meetings(agreement, filters.value("since"))
+        changes, more_changes = recent_updates(chosen, since_start, limit=CHANGES_SHOWN)
         headline = summary = links = None
         if plan is not None:
             headline = plan_headline(plan, today=today, rollup=rollups["plan"])
             links = headline_links(headline, party=party, focus_area=focus_area)
-            summary = change_summary(milestones=milestones, since=since_start)
-        next_meeting = Meeting.objects.upcoming().filter(agreement=agreement).first()
+            summary = change_summary(milestones=chosen, since=since_start)
         upcoming = (
-            milestones.open()
+            chosen.open()
             .filter(
                 due_date__gte=today, due_date__lte=today + datetime.timedelta(days=UPCOMING_DAYS)
             )
@@ -134,6 +222,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             .select_related("responsible", "decision__agenda_item__meeting")
             .order_by("due_date", "pk")
         )
+        themes, effects = _agreement_texts(agreement)
         ctx = {
             "agreement": agreement,
             "plan": plan,
@@ -143,17 +232,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "headline": headline,
             "headline_links": links,
             "summary": summary,
-            "areas": [
-                {
-                    "focus_area": area,
-                    "rollup": rollups["focus_area"].get(area.pk),
-                    "sub_goals": [
-                        {"sub_goal": goal, "rollup": rollups["sub_goal"].get(goal.pk)}
-                        for goal in area.sub_goals.all()
-                    ],
-                }
-                for area in areas
-            ],
+            "areas": _areas(filters, agreement, focus_area, rollups),
             "since_start": since_start,
             "last_meeting": last_meeting,
             "changes": changes,
@@ -163,8 +242,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "upcoming": list(upcoming),
             "upcoming_days": UPCOMING_DAYS,
             "open_tasks": list(open_tasks),
-            "central_themes": agreement.central_themes.all(),
-            "long_term_effects": agreement.long_term_effects.all(),
+            "central_themes": themes,
+            "long_term_effects": effects,
             "today": today,
             "can_edit": rules.can_edit_agreement(request.user, agreement),
             "share_query": request.GET.urlencode(),
