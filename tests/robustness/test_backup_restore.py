@@ -31,7 +31,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import connection
 
-from actionplans.models import ActionPlan, Milestone, ProgressUpdate
+from actionplans.attachments import attachment_add
+from actionplans.models import ActionPlan, Attachment, Milestone, ProgressUpdate
 from agreements.models import Agreement, Coordinator, Meeting, Strategy
 from evaluation.models import Evaluation, IndicatorValue, SubGoalAssessment
 from evaluation.services import evaluation_finalise
@@ -48,6 +49,10 @@ def _pg_params(name: str) -> dict:
     if db["PASSWORD"]:
         params["password"] = db["PASSWORD"]
     return {key: value for key, value in params.items() if value}
+
+
+# The minutes of the agreement's first meeting, attached as a document (kept in backups too).
+MINUTES = "Referat fra møtet: vedtatt å gå videre med tiltak 1.1.\n".encode()
 
 
 class Target:
@@ -162,7 +167,10 @@ def portal(media, settings) -> Evaluation:
     call_command("load_agreement", stdout=io.StringIO())
     call_command("load_demo", stdout=io.StringIO())
     evaluation = Evaluation.objects.get(is_example=True)
-    return evaluation_finalise(evaluation=evaluation, user=User.objects.get(username="admin"))
+    admin = User.objects.get(username="admin")
+    meeting = Meeting.objects.filter(agreement=evaluation.agreement).order_by("start").first()
+    attachment_add(user=admin, data=MINUTES, name="referat.txt", meeting=meeting)
+    return evaluation_finalise(evaluation=evaluation, user=admin)
 
 
 def _backup(tmp_path: Path) -> Path:
@@ -185,7 +193,12 @@ def test_a_restore_into_an_empty_database_gives_back_the_same_portal(
     result = target.manage("restore_portal", str(archive))
 
     assert result.returncode == 0, result.stderr
-    assert "1 final evaluation report checked against the SHA-256 in its row." in result.stdout
+    assert (
+        "1 final evaluation report, 1 attached document checked against the SHA-256 in its row."
+        in result.stdout
+    )
+    minutes = Attachment.objects.get()
+    assert (target.media / minutes.file.name).read_bytes() == MINUTES
     counts = assert_same_database(target)
     # The comparison covered what the portal is for, not just empty tables.
     for model in [
@@ -214,7 +227,8 @@ def test_a_restore_into_an_empty_database_gives_back_the_same_portal(
     assert restored_pdf == original_pdf
     assert sha256(restored_pdf) == rows[0][1]
     assert sorted(p.relative_to(target.media) for p in target.media.rglob("*") if p.is_file()) == [
-        Path(portal.final_pdf.name)
+        Path(portal.final_pdf.name),
+        Path(minutes.file.name),
     ]
 
     # The restored portal is complete: no migration is missing.
@@ -229,7 +243,7 @@ def test_a_restore_into_an_empty_database_gives_back_the_same_portal(
     again = target.manage("restore_portal", str(archive))
     assert again.returncode != 0
     assert "Refusing to restore: the database" in again.stderr
-    assert "has 1 file" in again.stderr and "--force" in again.stderr
+    assert "has 2 files" in again.stderr and "--force" in again.stderr
     with target.open_db() as restored:
         titles = restored.execute("SELECT DISTINCT title FROM agreements_agreement").fetchall()
     assert titles == [("Endret etter gjenoppretting",)]
