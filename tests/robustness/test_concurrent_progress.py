@@ -146,7 +146,8 @@ def _post(client: Client, milestone: Milestone, attempt: Attempt) -> Attempt:
         )
     ]
     typed = re.search(r'<textarea[^>]*name="comment"[^>]*>(.*?)</textarea>', body, re.S)
-    attempt.typed = html.unescape(typed.group(1)) if typed else None
+    # As a browser reads it: HTML drops the newline right after <textarea> (Django writes one).
+    attempt.typed = html.unescape(typed.group(1).removeprefix("\n")) if typed else None
     attempt.form_version = _hidden_version(body)
     return attempt
 
