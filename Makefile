@@ -37,9 +37,7 @@ run: setup
 	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # What mypy checks (pyproject.toml [tool.mypy]): every module of the project package and the
-# three apps, migrations excluded, strictly (every function annotated, no Any returned). Not yet
-# covered (its `exclude` list): the indicator import of issue #15 (evaluation/indicators/,
-# views_indicators.py, forms_indicators.py, forms_indicator_values.py, services_indicators.py).
+# three apps, migrations excluded, strictly (every function annotated, no Any returned).
 MYPY_FILES := tromsvekst agreements actionplans evaluation
 
 lint: $(VENV)/.installed-dev

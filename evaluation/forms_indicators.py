@@ -1,3 +1,6 @@
+from decimal import Decimal
+from typing import Any
+
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
@@ -16,11 +19,11 @@ class NumberField(forms.DecimalField):
 
     default_error_messages = {"invalid": _("Skriv et tall, for eksempel 52 390 eller 3,5.")}
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
         super().__init__(localize=True, **kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]  # django-stubs give DecimalField IntegerField's int | None; Django returns a Decimal
         if value in self.empty_values:
             return None
         try:
@@ -92,10 +95,11 @@ class IndicatorForm(forms.ModelForm):
             "direction": forms.RadioSelect,
         }
 
-    def __init__(self, *args, agreement: Agreement, **kwargs):
+    def __init__(self, *args: Any, agreement: Agreement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agreement = agreement
         effect = self.fields["long_term_effect"]
+        assert isinstance(effect, forms.ModelChoiceField)
         effect.queryset = agreement.long_term_effects.all()
         effect.empty_label = _("Velg langsiktig effekt")
         effect.error_messages["invalid_choice"] = _("Velg en av avtalens langsiktige effekter.")
@@ -113,6 +117,7 @@ class IndicatorForm(forms.ModelForm):
             field.widget.attrs.update({"min": indicators.YEAR_MIN, "max": indicators.YEAR_MAX})
         for name in ("baseline_value", "target_value"):
             field = self.fields[name]
+            assert isinstance(field, forms.DecimalField)
             self.fields[name] = NumberField(
                 label=field.label,
                 required=False,
@@ -151,8 +156,8 @@ class IndicatorForm(forms.ModelForm):
             raise forms.ValidationError(problem)
         return query
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("ssb_query") and not data.get("ssb_table") and "ssb_table" not in self.errors:
             self.add_error("ssb_table", _("Skriv tabellnummeret spørringen gjelder."))
         pairs = (
@@ -171,7 +176,8 @@ class IndicatorForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> Indicator:
         self.instance.agreement = self.agreement
-        return super().save(commit=commit)
+        indicator: Indicator = super().save(commit=commit)
+        return indicator
 
 
 class IndicatorImportForm(forms.Form):
@@ -198,7 +204,7 @@ class IndicatorImportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "Høyst %(max)s MB. CSV slik Excel lagrer den (semikolondelt eller UTF-8), eller "

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from http.client import HTTPException
+from io import BufferedIOBase
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
@@ -122,7 +123,7 @@ def _get(url: str, *, timeout: float, limit: int) -> bytes:
         raise SsbFetchError(_unreachable()) from None
 
 
-def _read(response, *, deadline: float, limit: int, timeout: float) -> bytes:
+def _read(response: BufferedIOBase, *, deadline: float, limit: int, timeout: float) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
