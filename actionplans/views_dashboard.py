@@ -256,6 +256,13 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         name="dashboard",
         revision=lambda: revisions.current(agreement.pk),
         context=context,
+        # The dashboard reads nothing of the user but their standing (what they may do) and
+        # base.html's name: one kept page for every user of the same standing.
+        audience=lambda: (
+            *rules.standing(request.user, agreement),
+            rules.can_view_internal(request.user, agreement),
+            rules.can_edit_agreement(request.user, agreement),
+        ),
     )
 
 

@@ -66,6 +66,16 @@ def can_finalise_evaluation(user: AnyUser, agreement: Agreement) -> bool:
     ).exists()
 
 
+def standing(user: AnyUser, agreement: Agreement) -> tuple[bool, str | None, str | None]:
+    """(administrator, role, party kind) of the user in the agreement: everything the rules
+    above decide by (can_edit_agreement, can_finalise_evaluation among them), from the
+    appointment already read, so no query. A page kept for everyone of the same standing
+    (tromsvekst/lib/pagecache.py) is keyed on it."""
+    appointment = _appointment(user, agreement)
+    role, kind = (appointment[0], appointment[2]) if appointment else (None, None)
+    return is_admin(user), role, kind
+
+
 def can_set_up_agreements(user: AnyUser) -> bool:
     """Start a new agreement in the portal: administrators and anyone who is a county coordinator
     of some agreement."""

@@ -15,10 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actionplans.models import Milestone, Status
-from agreements.models import Coordinator
+from agreements.models import Coordinator, Party
+from tests.factories import COUNCIL, make_user
 from tromsvekst.audit import revisions
 from tromsvekst.audit.models import Revision
-from tromsvekst.lib.pagecache import TOKEN_PLACEHOLDER
+from tromsvekst.lib import pagecache
+from tromsvekst.lib.pagecache import NAME_PLACEHOLDER, TOKEN_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -174,3 +176,137 @@ def test_the_counter_moves_once_per_transaction_and_not_on_rollback(agreement):
         raise RuntimeError
     assert revisions.current(agreement.pk) == (before[0] + 1, before[1])
     assert Revision.objects.filter(agreement_pk=agreement.pk).count() == 1
+
+
+# --- The dashboard is kept once for every user of the same standing ---------------------------
+
+
+def name_in_header(html: str) -> str:
+    found = re.search(r'class="site-header__name">.*?</span>([^<]*)</span>', html)
+    assert found is not None
+    return found.group(1)
+
+
+def second_reader(agreement, first_name="Kari", last_name="<Lesar> & co"):
+    user = make_user("kari.lesar", first_name, last_name)
+    Coordinator.objects.create(
+        agreement=agreement,
+        user=user,
+        party=Party.objects.get(slug=COUNCIL),
+        role=Coordinator.Role.READER,
+    )
+    return user
+
+
+def test_two_readers_share_one_kept_dashboard_with_their_own_names_and_tokens(
+    client_for, reader, agreement, milestone
+):
+    other = second_reader(agreement)
+    url = dashboard_url(agreement)
+    first_client, second_client = client_for(reader), client_for(other)
+    first, cold = get(first_client, url)
+    keys_after_first = len(caches["pages"]._cache)  # type: ignore[attr-defined]
+
+    second, warm = get(second_client, url)
+
+    assert cold > 15
+    assert warm == 5  # the first reader's page, kept: only session, user, agreement, role, counter
+    assert len(caches["pages"]._cache) == keys_after_first  # type: ignore[attr-defined]
+    assert name_in_header(first.text) == "Per Politiker"
+    # Escaped as the template escapes it.
+    assert name_in_header(second.text) == "Kari &lt;Lesar&gt; &amp; co"
+    assert "Per Politiker" not in second.text
+    assert NAME_PLACEHOLDER not in second.text
+    assert TOKEN_PLACEHOLDER not in second.text
+    first_token = TOKEN.search(first.text).group(1)
+    second_token = TOKEN.search(second.text).group(1)
+    assert first_token != second_token
+    assert second_client.cookies["csrftoken"].value != first_client.cookies["csrftoken"].value
+    # The second reader's token works for them.
+    second_client.handler.enforce_csrf_checks = True
+    response = second_client.post(reverse("logout"), {"csrfmiddlewaretoken": second_token})
+    assert response.status_code == 302
+    # The rest of the page is the same.
+    assert without_tokens(first.text).replace("Per Politiker", "X") == without_tokens(
+        second.text
+    ).replace("Kari &lt;Lesar&gt; &amp; co", "X")
+
+
+def test_a_reader_never_gets_a_coordinators_kept_dashboard_nor_the_reverse(
+    client_for, coordinator, reader, agreement, milestone
+):
+    url = dashboard_url(agreement)
+    edit_form = reverse("actionplans:public-progress-toggle", args=[agreement.slug])
+    coordinator_client, reader_client = client_for(coordinator), client_for(reader)
+
+    as_coordinator, _ = get(coordinator_client, url)  # kept first
+    as_reader, reader_queries = get(reader_client, url)
+    again_as_coordinator, _ = get(coordinator_client, url)
+    again_as_reader, _ = get(reader_client, url)
+
+    assert reader_queries > 15  # made for the reader, not taken from the coordinator's
+    for page in (as_coordinator, again_as_coordinator):
+        assert edit_form in page.text
+        assert name_in_header(page.text) == "Tone Koordinator"
+    for page in (as_reader, again_as_reader):
+        assert edit_form not in page.text
+        assert name_in_header(page.text) == "Per Politiker"
+
+
+def test_an_administrator_gets_their_own_kept_dashboard(client_for, reader, agreement, milestone):
+    admin = make_user("ada.admin", "Ada", "Admin", is_superuser=True, is_staff=True)
+    url = dashboard_url(agreement)
+    get(client_for(reader), url)
+
+    as_admin, queries = get(client_for(admin), url)
+
+    assert queries > 10
+    assert reverse("audit:log") in as_admin.text
+    assert reverse("actionplans:public-progress-toggle", args=[agreement.slug]) in as_admin.text
+    as_reader, _ = get(client_for(reader), url)
+    assert reverse("audit:log") not in as_reader.text
+
+
+def test_an_outsider_gets_404_before_any_kept_page_is_looked_up(
+    client_for, reader, outsider, agreement, milestone, monkeypatch
+):
+    agreement.is_public = False
+    agreement.save()
+    url = dashboard_url(agreement)
+    get(client_for(reader), url)  # a kept page exists
+    looked_up = []
+    monkeypatch.setattr(pagecache, "_key", lambda *args: looked_up.append(args) or "x")
+
+    response, _ = get(client_for(outsider), url, expect=404)
+
+    assert looked_up == []
+    assert "Per Politiker" not in response.text
+    assert reverse("actionplans:public-progress-toggle", args=[agreement.slug]) not in (
+        response.text
+    )
+
+
+def test_a_waiting_message_makes_the_shared_dashboard_fresh(
+    client_for, coordinator, agreement, milestone
+):
+    other = make_user("kari.koordinator", "Kari", "Koordinator")
+    Coordinator.objects.create(
+        agreement=agreement,
+        user=other,
+        party=Party.objects.get(slug=COUNCIL),
+        role=Coordinator.Role.COORDINATOR,
+    )
+    url = dashboard_url(agreement)
+    get(client_for(other), url)
+    get(client_for(other), url)  # kept for coordinators of the council
+
+    coordinator_client = client_for(coordinator)
+    coordinator_client.post(reverse("actionplans:public-progress-toggle", args=[agreement.slug]))
+    page, queries = get(coordinator_client, url)
+
+    assert queries > 15
+    assert "Den offentlige fremdriftssiden er slått" in page.text
+    assert name_in_header(page.text) == "Tone Koordinator"
+    # The page with the message was not kept: the next read has no message.
+    later, _ = get(coordinator_client, url)
+    assert "Den offentlige fremdriftssiden er slått" not in later.text
