@@ -2,7 +2,7 @@
 the append-only progress updates coordinators log on them."""
 
 import datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -322,7 +322,37 @@ class Milestone(models.Model):
                 )
 
 
-class ProgressUpdate(models.Model):
+class _Statuses(Protocol):
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def previous_status(self) -> str: ...
+
+
+class StatusChange:
+    """What a progress update says about the status it moved from: a saved ``ProgressUpdate`` and
+    the dashboard's lighter ``selectors.RecentUpdate`` read it the same way."""
+
+    __slots__ = ()
+
+    @property
+    def status_changed(self: _Statuses) -> bool:
+        return bool(self.previous_status) and self.previous_status != self.status
+
+    @property
+    def got_worse(self: _Statuses) -> bool:
+        """Moved to a worse status (STATUS_RANK), e.g. from «I rute» to «Forsinket»."""
+        if not self.previous_status:
+            return False
+        return STATUS_RANK[Status(self.status)] > STATUS_RANK[Status(self.previous_status)]
+
+    @property
+    def previous_status_label(self: _Statuses) -> str:
+        return str(Status(self.previous_status).label) if self.previous_status else ""
+
+
+class ProgressUpdate(StatusChange, models.Model):
     """Statusoppdatering. Append-only: never changed or deleted, only followed by another."""
 
     milestone = models.ForeignKey(
@@ -374,20 +404,6 @@ class ProgressUpdate(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValidationError(_("En statusoppdatering kan ikke slettes."))
-
-    @property
-    def status_changed(self) -> bool:
-        return bool(self.previous_status) and self.previous_status != self.status
-
-    @property
-    def got_worse(self) -> bool:
-        if not self.previous_status:
-            return False
-        return STATUS_RANK[Status(self.status)] > STATUS_RANK[Status(self.previous_status)]
-
-    @property
-    def previous_status_label(self) -> str:
-        return str(Status(self.previous_status).label) if self.previous_status else ""
 
 
 class MilestoneDueDateChange(models.Model):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
-from actionplans.models import CLOSED_STATUSES, STATUS_RANK, Status
+from actionplans.models import CLOSED_STATUSES, Status, StatusChange
 from tromsvekst.lib.dates import local_today
 
 if TYPE_CHECKING:
@@ -546,7 +546,7 @@ def since_last_meeting(
 
 
 @dataclass(frozen=True, slots=True)
-class RecentUpdate:
+class RecentUpdate(StatusChange):
     """A progress update in the dashboard's «Siden forrige møte» (plan_tags.change_item)."""
 
     pk: int
@@ -557,21 +557,6 @@ class RecentUpdate:
     percent: int
     created_at: datetime.datetime
     author: str  # the author's name
-
-    @property
-    def status_changed(self) -> bool:
-        return bool(self.previous_status) and self.previous_status != self.status
-
-    @property
-    def got_worse(self) -> bool:
-        """As ProgressUpdate.got_worse."""
-        if not self.previous_status:
-            return False
-        return STATUS_RANK[Status(self.status)] > STATUS_RANK[Status(self.previous_status)]
-
-    @property
-    def previous_status_label(self) -> str:
-        return str(Status(self.previous_status).label) if self.previous_status else ""
 
 
 def recent_updates(
