@@ -204,7 +204,11 @@ def attachment_add(
         raise ValueError("an attachment belongs to exactly one meeting or milestone")
     name = clean_name(name)
     detected = check_file(data, name)
-    agreement_id = meeting.agreement_id if meeting else milestone.action.plan.agreement_id  # type: ignore[union-attr]  # one of the two is set (checked above)
+    if meeting is not None:
+        agreement_id = meeting.agreement_id
+    else:
+        assert milestone is not None  # exactly one of the two (checked above)
+        agreement_id = milestone.action.plan.agreement_id
     attachment = Attachment(
         agreement_id=agreement_id,
         meeting=meeting,

@@ -25,6 +25,7 @@ from agreements.access import get_for_user
 from agreements.models import Meeting
 from tromsvekst.lib import uploads
 from tromsvekst.lib.forms import add_service_errors
+from tromsvekst.lib.requests import signed_in_user
 
 ANCHOR = "#dokumenter"
 
@@ -90,7 +91,7 @@ def _attach(request: HttpRequest, owner: Model, action: str) -> HttpResponse:
         try:
             data = uploads.read_limited(upload, attachments.max_bytes())
             saved = attachments.attachment_add(
-                user=request.user,  # type: ignore[arg-type]  # signed in: get_for_user checked
+                user=signed_in_user(request),
                 data=data,
                 name=upload.name or "",
                 meeting=owner if isinstance(owner, Meeting) else None,

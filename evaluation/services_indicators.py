@@ -63,7 +63,7 @@ def values_fingerprint(indicator: Indicator) -> str:
 def draft_create(
     *,
     indicator: Indicator,
-    user: object,
+    user: User | None,
     data: bytes,
     file_name: str,
     source_note: str,
@@ -73,12 +73,11 @@ def draft_create(
     person's earlier drafts for this indicator are removed, so drafts do not pile up."""
     now = timezone.now()
     IndicatorImportDraft.objects.filter(expires_at__lt=now).delete()
-    created_by = _person(user)
-    if created_by is not None:
-        IndicatorImportDraft.objects.filter(indicator=indicator, created_by=created_by).delete()
+    if user is not None:
+        IndicatorImportDraft.objects.filter(indicator=indicator, created_by=user).delete()
     return IndicatorImportDraft.objects.create(
         indicator=indicator,
-        created_by=created_by,
+        created_by=user,
         created_at=now,
         expires_at=now + DRAFT_LIFETIME,
         origin=origin,
@@ -134,7 +133,7 @@ def import_confirm(
     *,
     indicator: Indicator,
     parsed: indicators.ParsedFile,
-    user: object,
+    user: User | None,
     fingerprint: str | None = None,
     reason: str = "",
 ) -> indicators.ImportSummary:
@@ -203,7 +202,7 @@ def value_add(
     value: Decimal,
     source_note: str,
     reason: str,
-    user: object,
+    user: User | None,
 ) -> IndicatorValue:
     uploads.lock_for_import(indicator)
     if IndicatorValue.objects.filter(indicator=indicator, year=year).exists():
@@ -227,7 +226,7 @@ def value_change(
     value: Decimal,
     source_note: str,
     reason: str,
-    user: object,
+    user: User | None,
 ) -> IndicatorValue:
     uploads.lock_for_import(indicator)
     stored = _stored(indicator, year)
@@ -242,7 +241,7 @@ def value_change(
 
 
 @transaction.atomic
-def value_delete(*, indicator: Indicator, year: int, reason: str, user: object) -> None:
+def value_delete(*, indicator: Indicator, year: int, reason: str, user: User | None) -> None:
     uploads.lock_for_import(indicator)
     stored = _stored(indicator, year)
     _record(
@@ -276,7 +275,7 @@ def _record(
     old: Decimal | None,
     new: Decimal | None,
     note: str,
-    user: object,
+    user: User | None,
     reason: str = "",
     when: datetime | None = None,
 ) -> None:
@@ -288,11 +287,6 @@ def _record(
         new_value=new,
         source_note=note,
         reason=reason,
-        changed_by=_person(user),
+        changed_by=user,
         changed_at=when or timezone.now(),
     )
-
-
-def _person(user: object) -> User | None:
-    """The signed-in person who made a change (None for anyone else)."""
-    return user if isinstance(user, User) else None

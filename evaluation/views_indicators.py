@@ -44,7 +44,7 @@ from evaluation.models import (
     IndicatorValueChange,
 )
 from tromsvekst.lib import uploads
-from tromsvekst.lib.requests import form_data
+from tromsvekst.lib.requests import form_data, signed_in_user
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -267,7 +267,7 @@ def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpRespons
                 summary = services.import_confirm(
                     indicator=indicator,
                     parsed=parsed,
-                    user=request.user,
+                    user=signed_in_user(request),
                     reason=services.import_reason(
                         upload.name or "", IndicatorImportDraft.Origin.UPLOAD
                     ),
@@ -276,7 +276,7 @@ def _indicator_import(request: HttpRequest, indicator: Indicator) -> HttpRespons
                 return redirect("evaluation:indicator-detail", pk=indicator.pk)
             draft = services.draft_create(
                 indicator=indicator,
-                user=request.user,
+                user=signed_in_user(request),
                 data=raw,
                 file_name=upload.name or "",
                 source_note=note,
@@ -353,7 +353,7 @@ def indicator_import_draft(request: HttpRequest, pk: int, draft: int) -> HttpRes
                 summary = services.import_confirm(
                     indicator=indicator,
                     parsed=step.parsed,
-                    user=request.user,
+                    user=signed_in_user(request),
                     fingerprint=confirm.cleaned_data["fingerprint"],
                     reason=services.import_reason(
                         stored.file_name, stored.origin, indicator.ssb_table
@@ -478,7 +478,7 @@ def indicator_fetch(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("evaluation:indicator-detail", pk=indicator.pk)
     draft = services.draft_create(
         indicator=indicator,
-        user=request.user,
+        user=signed_in_user(request),
         data=data,
         file_name=name,
         source_note=note,
@@ -504,7 +504,7 @@ def indicator_value_add(request: HttpRequest, pk: int) -> HttpResponse:
                 value=data["value"],
                 source_note=data["source_note"],
                 reason=data["reason"],
-                user=request.user,
+                user=signed_in_user(request),
             )
         except services.ValueRefused as exc:
             form.add_error("year", exc.message)
@@ -531,7 +531,7 @@ def indicator_value_edit(request: HttpRequest, pk: int, year: int) -> HttpRespon
                 value=data["value"],
                 source_note=data["source_note"],
                 reason=data["reason"],
-                user=request.user,
+                user=signed_in_user(request),
             )
         except services.ValueRefused as exc:
             form.add_error(None, exc.message)
@@ -552,7 +552,7 @@ def indicator_value_delete(request: HttpRequest, pk: int, year: int) -> HttpResp
                 indicator=indicator,
                 year=year,
                 reason=form.cleaned_data["reason"],
-                user=request.user,
+                user=signed_in_user(request),
             )
         except services.ValueRefused as exc:
             form.add_error(None, exc.message)
