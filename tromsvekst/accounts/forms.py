@@ -31,7 +31,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from tromsvekst.accounts import outbox
+from tromsvekst.accounts import outbox, signin
 from tromsvekst.accounts.models import OutgoingMail, PasswordMail
 from tromsvekst.lib.security import client_ip
 
@@ -138,7 +138,7 @@ class PortalAuthenticationForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        if not settings.LOCAL_PASSWORDS and username not in settings.BREAK_GLASS_USERS:
+        if not signin.password_allowed(username):
             raise ValidationError(
                 _("Innlogging med passord er slått av. Logg inn med jobbkontoen din."),
                 code="passwords_off",
