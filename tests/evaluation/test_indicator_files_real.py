@@ -1,10 +1,12 @@
 """Issue #15: the indicator import with real published files (tests/evaluation/data/real/, with
 their sources in its README): a multi-dimension SSB table asks for a choice and the choice gives
-the series; JSON-stat 1; a Windows-1252 CSV as Excel writes it; old municipality numbers summed as
-today's across the 2020 and 2024 reforms; and an invalid choice refused with a Norwegian message.
+the series; JSON-stat 1; a Windows-1252 CSV as Excel writes it; SSB's population figures (table
+07459) under the municipality numbers before 2020 and of 2020–2023 summed as today's across the
+2020 and 2024 reforms; and an invalid choice refused with a Norwegian message.
 
 The expected numbers are read by hand from the files (positions noted at each test)."""
 
+import csv
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -257,10 +259,151 @@ def test_the_same_csv_in_utf8_needs_no_note(single, bom):
     assert parsed.notes == []
 
 
-# --- Municipality reforms: 2020 and 2024 --------------------------------------------------------
+# --- Municipality reforms: SSB's population (table 07459) across 2020 and 2024 ---------------
 
-# Test values (not statistics): one number per municipality number and year, so that each sum
-# shows which numbers went into it.
+# Published figures (sources in data/real/README.md): SSB's JSON-stat answer for 1 January 2022
+# (every region, the numbers of 2020–2023), SSB's one-year age groups for 1 January 2019 (the old
+# numbers) and 2020, cut to the municipalities of the region, and SSB's own figures on 2020
+# borders for 2019. POPULATION_CSV is made by us from them: one total per municipality and year.
+SSB_07459_2022 = REAL / "ssb-07459-befolkning-2022.json"
+PERSONER_2019 = REAL / "ssb-07459-personer-2019-utdrag.csv"
+PERSONS_2020 = REAL / "ssb-07459-persons-2020-utdrag.tsv"
+KOMMSUMMER = REAL / "ssb-07459-kommsummer-2019-2020-utdrag.csv"
+POPULATION_CSV = REAL / "ssb-07459-folkemengde-2019-2020-2022.csv"
+
+# Narvik, Harstad and Tjeldsund by today's (2024) numbers.
+TODAYS = "1806\n5503\n5512"
+
+NARVIK_NOTE = (
+    "1805 Narvik (2019) og 1854 Ballangen (2019) er regnet som 1806 Narvik. 1850 Tysfjord - "
+    "Divtasvuodna ble delt; den delen som nå hører til 1806, er ikke med i tallene for årene "
+    "før delingen."
+)
+
+
+def test_ssb_07459_for_2022_counts_the_numbers_of_2020_as_todays(agreement):
+    """SSB's answer for 2022 has the numbers of 2020–2023 (5402 Harstad, 5412 Tjeldsund) and
+    every other region of the country; an indicator with today's numbers sums its three."""
+    indicator = make_indicator(agreement, municipalities=TODAYS)
+
+    parsed = read(indicator, SSB_07459_2022)
+
+    # values[277] K-1806 21530 + values[318] K-5402 24804 + values[324] K-5412 4201.
+    assert series(parsed) == [(2022, "50535.00")]
+    assert parsed.notes == [
+        "5402 Harstad - Hárstták (2022) er regnet som 5503 Harstad - Hárstták.",
+        "5412 Dielddanuorri - Tjeldsund (2022) er regnet som 5512 Dielddanuorri - Tjeldsund.",
+    ]
+    # The other 356 of the 359 regions (Tromsø 5401 and Evenes 1853 among them).
+    assert len(parsed.municipalities_left_out) == 356
+    assert {"5401", "1853"} <= set(parsed.municipalities_left_out)
+    assert parsed.values[0].source_note == (
+        "Statistisk sentralbyrå, tabell 07459 (oppdatert 24.02.2022) (sum av 1806, 5503, 5512)"
+    )
+
+
+def test_ssb_population_by_old_and_new_numbers_is_summed_as_todays_region(agreement):
+    """The numbers of 2019 (1805 + 1854, 1903, 1852 + 1913) and of 2020–2023 (5402, 5412) in
+    one file, summed as today's 1806 + 5503 + 5512, stored, and named in the preview."""
+    indicator = make_indicator(agreement, municipalities=TODAYS)
+
+    parsed = read(indicator, POPULATION_CSV)
+
+    assert series(parsed) == [
+        # 1805 Narvik 18630 + 1854 Ballangen 2470 + 1903 Harstad 24827
+        # + 1852 Tjeldsund 1259 + 1913 Skånland 3009
+        (2019, "50195.00"),
+        # 1806 Narvik 21845 + 5402 Harstad 24703 + 5412 Tjeldsund 4216
+        (2020, "50764.00"),
+        # 1806 Narvik 21530 + 5402 Harstad 24804 + 5412 Tjeldsund 4201 (the JSON-stat above)
+        (2022, "50535.00"),
+    ]
+    assert parsed.notes == [
+        NARVIK_NOTE,
+        "1903 Harstad - Hárstták (2019) og 5402 Harstad - Hárstták (2020–2022) er regnet som "
+        "5503 Harstad - Hárstták.",
+        "1852 Dielddanuorri - Tjeldsund (2019), 1913 Skånland (2019) og 5412 Dielddanuorri - "
+        "Tjeldsund (2020–2022) er regnet som 5512 Dielddanuorri - Tjeldsund.",
+    ]
+    assert parsed.municipalities_left_out == []
+    assert parsed.values[0].source_note == (
+        "SSB tabell 07459, folkemengde 1.1.2019 (sum av 1806, 5503, 5512)"
+    )
+
+    indicators.indicator_values_import(indicator=indicator, parsed=parsed)
+
+    stored = dict(IndicatorValue.objects.filter(indicator=indicator).values_list("year", "value"))
+    assert stored == {2019: Decimal(50195), 2020: Decimal(50764), 2022: Decimal(50535)}
+
+
+def _ssbs_own_figures() -> dict[tuple[str, int], int]:
+    with KOMMSUMMER.open(encoding="utf-8", newline="") as file:
+        return {
+            (row["municipality_id"], int(row["year"])): int(row["population"])
+            for row in csv.DictReader(file)
+        }
+
+
+@pytest.mark.parametrize(
+    "today, in_2020", [("5503", "5402"), ("5512", "5412")], ids=["Harstad", "Tjeldsund"]
+)
+def test_old_numbers_summed_give_ssbs_own_figure_on_todays_borders(agreement, today, in_2020):
+    """SSB also publishes 2019 on 2020 borders (its «KommSummer» grouping): 5402 = 1903 and
+    5412 = 1852 + 1913. The import's sum of the old numbers is that figure. (Narvik has none:
+    SSB gives 1806 as 0 before 2020, since a part of the split 1850 Tysfjord is in it.)"""
+    indicator = make_indicator(agreement, municipalities=today)
+    published = _ssbs_own_figures()
+
+    parsed = read(indicator, POPULATION_CSV)
+
+    assert series(parsed)[:2] == [
+        (2019, f"{published[(in_2020, 2019)]}.00"),  # 24827; 1259 + 3009 = 4268
+        (2020, f"{published[(in_2020, 2020)]}.00"),  # 24703; 4216
+    ]
+    assert published[("1806", 2019)] == 0
+
+
+def _age_group_totals(path: Path, *, delimiter: str) -> dict[str, int]:
+    """Persons per region in SSB's export by one-year age group (0 … «105 years or older»)."""
+    totals: dict[str, int] = {}
+    groups: dict[str, int] = {}
+    with path.open(encoding="utf-8", newline="") as file:
+        reader = csv.reader(file, delimiter=delimiter)
+        next(reader)
+        for region, _age, persons in reader:
+            code = region.removeprefix("K-").split(" ", 1)[0]
+            totals[code] = totals.get(code, 0) + int(persons)
+            groups[code] = groups.get(code, 0) + 1
+    assert set(groups.values()) == {106}
+    return totals
+
+
+def test_the_population_file_holds_ssbs_published_figures():
+    """POPULATION_CSV, made by us, against the published files it was made from: the totals
+    of SSB's 106 age groups for 2019 and 2020, and the 2022 cells of SSB's JSON-stat."""
+    rows = [line.split(";") for line in POPULATION_CSV.read_text(encoding="utf-8").splitlines()[1:]]
+    made = {(int(year), kommune.split(" ", 1)[0]): int(value) for year, kommune, value, _ in rows}
+    data = json.loads(SSB_07459_2022.read_text(encoding="utf-8"))
+    index = data["dimension"]["Region"]["category"]["index"]
+
+    published = {
+        **{(2019, code): n for code, n in _age_group_totals(PERSONER_2019, delimiter=",").items()},
+        **{(2020, code): n for code, n in _age_group_totals(PERSONS_2020, delimiter="\t").items()},
+        **{(2022, code): data["value"][index[f"K-{code}"]] for code in ("1806", "5402", "5412")},
+    }
+
+    assert made == published
+    assert sum(data["value"]) == 5425270  # Norway, 1 January 2022
+    # SSB's own 2020-border figures for 2019 and 2020 agree with the age groups' totals.
+    own = _ssbs_own_figures()
+    assert own[("5402", 2019)] == published[(2019, "1903")]
+    assert own[("5412", 2019)] == published[(2019, "1852")] + published[(2019, "1913")]
+    assert [own[(code, 2020)] for code in ("1806", "5402", "5412")] == [
+        published[(2020, code)] for code in ("1806", "5402", "5412")
+    ]
+
+
+# Test values (not statistics): one number per municipality number and year.
 REFORM_CSV = """år;kommune;verdi
 2019;1805 Narvik;100
 2019;1854 Ballangen;20
@@ -279,8 +422,13 @@ REFORM_CSV = """år;kommune;verdi
 """
 
 
-def test_a_series_across_the_2020_and_2024_numbers_is_summed_as_todays_region(agreement):
-    indicator = make_indicator(agreement, municipalities="1806\n5503\n5512")
+def test_todays_own_numbers_next_to_old_ones_across_2023_and_2024(agreement):
+    """Test values (not statistics), kept for what the real files above lack: no published
+    file with the numbers of 2024 (5503, 5512) was found in a public repository, so this is
+    the one test of rows under today's own numbers in the same file as 1805/1903/1852/1913 and
+    5402/5412, and of the last year of the 2020 numbers (2023). One number per municipality
+    and year, so that each sum shows which numbers went into it."""
+    indicator = make_indicator(agreement, municipalities=TODAYS)
 
     parsed = read(indicator, Path("reform.csv"), content=REFORM_CSV.encode())
 
@@ -288,13 +436,11 @@ def test_a_series_across_the_2020_and_2024_numbers_is_summed_as_todays_region(ag
         (2019, "460.00"),  # 100 + 20 + 300 + 10 + 30
         (2020, "472.00"),
         (2023, "475.00"),
-        (2024, "478.00"),
+        (2024, "478.00"),  # 132 + 303 + 43
     ]
     assert parsed.municipalities_left_out == []
     assert sorted(parsed.notes) == [
-        "1805 Narvik (2019) og 1854 Ballangen (2019) er regnet som 1806 Narvik. 1850 Tysfjord - "
-        "Divtasvuodna ble delt; den delen som nå hører til 1806, er ikke med i tallene for "
-        "årene før delingen.",
+        NARVIK_NOTE,
         "1852 Dielddanuorri - Tjeldsund (2019), 1913 Skånland (2019) og 5412 Dielddanuorri - "
         "Tjeldsund (2020–2023) er regnet som 5512 Dielddanuorri - Tjeldsund.",
         "1903 Harstad - Hárstták (2019) og 5402 Harstad - Hárstták (2020–2023) er regnet som "
