@@ -113,6 +113,14 @@ class PlanFilterForm(forms.Form):
         empty_label=_("Alle"),
     )
     overdue = forms.BooleanField(label=_("Bare forfalte"), required=False)
+    # One action's milestones: «Vis milepælene» on a plan with many (see views.plan_detail).
+    action = forms.IntegerField(
+        label=_("Tiltak"),
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args: Any, agreement: Agreement, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,6 +140,8 @@ class PlanFilterForm(forms.Form):
             milestones = milestones.filter(action__sub_goal__focus_area=data["focus_area"])
         if data.get("overdue"):
             milestones = milestones.overdue()
+        if data.get("action"):
+            milestones = milestones.filter(action_id=data["action"])
         return milestones
 
     @property

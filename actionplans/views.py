@@ -1,9 +1,11 @@
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import (
@@ -42,34 +44,76 @@ def plan_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The plan's tree with every milestone's row; a plan with more milestones to show than
+    ``PLAN_PAGE_INLINE_MILESTONES`` shows each action's roll-up and a link to its rows instead,
+    which htmx answers with the rows alone (``?action=<pk>``) and which is, without JavaScript,
+    the page filtered to that action."""
     plan = get_for_user(request, ActionPlan, pk)
+    if request.htmx and "action" in request.GET:
+        response = _action_milestones(request, plan)
+    else:
+        response = render_kept(
+            request,
+            "actionplans/plan_detail.html",
+            name="plan",
+            revision=lambda: revisions.current(plan.agreement_id),
+            context=lambda: _plan_context(request, plan),
+        )
+    # The same address answers a page and (for htmx) an action's rows.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
-    def context() -> dict:
-        filters = PlanFilterForm(request.GET or None, agreement=plan.agreement)
-        all_milestones = Milestone.objects.in_plan(plan)
-        tree = plan_tree(filters.filter(all_milestones))
-        return {
-            "plan": plan,
-            "agreement": plan.agreement,
-            "filters": filters,
-            "tree": tree.areas,
-            "back_url": request.get_full_path(),
-            "rollups": tree.rollups,
-            "shown": tree.shown,
-            "total_in_plan": all_milestones.count() if filters.active else tree.shown,
-            "today": local_today(),
-            "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
-            "next_plan": plan.next_plans.first(),
-        }
 
-    return render_kept(
-        request,
-        "actionplans/plan_detail.html",
-        name="plan",
-        revision=lambda: revisions.current(plan.agreement_id),
-        context=context,
-    )
+def _plan_context(request: HttpRequest, plan: ActionPlan) -> dict:
+    filters = PlanFilterForm(request.GET or None, agreement=plan.agreement)
+    all_milestones = Milestone.objects.in_plan(plan)
+    tree = plan_tree(filters.filter(all_milestones))
+    one_action = filters.active and bool(filters.cleaned_data.get("action"))
+    others = _query_without(request, "action")
+    return {
+        "plan": plan,
+        "agreement": plan.agreement,
+        "filters": filters,
+        "tree": tree.areas,
+        "back_url": request.get_full_path(),
+        "rollups": tree.rollups,
+        "shown": tree.shown,
+        "total_in_plan": all_milestones.count() if filters.active else tree.shown,
+        "on_demand": tree.shown > settings.PLAN_PAGE_INLINE_MILESTONES and not one_action,
+        "inline_limit": settings.PLAN_PAGE_INLINE_MILESTONES,
+        "action_url": f"{plan.get_absolute_url()}?{others}{'&' if others else ''}action=",
+        "today": local_today(),
+        "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
+        "next_plan": plan.next_plans.first(),
+    }
+
+
+def _query_without(request: HttpRequest, name: str) -> str:
+    """The request's query string without parameter ``name``."""
+    query = request.GET.copy()
+    query.pop(name, None)
+    return query.urlencode()
+
+
+def _action_milestones(request: HttpRequest, plan: ActionPlan) -> HttpResponse:
+    """One action's rows under the page's filters, for «Vis milepælene» (htmx). Saving a row
+    redraws the roll-ups of the page the rows are shown on: the plan without ``action``."""
+    filters = PlanFilterForm(request.GET, agreement=plan.agreement)
+    action = filters.cleaned_data.get("action") if filters.is_valid() else None
+    if not action or not plan.actions.filter(pk=action).exists():
+        raise Http404
+    tree = plan_tree(filters.filter(Milestone.objects.in_plan(plan)))
+    entries = [e for area in tree.areas for goal in area["sub_goals"] for e in goal["actions"]]
+    others = _query_without(request, "action")
+    ctx = {
+        "entry": entries[0] if entries else {"milestones": []},
+        "back_url": plan.get_absolute_url() + (f"?{others}" if others else ""),
+        "today": local_today(),
+        "can_edit": rules.can_edit_agreement(request.user, plan.agreement),
+        "focus_list": True,
+    }
+    return render(request, "actionplans/plan_detail.html#action-milestones", ctx)
 
 
 def _earlier_milestone(milestone: Milestone) -> Milestone | None:

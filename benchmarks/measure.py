@@ -87,16 +87,24 @@ def logged_in(username: str, *, csrf: bool = False) -> Client:
     return client
 
 
-def measure_get(client: Client, url: str, runs: int, warmup: int, expect: bytes = b"") -> dict:
+def measure_get(
+    client: Client,
+    url: str,
+    runs: int,
+    warmup: int,
+    expect: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> dict:
     """Time ``runs`` GETs after ``warmup`` ones; count queries on three more."""
+    headers = headers or {}
     for _ in range(warmup):
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         assert response.status_code == 200, (url, response.status_code)
         assert expect in response.content, (url, expect)
     times, cpu, sizes = [], [], []
     for _ in range(runs):
         start, cpu_start = time.perf_counter(), time.process_time()
-        response = client.get(url)
+        response = client.get(url, headers=headers)
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - cpu_start)
         assert response.status_code == 200, (url, response.status_code)
@@ -104,7 +112,7 @@ def measure_get(client: Client, url: str, runs: int, warmup: int, expect: bytes 
     queries = []
     for _ in range(3):
         with CaptureQueriesContext(connection) as captured:
-            assert client.get(url).status_code == 200
+            assert client.get(url, headers=headers).status_code == 200
         queries.append(len(captured))
     return summary(times, cpu, queries, sizes)
 
@@ -684,8 +692,10 @@ def main() -> None:
         reader, dashboard_url, args.runs, args.warmup, expect=b"Siden forrige m"
     )
     print(tag, "action plan page …", flush=True)
+    # At county scale the plan page shows each action's roll-up, and its rows on demand.
+    plan_expect = b'class="plan-action"'
     result["plan_page"] = measure_get(
-        coordinator, plan.get_absolute_url(), args.runs, args.warmup, expect=b"milepael-"
+        coordinator, plan.get_absolute_url(), args.runs, args.warmup, expect=plan_expect
     )
     # The same two pages made fresh on every request, as after each change to the agreement's
     # data (tromsvekst/lib/pagecache.py keeps them between changes).
@@ -696,7 +706,18 @@ def main() -> None:
         )
         print(tag, "action plan page, made fresh each time …", flush=True)
         result["plan_page_fresh"] = measure_get(
-            coordinator, plan.get_absolute_url(), args.runs, args.warmup, expect=b"milepael-"
+            coordinator, plan.get_absolute_url(), args.runs, args.warmup, expect=plan_expect
+        )
+        print(tag, "one action's milestones on demand …", flush=True)
+        first_action = plan.actions.order_by("order", "number").first()
+        assert first_action is not None
+        result["plan_action_rows"] = measure_get(
+            coordinator,
+            f"{plan.get_absolute_url()}?action={first_action.pk}",
+            args.runs,
+            args.warmup,
+            expect=b"milepael-",
+            headers={"HX-Request": "true"},
         )
     print(tag, "search …", flush=True)
     search_url = f"{reverse('evaluation:search')}?{urlencode({'q': SEARCH_WORDS})}"

@@ -243,6 +243,11 @@ if envbool("BEHIND_PROXY", "False"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 
+# The action plan page shows every milestone's row when it shows at most this many; beyond that,
+# each action's rows come on demand («Vis milepælene»): at county scale (240 milestones) the
+# rows alone were 355 KiB of HTML (issue #14).
+PLAN_PAGE_INLINE_MILESTONES = 60
+
 # Ready-rendered dashboard and plan pages (tromsvekst/lib/pagecache.py), per server process. Off
 # in DEBUG (templates being edited) and under the tests (which check the pages' queries); the
 # cache's own tests turn it on.

@@ -14,6 +14,7 @@ from django.utils import formats, timezone, translation
 
 from actionplans.models import Status
 from agreements.models import FocusArea, Party, SubGoal
+from tests import factories
 from tests.helpers.query_counts import PLAN_PAGE_QUERIES
 
 
@@ -241,6 +242,9 @@ def test_a_filter_that_matches_nothing_says_so(client_for, coordinator, plan, tr
         {"focus_area": "99999999999999999999999"},
         {"focus_area": "1.5"},
         {"status": "on_track", "party": "x'; drop table"},
+        {"action": "abc"},
+        {"action": "99999999999999999999999"},
+        {"action": "0"},
     ],
 )
 def test_a_bogus_filter_value_is_ignored(client_for, coordinator, plan, tree, params):
@@ -262,6 +266,176 @@ def test_a_party_or_focus_area_of_another_agreement_is_ignored(
 
     assert response.status_code == 200
     assert shown_titles(text(response), tree) == set(tree)
+
+
+# --- A plan with many milestones: each action's rows on demand --------------------------------
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def on_demand_links(body: str) -> dict[str, str]:
+    """«Vis milepælene» per action on the page: the link's text by its address."""
+    links = re.findall(
+        r'<p class="plan-action__more"><a class="ds-link" href="([^"]+)" data-hx-get="([^"]+)" '
+        r'data-hx-target="closest p" data-hx-swap="outerHTML">(.*?)</a></p>',
+        body,
+    )
+    for href, hx_get, _label in links:
+        assert href.split("#")[0] == hx_get  # the same address with and without JavaScript
+    return {href: re.sub(r"<[^>]+>", "", label) for href, _hx, label in links}
+
+
+def test_beyond_the_limit_each_action_shows_its_rollup_and_a_link_to_its_rows(
+    client_for, coordinator, plan, tree, settings
+):
+    settings.PLAN_PAGE_INLINE_MILESTONES = 4  # the tree has 5
+
+    body = text(get_page(client_for(coordinator), plan))
+
+    assert shown_titles(body, tree) == set()
+    url = plan.get_absolute_url()
+    housing, funding, grid = (tree[k].action for k in ("survey", "apply", "study"))
+    assert on_demand_links(body) == {
+        f"{url}?action={housing.pk}#tiltak-{housing.pk}": "Vis milepælene (2) for tiltak 1.1-1",
+        f"{url}?action={funding.pk}#tiltak-{funding.pk}": "Vis milepælen (1) for tiltak 2.1-1",
+        f"{url}?action={grid.pk}#tiltak-{grid.pk}": "Vis milepælene (2) for tiltak 4.1-1",
+    }
+    assert f'id="rollup-action-{housing.pk}"' in body  # each action's figures stay on the page
+    assert "Viser 5 av 5 milepæler." in body
+    assert "Når det er flere enn 4 milepæler å vise" in body
+
+
+def test_at_the_limit_every_row_is_on_the_page(client_for, coordinator, plan, tree, settings):
+    settings.PLAN_PAGE_INLINE_MILESTONES = 5
+
+    body = text(get_page(client_for(coordinator), plan))
+
+    assert shown_titles(body, tree) == set(tree)
+    assert on_demand_links(body) == {}
+    assert "Vis milepælene" not in body
+
+
+def test_a_filter_leaving_few_enough_shows_the_rows_and_the_links_keep_the_filters(
+    client_for, coordinator, plan, tree, settings
+):
+    settings.PLAN_PAGE_INLINE_MILESTONES = 1
+    client = client_for(coordinator)
+
+    at_limit = text(get_page(client, plan, status=Status.ON_TRACK))  # survey alone
+    beyond = text(get_page(client, plan, overdue="on"))  # adopt and study
+
+    assert shown_titles(at_limit, tree) == {"survey"}
+    assert shown_titles(beyond, tree) == set()
+    housing, grid = tree["adopt"].action, tree["study"].action
+    url = plan.get_absolute_url()
+    assert on_demand_links(beyond) == {
+        f"{url}?overdue=on&action={housing.pk}#tiltak-{housing.pk}": (
+            "Vis milepælen (1) for tiltak 1.1-1"
+        ),
+        f"{url}?overdue=on&action={grid.pk}#tiltak-{grid.pk}": (
+            "Vis milepælen (1) for tiltak 4.1-1"
+        ),
+    }
+
+
+def test_htmx_gets_one_actions_rows_under_the_filters_and_the_list_takes_the_focus(
+    client_for, coordinator, plan, tree, settings
+):
+    settings.PLAN_PAGE_INLINE_MILESTONES = 0
+    housing = tree["survey"].action
+    client = client_for(coordinator)
+
+    response = client.get(plan.get_absolute_url(), {"action": housing.pk}, **HTMX)
+    filtered = client.get(
+        plan.get_absolute_url(), {"action": housing.pk, "status": Status.AT_RISK}, **HTMX
+    )
+
+    assert response.status_code == 200
+    body = text(response)
+    assert body.startswith('<ul class="milestones" data-hx-target="next .milestone__editor"')
+    assert ' tabindex="-1" autofocus>' in body
+    assert "<html" not in body and "plan-summary" not in body
+    assert shown_titles(body, tree) == {"survey", "adopt"}
+    assert body.index(f'id="milepael-{tree["adopt"].pk}"') < body.index(
+        f'id="milepael-{tree["survey"].pk}"'
+    )  # by due date, as on the page
+    assert shown_titles(text(filtered), tree) == {"adopt"}
+    assert "HX-Request" in response["Vary"]
+    # Saving a row without JavaScript goes back to the page the rows are on: the plan without
+    # ``action`` (with the other filters), so the saved row's roll-ups are the page's.
+    log_url = reverse("actionplans:progress-log", args=[tree["adopt"].pk])
+    assert f'href="{log_url}?next={plan.get_absolute_url()}"' in body
+    assert f"?next={quote(plan.get_absolute_url() + '?status=at_risk', safe='/')}" in text(filtered)
+
+
+def test_rows_on_demand_for_a_reader_have_no_log_button(client_for, reader, plan, tree):
+    housing = tree["survey"].action
+
+    response = client_for(reader).get(plan.get_absolute_url(), {"action": housing.pk}, **HTMX)
+
+    assert shown_titles(text(response), tree) == {"survey", "adopt"}
+    assert "Logg fremdrift" not in text(response)
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "99999999999999999999999", "other-plan", ""])
+def test_htmx_rows_of_an_action_not_in_the_plan_are_404(
+    client_for, coordinator, plan, tree, make_action, value
+):
+    if value == "other-plan":
+        other = factories.make_plan(plan.agreement, plan.start_year + 2, plan.end_year + 2)
+        value = str(make_action(other, "1.1-1", sub_goal="1.1").pk)
+
+    response = client_for(coordinator).get(plan.get_absolute_url(), {"action": value}, **HTMX)
+
+    assert response.status_code == 404
+
+
+def test_an_outsider_gets_404_for_an_actions_rows(client_for, outsider, plan, tree):
+    housing = tree["survey"].action
+
+    response = client_for(outsider).get(plan.get_absolute_url(), {"action": housing.pk}, **HTMX)
+
+    assert response.status_code == 404
+
+
+def test_without_javascript_the_link_is_the_page_filtered_to_the_action(
+    client_for, coordinator, plan, tree, settings
+):
+    settings.PLAN_PAGE_INLINE_MILESTONES = 0
+    grid = tree["study"].action
+
+    response = get_page(client_for(coordinator), plan, action=grid.pk)
+
+    body = text(response)
+    assert response.status_code == 200
+    assert "<html" in body
+    assert shown_titles(body, tree) == {"study", "meeting"}
+    assert on_demand_links(body) == {}
+    # The filter form keeps the action when other filters are chosen, and can drop it.
+    assert f'<input type="hidden" name="action" value="{grid.pk}">' in body
+    assert f'<a class="ds-link" href="{plan.get_absolute_url()}">Fjern filtre</a>' in body
+    assert "Viser 2 av 5 milepæler." in body
+
+
+def test_an_actions_rows_take_the_same_queries_for_2_or_12_milestones(
+    client_for, coordinator, plan, make_action, make_milestone, admin_user, log
+):
+    client = client_for(coordinator)
+    action = make_action(plan, "1.1-1", sub_goal="1.1", lead_party="troms-fylkeskommune")
+    for n in range(2):
+        make_milestone(action, f"Milepæl {n}", due=days(n))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(plan.get_absolute_url(), {"action": action.pk}, **HTMX)
+        assert response.status_code == 200
+        return len(captured)
+
+    small = queries()
+    for n in range(10):
+        milestone = make_milestone(action, f"Ekstra {n}", due=days(n + 5))
+        log(milestone, admin_user, Status.ON_TRACK, n * 5, comment="Oppdatert.")
+    assert queries() == small
 
 
 # --- Who sees what ----------------------------------------------------------------------------

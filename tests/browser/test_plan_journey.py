@@ -257,6 +257,91 @@ def test_without_javascript_the_form_is_its_own_page_and_saving_goes_back_to_the
     assert_no_axe_violations_without_javascript(page)
 
 
+def _show_milestones(page, action):
+    """An action's «Vis milepælene (n)» link on a plan that shows its rows on demand."""
+    return page.locator(f"#tiltak-{action.pk}").get_by_role("link", name=re.compile("^Vis milepæl"))
+
+
+def test_a_large_plan_brings_an_actions_rows_on_demand_and_they_are_logged_as_usual(
+    page, plan_site, settings, assert_no_axe_violations
+):
+    """Beyond PLAN_PAGE_INLINE_MILESTONES the page shows each action's roll-up and «Vis
+    milepælene»; htmx puts that action's rows in its place, with the focus on them, and a row
+    is logged inline as on a small plan, the whole plan's figures following."""
+    settings.PLAN_PAGE_INLINE_MILESTONES = 10  # the demo plan has more
+    target = _pick(plan_site, Status.NOT_STARTED)
+    action = target.action
+    count = action.milestones.count()
+    _log_in(page, "koordinator.troms", plan_site.get_absolute_url())
+
+    expect(page.locator("li.milestone")).to_have_count(0)
+    link = _show_milestones(page, action)
+    expect(link).to_have_text(f"Vis milepælene ({count}) for tiltak {action.number}")
+    assert_no_axe_violations(page)
+    link.focus()
+    page.keyboard.press("Enter")
+
+    rows = page.locator(f"#tiltak-{action.pk} li.milestone")
+    expect(rows).to_have_count(count)
+    expect(page.locator(f"#tiltak-{action.pk} ul.milestones")).to_be_focused()
+    expect(page.locator("li.milestone")).to_have_count(count)  # the other actions wait
+    expect(page).to_have_url(re.compile(rf"/handlingsplaner/{plan_site.pk}/$"))
+    assert_no_axe_violations(page)
+
+    row = _row(page, target)
+    row.locator("a.milestone__log").click()
+    editor = page.locator(f"#milepael-{target.pk}-skjema")
+    expect(editor.get_by_label("Status")).to_be_focused()
+    editor.get_by_label("Status").select_option(label="I rute")
+    editor.get_by_label("Prosent fullført").fill("20")
+    editor.get_by_role("button", name="Lagre status").click()
+
+    expect(row.locator(".milestone__badges")).to_have_text("I rute")
+    expect(row.locator("a.milestone__log")).to_be_focused()
+    # The plan's figures are the whole plan's, as before the rows were brought.
+    expect(page.locator("#plan-summary .plan-summary__big")).to_have_text(
+        f"{_average(_milestones(plan_site))} %"
+    )
+    expect(page.locator("#plan-summary h2")).not_to_contain_text("med valgte filtre")
+    assert _status_counts(page) == _expected_counts(plan_site)
+    target.refresh_from_db()
+    assert (target.status, target.percent) == (Status.ON_TRACK, 20)
+
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_no_axe_violations(page)
+
+
+def test_without_javascript_show_milestones_is_the_page_filtered_to_the_action(
+    no_js_page, plan_site, settings, assert_no_axe_violations_without_javascript
+):
+    settings.PLAN_PAGE_INLINE_MILESTONES = 10
+    page = no_js_page
+    target = _pick(plan_site, Status.ON_TRACK)
+    action = target.action
+    _log_in(page, "koordinator.troms", plan_site.get_absolute_url())
+
+    _show_milestones(page, action).click()
+
+    filtered = rf"/handlingsplaner/{plan_site.pk}/\?action={action.pk}"
+    expect(page).to_have_url(re.compile(filtered + f"#tiltak-{action.pk}$"))
+    expect(page.locator("li.milestone")).to_have_count(action.milestones.count())
+    assert_no_axe_violations_without_javascript(page)
+
+    _row(page, target).get_by_role("link", name="Logg fremdrift").click()
+    page.get_by_label("Prosent fullført").fill(str(target.percent + 5))
+    page.get_by_label("Kommentar").fill("Nesten halvveis.")
+    page.get_by_role("button", name="Lagre status").click()
+
+    expect(page).to_have_url(re.compile(filtered + "$"))
+    expect(_row(page, target).locator(".percent-bar__text")).to_contain_text(
+        f"{target.percent + 5} %"
+    )
+    page.get_by_role("link", name="Fjern filtre").click()
+    expect(page.locator("li.milestone")).to_have_count(0)
+    expect(_show_milestones(page, action)).to_be_visible()
+
+
 def test_conflict_shows_the_other_update_and_keeps_what_was_typed(
     page, plan_site, assert_no_axe_violations
 ):

@@ -58,7 +58,9 @@ def walk_setup(agreement, coordinator, monkeypatch):
     return build_objects(agreement, coordinator)
 
 
-def test_every_page_and_fragment_of_the_walk_is_valid_html(request, client_for, walk_setup):
+def test_every_page_and_fragment_of_the_walk_is_valid_html(
+    request, client_for, walk_setup, settings
+):
     require_checker()  # before the walk: without the checker there is nothing to walk for
     objects = walk_setup
     names = sorted(view_names())
@@ -97,6 +99,14 @@ def test_every_page_and_fragment_of_the_walk_is_valid_html(request, client_for, 
     saved = coordinator.post(log_url, data, **inline)
     assert saved.status_code == 200, saved.status_code
     documents.add(f"POST {log_url} saved (htmx)", saved)
+
+    # A plan with more milestones than the page shows at once: each action's rows on demand,
+    # as htmx gets them and as the page filtered to the action (without JavaScript).
+    settings.PLAN_PAGE_INLINE_MILESTONES = 0
+    action = f"{plan_url}?action={objects['logged'].action_id}"
+    documents.add(f"GET {plan_url} with rows on demand", coordinator.get(plan_url))
+    documents.add(f"GET {action} (htmx)", coordinator.get(action, **HTMX))
+    documents.add(f"GET {action}", coordinator.get(action))
 
     assert len(documents.by_label) > 100, len(documents.by_label)
     errors = check_html(documents.by_label)
