@@ -47,7 +47,8 @@ def _per_year(
     listed = list(dict.fromkeys(table.current(code) for code in _listed(indicator)))
     observations, mapped = _counted_as_today(observations, table)
     if notes is not None:
-        notes.extend(mapped)
+        # What was mapped for the indicator's municipalities (all, when it lists none).
+        notes.extend(note for current, note in mapped if not listed or current in listed)
     other_regions = list(other_regions)
     errors = uploads.ImportErrors()
     used, left_out = _check_regions(
@@ -234,9 +235,9 @@ def _source_note(
 
 def _counted_as_today(
     observations: list[Observation], table: Reforms
-) -> tuple[list[Observation], list[str]]:
+) -> tuple[list[Observation], list[tuple[str, str]]]:
     """The observations with old municipality numbers counted as today's, and a note per
-    municipality whose old numbers were used.
+    municipality of today whose old numbers were used, (today's number, note).
 
     Per year and municipality of today: its own number's value if the file has one; else the
     sum of the old numbers valid that year (1805 + 1854 for 1806 Narvik in 2019). Old numbers
@@ -260,7 +261,8 @@ def _counted_as_today(
         for observation in valid:
             used[current][observation.region or ""].append(year)
     result = [o for o in result if (o.year, o.region) not in summed] + list(summed.values())
-    return result, [_mapped_note(current, by_code, table) for current, by_code in used.items()]
+    notes = [(current, _mapped_note(current, by_code, table)) for current, by_code in used.items()]
+    return result, notes
 
 
 def _summed(valid: list[Observation], current: str) -> Observation:

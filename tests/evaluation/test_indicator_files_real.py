@@ -344,6 +344,9 @@ def _ssbs_own_figures() -> dict[tuple[str, int], int]:
         }
 
 
+TODAYS_NAMES = {"5503": "Harstad - Hárstták", "5512": "Dielddanuorri - Tjeldsund"}
+
+
 @pytest.mark.parametrize(
     "today, in_2020", [("5503", "5402"), ("5512", "5412")], ids=["Harstad", "Tjeldsund"]
 )
@@ -361,6 +364,9 @@ def test_old_numbers_summed_give_ssbs_own_figure_on_todays_borders(agreement, to
         (2020, f"{published[(in_2020, 2020)]}.00"),  # 24703; 4216
     ]
     assert published[("1806", 2019)] == 0
+    # The preview names what was mapped for this municipality, not for the others in the file.
+    assert len(parsed.notes) == 1
+    assert parsed.notes[0].endswith(f"er regnet som {today} {TODAYS_NAMES[today]}.")
 
 
 def _age_group_totals(path: Path, *, delimiter: str) -> dict[str, int]:
