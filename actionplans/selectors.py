@@ -1,11 +1,11 @@
 """Reads that several views share: roll-ups computed in the database."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, F, Func, QuerySet
 
 from actionplans.models import CLOSED_STATUSES, Status, StatusChange
 from tromsvekst.lib.dates import local_today
@@ -54,14 +54,31 @@ class Rollup:
         return [(s.value, str(s.label), self.counts.get(s.value, 0)) for s in Status]
 
 
+# The statuses' values, read once: ``Status.values`` builds its list anew on every access.
+_STATUS_VALUES = tuple(Status.values)
+_CLOSED = frozenset(CLOSED_STATUSES)
+_CANCELLED = Status.CANCELLED.value
+
+
 class _Tally:
     """Adds milestones up into a Rollup, as ``rollup_aggregates`` does in SQL."""
 
+    __slots__ = (
+        "total",
+        "overdue",
+        "counts",
+        "overdue_counts",
+        "percent_sum",
+        "percent_n",
+        "last_update",
+    )
+
     def __init__(self) -> None:
         self.total = self.overdue = 0
-        self.counts = dict.fromkeys(Status.values, 0)
-        self.overdue_counts = dict.fromkeys(Status.values, 0)
-        self.percents: list[int] = []
+        self.counts = dict.fromkeys(_STATUS_VALUES, 0)
+        self.overdue_counts = dict.fromkeys(_STATUS_VALUES, 0)
+        # The average percent of the milestones not cancelled, as a sum and a count.
+        self.percent_sum = self.percent_n = 0
         self.last_update: datetime.datetime | None = None
 
     def add(
@@ -73,17 +90,36 @@ class _Tally:
         today: datetime.date,
     ) -> None:
         self.total += 1
-        self.counts[status] = self.counts.get(status, 0) + 1
-        if due_date is not None and due_date < today and status not in CLOSED_STATUSES:
+        counts = self.counts
+        counts[status] = counts.get(status, 0) + 1
+        if due_date is not None and due_date < today and status not in _CLOSED:
             self.overdue += 1
             self.overdue_counts[status] = self.overdue_counts.get(status, 0) + 1
-        if status != Status.CANCELLED:
-            self.percents.append(percent)
+        if status != _CANCELLED:
+            self.percent_sum += percent
+            self.percent_n += 1
         if last_update is not None and (self.last_update is None or last_update > self.last_update):
             self.last_update = last_update
 
+    def merge(self, other: "_Tally") -> None:
+        """Add another tally's milestones (an action's into its sub-goal's, for instance)."""
+        self.total += other.total
+        self.overdue += other.overdue
+        for mine, theirs in (
+            (self.counts, other.counts),
+            (self.overdue_counts, other.overdue_counts),
+        ):
+            for status, n in theirs.items():
+                if n:
+                    mine[status] = mine.get(status, 0) + n
+        self.percent_sum += other.percent_sum
+        self.percent_n += other.percent_n
+        last = other.last_update
+        if last is not None and (self.last_update is None or last > self.last_update):
+            self.last_update = last
+
     def rollup(self) -> Rollup:
-        average = sum(self.percents) / len(self.percents) if self.percents else None
+        average = self.percent_sum / self.percent_n if self.percent_n else None
         return Rollup(
             total=self.total,
             counts=self.counts,
@@ -95,7 +131,7 @@ class _Tally:
 
 
 def plan_rollups(
-    milestones: "QuerySet[Milestone]", today: datetime.date | None = None
+    milestones: "QuerySet[Milestone]", today: datetime.date | None = None, *, titles: bool = False
 ) -> dict[str, Any]:
     """Roll-ups of a milestone queryset for the plan, each focus area, sub-goal and action: one
     query of a few columns per milestone, added up here (a plan has a few hundred milestones;
@@ -103,8 +139,10 @@ def plan_rollups(
 
     Returns {"plan": Rollup, "focus_area": {id: Rollup}, "sub_goal": {id: Rollup},
     "action": {id: Rollup}, "ids": [milestone id]}. "Overdue" is as of ``today`` (default: today in Europe/Oslo).
+    With ``titles``, also "rows": the rows read, each (pk, status, percent, due date, focus area,
+    sub-goal, action, last update, title), for a caller that lists some of the milestones.
     """
-    rows = milestones.order_by().values_list(
+    fields = [
         "pk",
         "status",
         "percent",
@@ -113,35 +151,58 @@ def plan_rollups(
         "action__sub_goal_id",
         "action_id",
         "last_update__created_at",
-    )
-    return _rollups(rows, today or local_today())
+    ]
+    if titles:
+        fields.append("title")
+    rows = list(milestones.order_by().values_list(*fields))
+    out = _rollups(rows, today or local_today())
+    if titles:
+        out["rows"] = rows
+    return out
 
 
 RollupRow = tuple[int, str, int, datetime.date | None, int, int, int, datetime.datetime | None]
 
 
-def _rollups(rows: Iterable[RollupRow], today: datetime.date) -> dict[str, Any]:
-    """Add up (pk, status, percent, due date, focus area, sub-goal, action, last update) rows."""
-    plan = _Tally()
-    groups: dict[str, dict[int | None, _Tally]] = {"focus_area": {}, "sub_goal": {}, "action": {}}
+def _rollups(rows: Iterable[tuple[Any, ...]], today: datetime.date) -> dict[str, Any]:
+    """Add up (pk, status, percent, due date, focus area, sub-goal, action, last update) rows
+    (RollupRow; further columns are ignored): each milestone into its action's tally, then the
+    actions' tallies into their sub-goals', focus areas' and the plan's (a few dozen additions
+    instead of one per milestone and level)."""
+    actions: dict[int, _Tally] = {}
+    parents: dict[int, tuple[int, int]] = {}  # action: (focus area, sub-goal)
     seen: set[int] = set()
-    for pk, status, percent, due_date, area, goal, action, last_update in rows:
+    for row in rows:
+        pk = row[0]
         if pk in seen:  # a filter across a many-to-many relation can repeat a milestone
             continue
         seen.add(pk)
-        figures = (status, percent, due_date, last_update, today)
-        plan.add(*figures)
-        for key, node in (("focus_area", area), ("sub_goal", goal), ("action", action)):
-            tally = groups[key].get(node)
-            if tally is None:
-                tally = groups[key][node] = _Tally()
-            tally.add(*figures)
+        action = row[6]
+        tally = actions.get(action)
+        if tally is None:
+            tally = actions[action] = _Tally()
+            parents[action] = (row[4], row[5])
+        tally.add(row[1], row[2], row[3], row[7], today)
+    plan = _Tally()
+    areas: dict[int, _Tally] = {}
+    goals: dict[int, _Tally] = {}
+    for action, tally in actions.items():
+        area, goal = parents[action]
+        plan.merge(tally)
+        for groups, node in ((areas, area), (goals, goal)):
+            group = groups.get(node)
+            if group is None:
+                group = groups[node] = _Tally()
+            group.merge(tally)
     # The milestones' ids: a later query filters on them as a list, which PostgreSQL plans far
     # better than the queryset's joins again as a subquery.
-    out: dict[str, Any] = {"plan": plan.rollup(), "ids": sorted(seen)}
-    for key, tallies in groups.items():
-        out[key] = {node: tally.rollup() for node, tally in tallies.items()}
-    return out
+    return {
+        "plan": plan.rollup(),
+        "ids": sorted(seen),
+        "focus_area": {node: tally.rollup() for node, tally in areas.items()},
+        "sub_goal": {node: tally.rollup() for node, tally in goals.items()},
+        "action": {node: tally.rollup() for node, tally in actions.items()},
+    }
 
 
 def row_rollups(milestones: "QuerySet[Milestone]", milestone: "Milestone") -> dict[str, Rollup]:
@@ -545,6 +606,31 @@ def since_last_meeting(
     return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None
 
 
+class AmongIds(Func):
+    """``column IN (ids)``, with the ids as one parameter on PostgreSQL (``= ANY(%s::bigint[])``):
+    the dashboard filters on the few hundred milestone ids of a plan, and as many parameters
+    cost more to build, send and parse than the query's own work. Use as ``.filter(AmongIds(
+    "milestone_id", ids))``."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, ids: Iterable[int]) -> None:
+        super().__init__(F(column))
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(  # type: ignore[override]  # Func.as_sql's extra parameters are not needed here
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        if connection.vendor == "postgresql":
+            array = "{" + ",".join(map(str, self.ids)) + "}"
+            return f"{column} = ANY(%s::bigint[])", (*params, array)
+        if not self.ids:
+            return "1 = 0", tuple(params)
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+
+
 @dataclass(frozen=True, slots=True)
 class RecentUpdate(StatusChange):
     """A progress update in the dashboard's «Siden forrige møte» (plan_tags.change_item)."""
@@ -560,19 +646,21 @@ class RecentUpdate(StatusChange):
 
 
 def recent_updates(
-    milestones: "QuerySet[Milestone]", start: datetime.datetime, *, limit: int | None = None
-) -> tuple[list[dict[str, Any]], bool]:
-    """Progress updates on ``milestones`` since ``start``, grouped by delmål in the agreement's
-    order, newest first within each group: [{"sub_goal": PlanSubGoal, "updates":
-    [RecentUpdate]}], read as values in one query.
+    milestone_ids: Sequence[int], start: datetime.datetime, *, limit: int | None = None
+) -> tuple[list[RecentUpdate], bool]:
+    """Progress updates on the milestones ``milestone_ids`` since ``start``, newest first, read
+    as values in one query (the update, its milestone's title and its author's name: the
+    dashboard knows each milestone's sub-goal already, from its roll-up query).
 
     With ``limit``, only the newest ``limit`` updates are taken (a busy plan logs hundreds between
     two meetings); the second value says whether there were more.
     """
     from actionplans.models import ProgressUpdate
 
+    if not milestone_ids:
+        return [], False
     found = (
-        ProgressUpdate.objects.filter(milestone__in=milestones.order_by().values("pk"))
+        ProgressUpdate.objects.filter(AmongIds("milestone_id", milestone_ids))
         .filter(created_at__gte=start)
         .order_by("-created_at", "-pk")
         .values_list(
@@ -586,42 +674,37 @@ def recent_updates(
             "author__first_name",
             "author__last_name",
             "author__username",
-            "milestone__action__sub_goal_id",
-            "milestone__action__sub_goal__code",
-            "milestone__action__sub_goal__text",
-            "milestone__action__sub_goal__order",
-            "milestone__action__sub_goal__focus_area__number",
         )
     )
     rows = list(found if limit is None else found[: limit + 1])
     more = limit is not None and len(rows) > limit
     if more:
         rows = rows[:limit]
-    # A stable sort by focus area and delmål: newest first stays within each delmål.
-    rows.sort(key=lambda row: (row[14], row[13]))
-    groups: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        (pk, milestone_id, title, status, previous, percent, created_at) = row[:7]
-        first_name, last_name, username, goal_id, code, text, order, _ = row[7:]
-        group = groups.get(goal_id)
-        if group is None:
-            group = groups[goal_id] = {
-                "sub_goal": PlanSubGoal(goal_id, code, text, order),
-                "updates": [],
-            }
-        group["updates"].append(
-            RecentUpdate(
-                pk=pk,
-                milestone_id=milestone_id,
-                milestone_title=title,
-                status=status,
-                previous_status=previous,
-                percent=percent,
-                created_at=created_at,
-                author=_person(first_name, last_name, username),
-            )
+    updates = [
+        RecentUpdate(
+            pk=pk,
+            milestone_id=milestone_id,
+            milestone_title=title,
+            status=status,
+            previous_status=previous,
+            percent=percent,
+            created_at=created_at,
+            author=_person(first_name, last_name, username),
         )
-    return list(groups.values()), more
+        for (
+            pk,
+            milestone_id,
+            title,
+            status,
+            previous,
+            percent,
+            created_at,
+            first_name,
+            last_name,
+            username,
+        ) in rows
+    ]
+    return updates, more
 
 
 @dataclass
@@ -727,20 +810,24 @@ class ChangeSummary:
 
 def change_summary(
     *,
-    milestones: "QuerySet[Milestone]",
+    milestones: "QuerySet[Milestone] | Sequence[int]",
     since: datetime.datetime,
     until: datetime.datetime | None = None,
     updates: "list[ProgressUpdate] | None" = None,
 ) -> ChangeSummary:
-    """The changes to ``milestones`` from ``since`` up to (not including) ``until`` (default:
-    no end). ``updates``, when the caller has read the window's progress updates already, are
-    counted instead of being read again. Two queries at most.
+    """The changes to ``milestones`` (a queryset, or their ids) from ``since`` up to (not
+    including) ``until`` (default: no end). ``updates``, when the caller has read the window's
+    progress updates already, are counted instead of being read again. Two queries at most.
     """
-    from django.db.models import Count
+    from django.db.models import Count, Q
 
     from actionplans.models import MilestoneDueDateChange, ProgressUpdate
 
-    ids = milestones.order_by().values("pk")
+    among: Q | AmongIds
+    if isinstance(milestones, QuerySet):
+        among = Q(milestone__in=milestones.order_by().values("pk"))
+    else:
+        among = AmongIds("milestone_id", milestones)
     window = {"created_at__gte": since}
     if until is not None:
         window["created_at__lt"] = until
@@ -749,7 +836,7 @@ def change_summary(
     pairs: list[tuple[str, str, int]]
     if updates is None:
         pairs = list(
-            ProgressUpdate.objects.filter(milestone__in=ids, **window)
+            ProgressUpdate.objects.filter(among, **window)
             .order_by()
             .values_list("status", "previous_status")
             .annotate(n=Count("pk"))
@@ -762,7 +849,7 @@ def change_summary(
         if previous and previous != status
     ]
     moved = (
-        MilestoneDueDateChange.objects.filter(milestone__in=ids, **window)
+        MilestoneDueDateChange.objects.filter(among, **window)
         .select_related("author", "milestone__action__sub_goal")
         .order_by("-created_at", "-pk")
     )

@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actionplans.forms import DashboardFilterForm
-from actionplans.models import ActionPlan, Milestone, MilestoneQuerySet
+from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone, MilestoneQuerySet
 from actionplans.selectors import (
     Headline,
+    PlanSubGoal,
+    RecentUpdate,
     change_summary,
     current_plan,
     plan_headline,
@@ -149,13 +151,11 @@ def _agreement_texts(agreement: Agreement) -> tuple[list[dict[str, str]], list[d
 
 
 def _areas(
-    filters: DashboardFilterForm,
-    agreement: Agreement,
-    focus_area: FocusArea | None,
-    rollups: dict,
-) -> list[dict]:
+    filters: DashboardFilterForm, focus_area: FocusArea | None, rollups: dict
+) -> tuple[list[dict], dict[int, tuple[tuple[int, int], PlanSubGoal]]]:
     """The focus areas (those the filter form has read already) with their sub-goals (one
-    query) and roll-ups."""
+    query, as values) and roll-ups; and every sub-goal shown, by id, with the key «Siden
+    forrige møte» orders them by (the focus area's number, the sub-goal's order)."""
     field = filters.fields["focus_area"]
     assert isinstance(field, forms.ModelChoiceField)
     areas: list[FocusArea] = [
@@ -167,17 +167,72 @@ def _areas(
     if focus_area is not None:
         areas = [area for area in areas if area.pk == focus_area.pk]
     goals: dict[int, list[dict]] = {area.pk: [] for area in areas}
-    for goal in SubGoal.objects.filter(focus_area__in=list(goals)).order_by("order", "code"):
-        goals[goal.focus_area_id].append(
-            {"sub_goal": goal, "rollup": rollups["sub_goal"].get(goal.pk)}
-        )
-    return [
+    number = {area.pk: area.number for area in areas}
+    sub_goals: dict[int, tuple[tuple[int, int], PlanSubGoal]] = {}
+    rows = (
+        SubGoal.objects.filter(focus_area__in=list(goals))
+        .order_by("order", "code")
+        .values_list("pk", "focus_area_id", "code", "text", "order")
+    )
+    for pk, area_id, code, text, order in rows:
+        goal = PlanSubGoal(pk, code, text, order)
+        sub_goals[pk] = ((number[area_id], order), goal)
+        goals[area_id].append({"sub_goal": goal, "rollup": rollups["sub_goal"].get(pk)})
+    areas_shown = [
         {
             "focus_area": area,
             "rollup": rollups["focus_area"].get(area.pk),
             "sub_goals": goals[area.pk],
         }
         for area in areas
+    ]
+    return areas_shown, sub_goals
+
+
+def _by_sub_goal(
+    updates: list[RecentUpdate],
+    rows: list[tuple],
+    sub_goals: dict[int, tuple[tuple[int, int], PlanSubGoal]],
+) -> list[dict]:
+    """«Siden forrige møte»'s updates grouped by sub-goal, in the agreement's order (focus area,
+    then sub-goal), newest first within each: [{"sub_goal": PlanSubGoal, "updates":
+    [RecentUpdate]}]. ``rows`` are plan_rollups' rows (each milestone's sub-goal)."""
+    goal_of = {row[0]: row[5] for row in rows}
+    groups: dict[int, dict] = {}
+    # A stable sort: newest first stays within each sub-goal.
+    for update in sorted(updates, key=lambda u: sub_goals[goal_of[u.milestone_id]][0]):
+        goal = goal_of[update.milestone_id]
+        group = groups.get(goal)
+        if group is None:
+            group = groups[goal] = {"sub_goal": sub_goals[goal][1], "updates": []}
+        group["updates"].append(update)
+    return list(groups.values())
+
+
+def _upcoming(
+    rows: list[tuple],
+    today: datetime.date,
+    sub_goals: dict[int, tuple[tuple[int, int], PlanSubGoal]],
+) -> list[dict]:
+    """The open milestones due in the next UPCOMING_DAYS days, soonest first, from plan_rollups'
+    rows (pk, status, percent, due date, focus area, sub-goal, action, last update, title): no
+    query of their own."""
+    last = today + datetime.timedelta(days=UPCOMING_DAYS)
+    found = {
+        row[0]: row
+        for row in rows
+        if row[3] is not None and today <= row[3] <= last and row[1] not in CLOSED_STATUSES
+    }
+    return [
+        {
+            "pk": pk,
+            "title": row[8],
+            "status": row[1],
+            "due_date": row[3],
+            "url": reverse("actionplans:milestone-detail", args=[pk]),
+            "sub_goal": sub_goals[row[5]][1],
+        }
+        for pk, row in sorted(found.items(), key=lambda item: (item[1][3], item[0]))
     ]
 
 
@@ -196,26 +251,21 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         milestones = Milestone.objects.none()
         if plan is not None:
             milestones = _filtered(Milestone.objects.in_plan(plan), party, focus_area)
-        rollups = plan_rollups(milestones)
+        # The roll-ups' query also gives each milestone's sub-goal, title, status and due date,
+        # from which «Siden forrige møte» is grouped and «Kommende» listed.
+        rollups = plan_rollups(milestones, today, titles=True)
         # The milestones found, by id: the queries below filter on the list rather than on the
         # plan's joins again (the updates of every agreement were scanned for the plan's).
-        chosen = Milestone.objects.filter(pk__in=rollups["ids"])
+        ids = rollups["ids"]
+        areas, sub_goals = _areas(filters, focus_area, rollups)
 
         since_start, last_meeting, next_meeting = _meetings(agreement, filters.value("since"))
-        changes, more_changes = recent_updates(chosen, since_start, limit=CHANGES_SHOWN)
+        updates, more_changes = recent_updates(ids, since_start, limit=CHANGES_SHOWN)
         headline = summary = links = None
         if plan is not None:
             headline = plan_headline(plan, today=today, rollup=rollups["plan"])
             links = headline_links(headline, party=party, focus_area=focus_area)
-            summary = change_summary(milestones=chosen, since=since_start)
-        upcoming = (
-            chosen.open()
-            .filter(
-                due_date__gte=today, due_date__lte=today + datetime.timedelta(days=UPCOMING_DAYS)
-            )
-            .select_related("action__sub_goal", "responsible__user")
-            .order_by("due_date", "pk")
-        )
+            summary = change_summary(milestones=ids, since=since_start)
         open_tasks = (
             FollowUpTask.objects.open()
             .filter(decision__agenda_item__meeting__agreement=agreement)
@@ -232,14 +282,14 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "headline": headline,
             "headline_links": links,
             "summary": summary,
-            "areas": _areas(filters, agreement, focus_area, rollups),
+            "areas": areas,
             "since_start": since_start,
             "last_meeting": last_meeting,
-            "changes": changes,
+            "changes": _by_sub_goal(updates, rollups["rows"], sub_goals),
             "more_changes": more_changes,
             "changes_shown": CHANGES_SHOWN,
             "next_meeting": next_meeting,
-            "upcoming": list(upcoming),
+            "upcoming": _upcoming(rollups["rows"], today, sub_goals),
             "upcoming_days": UPCOMING_DAYS,
             "open_tasks": list(open_tasks),
             "central_themes": themes,
