@@ -330,12 +330,31 @@ def _agreement_path(model: type[models.Model]) -> str:
     return path
 
 
+class _AnyOf(models.Func):
+    """``expression = ANY(%s)``: the ids as one array parameter (PostgreSQL), so that the SQL is
+    the same whatever the number of agreements (``_postgres_sql`` keeps it); ``IN`` elsewhere."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, expression: Any, ids: list[int]) -> None:
+        super().__init__(expression)
+        self.ids = ids
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]  # Func.as_sql's own signature takes templates we do not use
+        sql, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            return f"{sql} = ANY(%s::bigint[])", [*params, self.ids]
+        if not self.ids:
+            return "1 = 0", []
+        return f"{sql} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]
+
+
 def _readable_rows(source: Source, allowed: Readable) -> models.QuerySet[Any]:
     """The rows of ``source`` in the agreements ``allowed`` (all of them for administrators)."""
     queryset: models.QuerySet[Any] = source.model._default_manager.all()
     if not allowed.everything:
         ids = allowed.texts if source.public_text else allowed.internal
-        queryset = queryset.filter(**{f"{_agreement_path(source.model)}__in": ids})
+        queryset = queryset.filter(_AnyOf(F(_agreement_path(source.model)), ids))
     return queryset
 
 
@@ -413,7 +432,7 @@ def _postgres_part(source: Source, index: int, allowed: Readable, query: SearchQ
     found = _scoped(source, allowed).annotate(_vector=vector).filter(_vector=query)
     if source.large:
         matching = _readable_rows(source, allowed).annotate(_vector=vector).filter(_vector=query)
-        candidates = matching.order_by("-pk").values("pk")[:CANDIDATES]
+        candidates = matching.order_by((F("pk") + 0).desc()).values("pk")[:CANDIDATES]
         found = _scoped(source, allowed).filter(pk__in=candidates)
     return (
         found.annotate(
@@ -436,12 +455,40 @@ def _postgres_part(source: Source, index: int, allowed: Readable, query: SearchQ
     )
 
 
+# Stand-ins for what differs between two searches, in the SQL kept by _postgres_sql.
+_TEXT = "\ue002text\ue002"
+_TEXTS, _INTERNAL = [-1], [-2]
+_compiled: dict[bool, tuple[str, tuple[Any, ...]]] = {}
+
+
+def _postgres_sql(allowed: Readable, text: str) -> tuple[str, list[Any]]:
+    """The UNION ALL of every source's best matches as SQL and parameters. Building it from
+    16 querysets takes longer than PostgreSQL takes to answer it, so it is built once per
+    process (for administrators and for the rest), with stand-ins for the words and the
+    agreements, and each search puts its own in their place."""
+    if allowed.everything not in _compiled:
+        stand_in = Readable(texts=_TEXTS, internal=_INTERNAL, everything=allowed.everything)
+        query = SearchQuery(_TEXT, config=CONFIG, search_type="websearch")
+        parts = [_postgres_part(source, i, stand_in, query) for i, source in enumerate(SOURCES)]
+        union = parts[0].union(*parts[1:], all=True).order_by("-_rank", "-pk")
+        _compiled[allowed.everything] = union[: MAX_RESULTS + 1].query.sql_with_params()
+    sql, params = _compiled[allowed.everything]
+    own = {_TEXT: text}
+    lists = {_TEXTS[0]: allowed.texts, _INTERNAL[0]: allowed.internal}
+    values = [
+        lists[param[0]] if isinstance(param, list) and param in (_TEXTS, _INTERNAL) else param
+        for param in params
+    ]
+    return sql, [own.get(value, value) if isinstance(value, str) else value for value in values]
+
+
 def _postgres_hits(allowed: Readable, text: str) -> list[tuple[Source, Any, float, str]]:
     """The best matches of every source in one query (UNION ALL of each source's best), then
     the rows themselves for their titles and addresses, one query per kind found."""
-    query = SearchQuery(text, config=CONFIG, search_type="websearch")
-    parts = [_postgres_part(source, i, allowed, query) for i, source in enumerate(SOURCES)]
-    best = list(parts[0].union(*parts[1:], all=True).order_by("-_rank", "-pk")[: MAX_RESULTS + 1])
+    sql, params = _postgres_sql(allowed, text)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        best = cursor.fetchall()
     wanted: dict[int, list[int]] = {}
     for index, pk, *_rest in best:
         wanted.setdefault(index, []).append(pk)

@@ -327,3 +327,32 @@ def test_the_large_tables_are_searched_through_their_indexes(coordinator, agreem
             plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "_fts" in plan, plan
     assert ProgressUpdate.objects.count() == 0
+
+
+@postgres_only
+def test_the_sql_kept_between_searches_gets_each_persons_own_agreements_and_words(
+    admin_user, outsider, coordinator, other_agreement, found, monkeypatch
+):
+    """The union is built once per process (for administrators and for the rest) with
+    stand-ins; each search puts in its own words and agreements. One after another, in both
+    orders, nobody gets what the one before might read."""
+    monkeypatch.setattr(search, "_compiled", {})
+    action = make_action(make_plan(other_agreement), "1.1-1", title="Zebrafink og kolibri")
+    own = {("Tiltak", action.get_absolute_url())}
+
+    def hits(user, words="zebrafink"):
+        return {(hit.kind, hit.url) for hit in search.search(user, words).hits}
+
+    everything = hits(admin_user)
+    coordinators = hits(coordinator)
+    outsiders = hits(outsider)
+
+    assert own < everything and coordinators < everything
+    assert {kind for kind, _url in coordinators} == ALL_KINDS
+    assert not own & coordinators
+    assert outsiders == own | {("Delmål", url) for kind, url in coordinators if kind == "Delmål"}
+    assert hits(coordinator) == coordinators and hits(admin_user) == everything
+    assert hits(outsider, "kolibri") == own and hits(coordinator, "kolibri") == set()
+    assert set(search._compiled) == {True, False}
+    for sql, _params in search._compiled.values():
+        assert "zebrafink" not in sql and "kolibri" not in sql
