@@ -633,7 +633,7 @@ class AmongIds(Func):
 
 @dataclass(frozen=True, slots=True)
 class RecentUpdate(StatusChange):
-    """A progress update in the dashboard's «Siden forrige møte» (plan_tags.change_item)."""
+    """A progress update in the dashboard's «Siden forrige møte» (plan_tags.change_items)."""
 
     pk: int
     milestone_id: int

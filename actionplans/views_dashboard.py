@@ -276,6 +276,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         ctx = {
             "agreement": agreement,
             "plan": plan,
+            "plan_url": plan.get_absolute_url() if plan is not None else "",
             "plans": plan_list,
             "filters": filters,
             "rollups": rollups,

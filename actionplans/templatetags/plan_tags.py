@@ -26,10 +26,11 @@ from django.utils.dates import MONTHS
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext
 
 from actionplans.charts import describe_distribution, stacked_segments
-from actionplans.models import CLOSED_STATUSES, Milestone, Status
+from actionplans.models import CLOSED_STATUSES, Milestone, ProgressUpdate, Status
 from actionplans.selectors import PlanMilestone, RecentUpdate
 from tromsvekst.lib.dates import local_today
 
@@ -370,24 +371,129 @@ def _change_texts(language: str | None) -> dict[str, str]:
     return {"flag": f'<strong class="change__flag">{flag}</strong> '}
 
 
+@lru_cache(maxsize=256)
+def _change_status(status: str, previous: str, language: str | None) -> tuple[str, str, str]:
+    """CHANGE's «worse» class, «Forverret:» flag and previous status (when it changed) for an
+    update from ``previous`` to ``status``: worked out once per pair of statuses and language."""
+    update = ProgressUpdate(status=status, previous_status=previous)
+    worse = update.got_worse
+    return (
+        "change--worse" if worse else "",
+        _change_texts(language)["flag"] if worse else "",
+        f"{escape(update.previous_status_label)} → " if update.status_changed else "",
+    )
+
+
 @register.simple_tag
-def change_item(update: RecentUpdate) -> SafeString:
-    """An update in «Siden forrige møte» (selectors.recent_updates): «Forverret:» when the
-    status got worse, the milestone (a link), the status change, the badge and percent, who and
-    when."""
+def change_items(updates: Iterable[RecentUpdate]) -> SafeString:
+    """The updates of a sub-goal in «Siden forrige møte» (selectors.recent_updates), one <li>
+    each: «Forverret:» when the status got worse, the milestone (a link), the status change,
+    the badge and percent, who and when."""
     language = get_language()
     detail, _ = _url_formats(get_script_prefix())
-    worse = update.got_worse
-    previous = f"{escape(update.previous_status_label)} → " if update.status_changed else ""
-    html = CHANGE.format(
-        worse="change--worse" if worse else "",
-        flag=_change_texts(language)["flag"] if worse else "",
-        url=detail.format(update.milestone_id),
-        title=escape(update.milestone_title),
-        previous=previous,
-        badge=_status_badge(update.status, language),
-        percent=update.percent,
-        author=escape(update.author),
-        moment=_moment(update.created_at, language, clock=False),
+    items = []
+    for update in updates:
+        status = update.status
+        worse, flag, previous = _change_status(status, update.previous_status, language)
+        items.append(
+            CHANGE.format(
+                worse=worse,
+                flag=flag,
+                url=detail.format(update.milestone_id),
+                title=escape(update.milestone_title),
+                previous=previous,
+                badge=_status_badge(status, language),
+                percent=update.percent,
+                author=escape(update.author),
+                moment=_moment(update.created_at, language, clock=False),
+            )
+        )
+    return mark_safe("".join(items))  # noqa: S308 (every value above is escaped or built here)
+
+
+# --- The dashboard's table of focus areas and sub-goals -----------------------------------------
+
+# A row's four figures, as actionplans/_dashboard_cells.html wrote them (the newlines included,
+# so that the page stays the same): the table is made fresh after every change, and one string
+# per row costs a fraction of an included template's nodes. Every piece of text is escaped.
+CELLS = "\n<td>{bar}</td>\n<td>{stacked}</td>\n<td>{overdue}</td>\n<td>{last}</td>\n\n"
+NO_CELLS = '\n<td colspan="4" class="meta">{none}</td>\n\n'
+AREA_HEADER = (
+    '<th scope="row"><a class="ds-link" href="{url}#innsatsomrade-{number}">{number}. {title}</a>'
+    "</th>"
+)
+GOAL_HEADER = (
+    '<th scope="row" class="dash-table__goal"><a class="ds-link" href="{url}#delmal-{code}">'
+    '{name}</a> <span class="meta">{text}</span></th>'
+)
+
+
+@lru_cache(maxsize=16)
+def _cell_texts(language: str | None) -> dict[str, str]:
+    """The cells' labels in ``language``: those of the bars as given to them (they escape), the
+    rest escaped."""
+    return {
+        "percent": gettext("Fremdrift"),
+        "stacked": gettext("Statusfordeling"),
+        "none": escape(gettext("Ingen milepæler")),
+    }
+
+
+def _cells(figures: Any, language: str | None) -> str:
+    """The progress bar, status distribution, overdue count and last update of a node's
+    roll-up (a selectors.Rollup, or None for a node without milestones)."""
+    t = _cell_texts(language)
+    if not (figures and figures.total):
+        return NO_CELLS.format(none=t["none"])
+    counts: Mapping[str, int] = figures.counts
+    last = figures.last_update
+    return CELLS.format(
+        bar=_percent_bar(round(figures.percent or 0), t["percent"], False, language),
+        stacked=_stacked_bar(tuple(sorted(counts.items())), t["stacked"], False, language),
+        overdue=f"<strong>{figures.overdue}</strong>" if figures.overdue else "0",
+        last=_moment(last, language, clock=False) if last else "–",
     )
+
+
+@register.simple_tag
+def area_row(area: Mapping[str, Any], plan_url: str) -> SafeString:
+    """A focus area's header and figures in the dashboard's table (``area`` as the dashboard's
+    ``areas``: {"focus_area", "rollup", ...}); ``plan_url`` is the plan page's address."""
+    focus_area = area["focus_area"]
+    header = AREA_HEADER.format(
+        url=escape(plan_url), number=focus_area.number, title=escape(focus_area.title)
+    )
+    html = f"{header}\n        {_cells(area['rollup'], get_language())}"
     return mark_safe(html)  # noqa: S308 (every value above is escaped or built here)
+
+
+@register.simple_tag
+def goal_row(goal: Mapping[str, Any], plan_url: str) -> SafeString:
+    """A sub-goal's header (its code, its text cut to twelve words) and figures in the
+    dashboard's table (``goal``: {"sub_goal", "rollup"})."""
+    sub_goal = goal["sub_goal"]
+    code = escape(sub_goal.code)
+    header = GOAL_HEADER.format(
+        url=escape(plan_url),
+        code=code,
+        name=gettext("Delmål %(code)s") % {"code": code},
+        text=escape(Truncator(sub_goal.text).words(12, truncate=" …")),
+    )
+    html = f"{header}\n        {_cells(goal['rollup'], get_language())}"
+    return mark_safe(html)  # noqa: S308 (every value above is escaped or built here)
+
+
+# --- The dashboard's filter form ----------------------------------------------------------------
+
+
+@register.simple_tag
+def select_options(choices: Iterable[tuple[Any, Any]], selected: Any) -> SafeString:
+    """A select's <option>s, the one whose value is ``selected`` (compared as text; None is
+    none) marked: one call instead of a loop that reads the field's value for every option."""
+    current = "" if selected is None else str(selected)
+    html = "".join(
+        f'<option value="{escape(str(value))}"{" selected" if str(value) == current else ""}>'
+        f"{escape(str(label))}</option>"
+        for value, label in choices
+    )
+    return mark_safe(html)  # noqa: S308 (every value above is escaped)
