@@ -659,11 +659,17 @@ def recent_updates(
 
     if not milestone_ids:
         return [], False
-    found = (
-        ProgressUpdate.objects.filter(AmongIds("milestone_id", milestone_ids))
-        .filter(created_at__gte=start)
-        .order_by("-created_at", "-pk")
-        .values_list(
+    found = ProgressUpdate.objects.filter(AmongIds("milestone_id", milestone_ids)).filter(
+        created_at__gte=start
+    )
+    if limit is not None:
+        # The newest ids first, then their rows: on PostgreSQL the ids come from the index
+        # on (created_at, id) with the milestone beside them (migration 0007), without reading
+        # the table for every update of other plans passed on the way.
+        newest = found.order_by("-created_at", "-pk").values("pk")[: limit + 1]
+        found = ProgressUpdate.objects.filter(pk__in=newest)
+    rows = list(
+        found.order_by("-created_at", "-pk").values_list(
             "pk",
             "milestone_id",
             "milestone__title",
@@ -676,7 +682,6 @@ def recent_updates(
             "author__username",
         )
     )
-    rows = list(found if limit is None else found[: limit + 1])
     more = limit is not None and len(rows) > limit
     if more:
         rows = rows[:limit]
