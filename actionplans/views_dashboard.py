@@ -22,6 +22,7 @@ from actionplans.selectors import (
     Headline,
     PlanSubGoal,
     RecentUpdate,
+    _person,
     change_summary,
     current_plan,
     plan_headline,
@@ -266,12 +267,20 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             headline = plan_headline(plan, today=today, rollup=rollups["plan"])
             links = headline_links(headline, party=party, focus_area=focus_area)
             summary = change_summary(milestones=ids, since=since_start)
-        open_tasks = (
-            FollowUpTask.objects.open()
+        # The open follow-up tasks as values: their title, due date and responsible's name.
+        open_tasks = [
+            {"title": title, "responsible": _person(first, last, username), "due_date": due}
+            for title, first, last, username, due in FollowUpTask.objects.open()
             .filter(decision__agenda_item__meeting__agreement=agreement)
-            .select_related("responsible", "decision__agenda_item__meeting")
             .order_by("due_date", "pk")
-        )
+            .values_list(
+                "title",
+                "responsible__first_name",
+                "responsible__last_name",
+                "responsible__username",
+                "due_date",
+            )
+        ]
         themes, effects = _agreement_texts(agreement)
         ctx = {
             "agreement": agreement,
@@ -292,7 +301,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             "next_meeting": next_meeting,
             "upcoming": _upcoming(rollups["rows"], today, sub_goals),
             "upcoming_days": UPCOMING_DAYS,
-            "open_tasks": list(open_tasks),
+            "open_tasks": open_tasks,
             "central_themes": themes,
             "long_term_effects": effects,
             "today": today,
