@@ -7,7 +7,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, Subquery, Value
+from django.db.models import F, IntegerField, Q, Subquery, Value
+from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIteratorValue
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -134,29 +135,53 @@ def _meetings(
     return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None, next_meeting
 
 
-def _agreement_texts(agreement: Agreement) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """The agreement's central themes and long-term effects, in their order, in one query
-    ({"text": ...} each, as the template reads a model object's)."""
-    kind = {"theme": Value(1), "effect": Value(2)}
-    themes = CentralTheme.objects.filter(agreement=agreement).annotate(kind=kind["theme"])
-    effects = LongTermEffect.objects.filter(agreement=agreement).annotate(kind=kind["effect"])
+SubGoalRow = tuple[int, int, str, str, int]  # pk, focus area, code, text, order
+
+
+def _agreement_texts(
+    agreement: Agreement, areas: list[FocusArea]
+) -> tuple[list[dict[str, str]], list[dict[str, str]], list[SubGoalRow]]:
+    """The agreement's central themes and long-term effects, in their order ({"text": ...}
+    each, as the template reads a model object's), and the sub-goals of ``areas`` in their
+    order (SubGoalRow): three short lists in one query (UNION ALL)."""
+    # The columns that differ are annotations in every part, in the same order: a union's
+    # parts are read in the first part's order of fields, then annotations.
+    fields = ("kind", "order", "pk", "text", "area", "goal_code")
+    # (A typed NULL: PostgreSQL makes two untyped ones text, which the sub-goals' ids are not.)
+    blank = {"area": Cast(Value(None), IntegerField()), "goal_code": Value("")}
+    themes = CentralTheme.objects.filter(agreement=agreement).annotate(kind=Value(1), **blank)
+    effects = LongTermEffect.objects.filter(agreement=agreement).annotate(kind=Value(2), **blank)
+    goals = SubGoal.objects.filter(focus_area__in=[area.pk for area in areas]).annotate(
+        kind=Value(3), area=F("focus_area_id"), goal_code=F("code")
+    )
     rows = (
         themes.order_by()
-        .values_list("kind", "order", "pk", "text")
-        .union(effects.order_by().values_list("kind", "order", "pk", "text"), all=True)
+        .values_list(*fields)
+        .union(
+            effects.order_by().values_list(*fields),
+            goals.order_by().values_list(*fields),
+            all=True,
+        )
     )
     found: dict[int, list[dict[str, str]]] = {1: [], 2: []}
-    for which, _order, _pk, text in sorted(rows):
-        found[which].append({"text": text})
-    return found[1], found[2]
+    sub_goals: list[SubGoalRow] = []
+    for which, order, pk, text, area, code in rows:
+        if which == 3:
+            sub_goals.append((pk, area, code, text, order))
+        else:
+            found[which].append({"order": order, "pk": pk, "text": text})
+    for texts in found.values():
+        texts.sort(key=lambda row: (row["order"], row["pk"]))
+    sub_goals.sort(key=lambda row: (row[4], row[2]))  # as SubGoal: by order, then code
+    return (
+        [{"text": row["text"]} for row in found[1]],
+        [{"text": row["text"]} for row in found[2]],
+        sub_goals,
+    )
 
 
-def _areas(
-    filters: DashboardFilterForm, focus_area: FocusArea | None, rollups: dict
-) -> tuple[list[dict], dict[int, tuple[tuple[int, int], PlanSubGoal]]]:
-    """The focus areas (those the filter form has read already) with their sub-goals (one
-    query, as values) and roll-ups; and every sub-goal shown, by id, with the key «Siden
-    forrige møte» orders them by (the focus area's number, the sub-goal's order)."""
+def _focus_areas(filters: DashboardFilterForm, focus_area: FocusArea | None) -> list[FocusArea]:
+    """The focus areas shown: those the filter form has read already (all, or the one chosen)."""
     field = filters.fields["focus_area"]
     assert isinstance(field, forms.ModelChoiceField)
     areas: list[FocusArea] = [
@@ -167,15 +192,19 @@ def _areas(
     ]
     if focus_area is not None:
         areas = [area for area in areas if area.pk == focus_area.pk]
+    return areas
+
+
+def _areas(
+    areas: list[FocusArea], goal_rows: list[SubGoalRow], rollups: dict
+) -> tuple[list[dict], dict[int, tuple[tuple[int, int], PlanSubGoal]]]:
+    """The focus areas with their sub-goals and roll-ups; and every sub-goal shown, by id, with
+    the key «Siden forrige møte» orders them by (the focus area's number, the sub-goal's
+    order)."""
     goals: dict[int, list[dict]] = {area.pk: [] for area in areas}
     number = {area.pk: area.number for area in areas}
     sub_goals: dict[int, tuple[tuple[int, int], PlanSubGoal]] = {}
-    rows = (
-        SubGoal.objects.filter(focus_area__in=list(goals))
-        .order_by("order", "code")
-        .values_list("pk", "focus_area_id", "code", "text", "order")
-    )
-    for pk, area_id, code, text, order in rows:
+    for pk, area_id, code, text, order in goal_rows:
         goal = PlanSubGoal(pk, code, text, order)
         sub_goals[pk] = ((number[area_id], order), goal)
         goals[area_id].append({"sub_goal": goal, "rollup": rollups["sub_goal"].get(pk)})
@@ -258,7 +287,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         # The milestones found, by id: the queries below filter on the list rather than on the
         # plan's joins again (the updates of every agreement were scanned for the plan's).
         ids = rollups["ids"]
-        areas, sub_goals = _areas(filters, focus_area, rollups)
+        # The agreement's texts and the shown focus areas' sub-goals: one query.
+        themes, effects, goal_rows = _agreement_texts(
+            agreement, focus_areas := _focus_areas(filters, focus_area)
+        )
+        areas, sub_goals = _areas(focus_areas, goal_rows, rollups)
 
         since_start, last_meeting, next_meeting = _meetings(agreement, filters.value("since"))
         updates, more_changes = recent_updates(ids, since_start, limit=CHANGES_SHOWN)
@@ -281,7 +314,6 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
                 "due_date",
             )
         ]
-        themes, effects = _agreement_texts(agreement)
         ctx = {
             "agreement": agreement,
             "plan": plan,

@@ -69,7 +69,7 @@ def test_the_second_read_is_kept_and_costs_a_few_queries(client_for, reader, agr
     assert without_tokens(second.text) == without_tokens(first.text)
     # Session, user, agreement, the reader's role, and the change counters.
     assert warm == 5
-    assert cold > 15
+    assert cold > 10  # made fresh
     assert TOKEN_PLACEHOLDER not in second.text
 
 
@@ -209,7 +209,7 @@ def test_two_readers_share_one_kept_dashboard_with_their_own_names_and_tokens(
 
     second, warm = get(second_client, url)
 
-    assert cold > 15
+    assert cold > 10  # made fresh
     assert warm == 5  # the first reader's page, kept: only session, user, agreement, role, counter
     assert len(caches["pages"]._cache) == keys_after_first  # type: ignore[attr-defined]
     assert name_in_header(first.text) == "Per Politiker"
