@@ -3,9 +3,10 @@
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from django.db.models import BooleanField, F, Func, QuerySet
+from django.db import connections
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet
 
 from actionplans.models import CLOSED_STATUSES, Status, StatusChange
 from tromsvekst.lib.dates import local_today
@@ -130,6 +131,15 @@ class _Tally:
         )
 
 
+class _Seconds(Func):
+    """A moment as seconds since 1970, a float (PostgreSQL): psycopg reads a float in C, but a
+    timestamp through Django's time-zone-aware loader in Python, about 5 µs each (1.3 ms for a
+    plan's 240 last updates, of which the roll-ups keep one per node)."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::double precision"
+    output_field = FloatField()
+
+
 def plan_rollups(
     milestones: "QuerySet[Milestone]", today: datetime.date | None = None, *, titles: bool = False
 ) -> dict[str, Any]:
@@ -140,8 +150,14 @@ def plan_rollups(
     Returns {"plan": Rollup, "focus_area": {id: Rollup}, "sub_goal": {id: Rollup},
     "action": {id: Rollup}, "ids": [milestone id]}. "Overdue" is as of ``today`` (default: today in Europe/Oslo).
     With ``titles``, also "rows": the rows read, each (pk, status, percent, due date, focus area,
-    sub-goal, action, last update, title), for a caller that lists some of the milestones.
+    sub-goal, action, last update (as read: on PostgreSQL seconds since 1970), title), for a
+    caller that lists some of the milestones.
     """
+    last = "last_update__created_at"
+    seconds = connections[milestones.db].vendor == "postgresql"
+    if seconds:
+        milestones = milestones.annotate(last_update_seconds=_Seconds(last))
+        last = "last_update_seconds"
     fields = [
         "pk",
         "status",
@@ -150,15 +166,24 @@ def plan_rollups(
         "action__sub_goal__focus_area_id",
         "action__sub_goal_id",
         "action_id",
-        "last_update__created_at",
+        last,
     ]
     if titles:
         fields.append("title")
     rows = list(milestones.order_by().values_list(*fields))
     out = _rollups(rows, today or local_today())
+    if seconds:  # the newest of each node back to a moment
+        for rollup in [out["plan"], *(r for k in _NODES for r in out[k].values())]:
+            if rollup.last_update is not None:
+                rollup.last_update = datetime.datetime.fromtimestamp(
+                    cast(float, rollup.last_update), tz=datetime.UTC
+                )
     if titles:
         out["rows"] = rows
     return out
+
+
+_NODES = ("focus_area", "sub_goal", "action")
 
 
 RollupRow = tuple[int, str, int, datetime.date | None, int, int, int, datetime.datetime | None]

@@ -1,0 +1,106 @@
+"""The dashboard's own reads (issue #14, the dashboard made fresh): the milestone-id filter
+(``selectors.AmongIds``), the newest updates of «Siden forrige møte» (``recent_updates``), the
+moment of each node's last update in the roll-ups (read as seconds on PostgreSQL) and the
+status-change counts of ``change_summary`` given the milestones' ids."""
+
+import datetime
+
+from actionplans.models import Milestone, ProgressUpdate
+from actionplans.selectors import AmongIds, change_summary, plan_rollups, recent_updates
+from tests.factories import at
+
+
+def _milestones(plan, make_action, make_milestone) -> tuple[Milestone, Milestone, Milestone]:
+    first = make_action(plan, "1.1-1", sub_goal="1.1")
+    second = make_action(plan, "1.2-1", sub_goal="1.2")
+    return (
+        make_milestone(first, "Boligstrategi"),
+        make_milestone(first, "Rekruttering"),
+        make_milestone(second, "Næringsarena"),
+    )
+
+
+def test_among_ids_keeps_the_rows_of_the_ids_given_and_none_for_no_ids(
+    plan, make_action, make_milestone
+):
+    a, b, c = _milestones(plan, make_action, make_milestone)
+
+    chosen = Milestone.objects.filter(AmongIds("pk", [a.pk, c.pk])).order_by("pk")
+    nothing = Milestone.objects.filter(AmongIds("pk", []))
+
+    assert list(chosen) == [a, c]
+    assert list(nothing) == []
+
+
+def test_recent_updates_are_the_newest_of_the_milestones_given_since_the_start(
+    plan, make_action, make_milestone, coordinator, log_at
+):
+    a, b, c = _milestones(plan, make_action, make_milestone)
+    log_at(a, coordinator, "on_track", 10, at(2026, 3, 1))  # before the start: not shown
+    older = log_at(a, coordinator, "on_track", 20, at(2026, 4, 2))
+    same_time_first = log_at(b, coordinator, "at_risk", 30, at(2026, 4, 3), comment="Sent.")
+    same_time_second = log_at(a, coordinator, "delayed", 40, at(2026, 4, 3), comment="Sent.")
+    log_at(c, coordinator, "done", 100, at(2026, 4, 4))  # not among the milestones given
+    start = at(2026, 4, 1)
+
+    updates, more = recent_updates([a.pk, b.pk], start)
+    newest_two, more_than_two = recent_updates([a.pk, b.pk], start, limit=2)
+    all_three, more_than_three = recent_updates([a.pk, b.pk], start, limit=3)
+
+    # Newest first; of two at the same moment, the later saved first.
+    assert [u.pk for u in updates] == [same_time_second.pk, same_time_first.pk, older.pk]
+    assert more is False
+    assert [u.pk for u in newest_two] == [same_time_second.pk, same_time_first.pk]
+    assert more_than_two is True
+    assert len(all_three) == 3 and more_than_three is False
+    first = updates[0]
+    assert (first.milestone_id, first.milestone_title) == (a.pk, "Boligstrategi")
+    assert (first.status, first.previous_status, first.percent) == ("delayed", "on_track", 40)
+    assert first.author == "Tone Koordinator"
+    assert recent_updates([], start, limit=2) == ([], False)
+
+
+def test_the_roll_ups_last_update_is_the_moment_of_the_newest_update_to_the_microsecond(
+    plan, make_action, make_milestone, coordinator, log_at
+):
+    a, b, c = _milestones(plan, make_action, make_milestone)
+    newest_in_1_1 = at(2026, 4, 3, 12, 30) + datetime.timedelta(seconds=59, microseconds=999_999)
+    log_at(a, coordinator, "on_track", 20, at(2026, 4, 2))
+    log_at(b, coordinator, "on_track", 20, newest_in_1_1)
+    newest = log_at(c, coordinator, "done", 100, at(2026, 5, 1, 8, 15))
+    ProgressUpdate.objects.filter(pk=newest.pk).update(
+        created_at=newest.created_at + datetime.timedelta(microseconds=1)
+    )
+
+    rollups = plan_rollups(Milestone.objects.in_plan(plan))
+
+    goals = {goal.code: goal.pk for goal in (a.action.sub_goal, c.action.sub_goal)}
+    assert rollups["sub_goal"][goals["1.1"]].last_update == newest_in_1_1
+    assert rollups["sub_goal"][goals["1.2"]].last_update == at(2026, 5, 1, 8, 15) + (
+        datetime.timedelta(microseconds=1)
+    )
+    assert rollups["plan"].last_update == at(2026, 5, 1, 8, 15) + datetime.timedelta(microseconds=1)
+    assert rollups["action"][a.action_id].last_update == newest_in_1_1
+    assert isinstance(rollups["plan"].last_update, datetime.datetime)
+
+
+def test_change_summary_counts_the_same_for_the_ids_as_for_the_queryset(
+    plan, make_action, make_milestone, coordinator, log_at
+):
+    a, b, c = _milestones(plan, make_action, make_milestone)
+    log_at(a, coordinator, "on_track", 20, at(2026, 4, 2))
+    log_at(a, coordinator, "delayed", 20, at(2026, 4, 3), comment="Sent.")  # worse
+    log_at(b, coordinator, "done", 100, at(2026, 4, 4))  # done
+    log_at(c, coordinator, "at_risk", 10, at(2026, 4, 5), comment="Sent.")  # not asked for
+    since = at(2026, 4, 1)
+
+    by_ids = change_summary(milestones=[a.pk, b.pk], since=since)
+    by_queryset = change_summary(milestones=Milestone.objects.exclude(pk=c.pk), since=since)
+
+    for summary in (by_ids, by_queryset):
+        assert (summary.updates, summary.status_changes, summary.done, summary.worse) == (
+            3,
+            3,
+            1,
+            1,
+        )
