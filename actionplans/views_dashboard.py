@@ -7,17 +7,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import (
-    Case,
-    DateTimeField,
-    F,
-    IntegerField,
-    Q,
-    QuerySet,
-    Subquery,
-    Value,
-    When,
-)
+from django.db.models import F, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Cast
 from django.forms.models import ModelChoiceIteratorValue
 from django.http import Http404, HttpRequest, HttpResponse
@@ -117,93 +107,77 @@ def _filtered(
     return milestones
 
 
-SubGoalRow = tuple[int, int, str, str, int]  # pk, focus area, code, text, order
-
-# The kinds of row _small_lists reads.
-THEME, EFFECT, SUB_GOAL, HELD, NEXT = 1, 2, 3, 4, 5
-
-
-def _small_lists(
-    agreement: Agreement, areas: list[FocusArea], since: datetime.date | None
-) -> tuple[
-    list[dict[str, str]],
-    list[dict[str, str]],
-    list[SubGoalRow],
-    tuple[datetime.datetime, Meeting | None, Meeting | None],
-]:
-    """The agreement's central themes and long-term effects, in their order ({"text": ...}
-    each, as the template reads a model object's); the sub-goals of ``areas`` in their order
-    (SubGoalRow); and the start of «Siden forrige møte» (as selectors.since_last_meeting: the
-    date ``since``, else the last meeting held, else the start of the agreement) with the last
-    meeting held and the next one: short lists read in one query (UNION ALL), each meeting as a
-    subquery of one row (a UNION of LIMITed queries is not portable)."""
+def _meetings(
+    agreement: Agreement, since: datetime.date | None
+) -> tuple[datetime.datetime, Meeting | None, Meeting | None]:
+    """The start of «Siden forrige møte» (as selectors.since_last_meeting), the last meeting held
+    and the next one: both meetings in one query."""
     now = timezone.now()
-    # Every column is an annotation, in the same order in every part: a union's parts are read
-    # in the first part's order of fields, then annotations. The NULLs are typed: PostgreSQL
-    # makes two untyped ones text.
-    none = {
-        "r_area": Cast(Value(None), IntegerField()),
-        "r_code": Value(""),
-        "r_moment": Cast(Value(None), DateTimeField()),
-    }
-    columns = ("r_kind", "r_order", "r_pk", "r_text", "r_area", "r_code", "r_moment")
-
-    def text_rows(model: type[CentralTheme | LongTermEffect], kind: int) -> QuerySet:
-        return (
-            model.objects.filter(agreement=agreement)
-            .annotate(r_kind=Value(kind), r_order=F("order"), r_pk=F("pk"), r_text=F("text"))
-            .annotate(**none)
-        )
-
-    goals = SubGoal.objects.filter(focus_area__in=[area.pk for area in areas]).annotate(
-        r_kind=Value(SUB_GOAL),
-        r_order=F("order"),
-        r_pk=F("pk"),
-        r_text=F("text"),
-        r_area=F("focus_area_id"),
-        r_code=F("code"),
-        r_moment=Cast(Value(None), DateTimeField()),
-    )
     upcoming = Meeting.objects.upcoming(now).filter(agreement=agreement)[:1]
-    chosen = Q(pk=Subquery(upcoming.values("pk")))
-    if since is None:
-        held = Meeting.objects.held().filter(agreement=agreement, start__lte=now)
-        chosen |= Q(pk=Subquery(held.order_by("-start").values("pk")[:1]))
-    meetings = Meeting.objects.filter(chosen).annotate(
-        r_kind=Case(When(status=Meeting.Status.HELD, then=Value(HELD)), default=Value(NEXT)),
-        r_order=Value(0),
-        r_pk=F("pk"),
-        r_text=F("title"),
-        r_area=Cast(Value(None), IntegerField()),
-        r_code=F("kind"),
-        r_moment=F("start"),
-    )
-    parts = [text_rows(CentralTheme, THEME), text_rows(LongTermEffect, EFFECT), goals, meetings]
-    first, *rest = (part.order_by().values_list(*columns) for part in parts)
-    texts: dict[int, list[tuple[int, int, str]]] = {THEME: [], EFFECT: []}
-    sub_goals: list[SubGoalRow] = []
-    found: dict[int, Meeting] = {}
-    for kind, order, pk, text, area, code, moment in first.union(*rest, all=True):
-        if kind == SUB_GOAL:
-            sub_goals.append((pk, area, code, text, order))
-        elif kind in (HELD, NEXT):
-            status = Meeting.Status.HELD if kind == HELD else Meeting.Status.PLANNED
-            # What the template reads of a meeting: its id, title, kind and start.
-            found[kind] = Meeting(
-                pk=pk, agreement=agreement, title=text, kind=code, start=moment, status=status
-            )
-        else:
-            texts[kind].append((order, pk, text))
-    sub_goals.sort(key=lambda row: (row[4], row[2]))  # as SubGoal: by order, then code
-    themes, effects = ([{"text": text} for _o, _pk, text in sorted(texts[k])] for k in texts)
-    last, next_meeting = found.get(HELD), found.get(NEXT)
     if since is not None:
         start, _last = since_last_meeting(agreement, since=since)
-    elif last is not None:
-        start = last.start
-    else:  # none held yet: since the start of the agreement, as since_last_meeting says
-        start = timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1))
-    return themes, effects, sub_goals, (start, last, next_meeting)
+        return start, None, upcoming.first()
+    held = Meeting.objects.held().filter(agreement=agreement, start__lte=now).order_by("-start")[:1]
+    last = next_meeting = None
+    # One query: each meeting as a subquery of one row (a UNION of LIMITed queries is not
+    # portable).
+    both = Meeting.objects.filter(
+        Q(pk=Subquery(held.values("pk"))) | Q(pk=Subquery(upcoming.values("pk")))
+    )
+    for meeting in both:
+        if meeting.status == Meeting.Status.HELD:
+            last = meeting
+        else:
+            next_meeting = meeting
+    if last is not None:
+        return last.start, last, next_meeting
+    # None held yet: since the start of the agreement, as since_last_meeting says.
+    return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None, next_meeting
+
+
+SubGoalRow = tuple[int, int, str, str, int]  # pk, focus area, code, text, order
+
+
+def _agreement_texts(
+    agreement: Agreement, areas: list[FocusArea]
+) -> tuple[list[dict[str, str]], list[dict[str, str]], list[SubGoalRow]]:
+    """The agreement's central themes and long-term effects, in their order ({"text": ...}
+    each, as the template reads a model object's), and the sub-goals of ``areas`` in their
+    order (SubGoalRow): three short lists in one query (UNION ALL)."""
+    # The columns that differ are annotations in every part, in the same order: a union's
+    # parts are read in the first part's order of fields, then annotations.
+    fields = ("kind", "order", "pk", "text", "area", "goal_code")
+    # (A typed NULL: PostgreSQL makes two untyped ones text, which the sub-goals' ids are not.)
+    blank = {"area": Cast(Value(None), IntegerField()), "goal_code": Value("")}
+    themes = CentralTheme.objects.filter(agreement=agreement).annotate(kind=Value(1), **blank)
+    effects = LongTermEffect.objects.filter(agreement=agreement).annotate(kind=Value(2), **blank)
+    goals = SubGoal.objects.filter(focus_area__in=[area.pk for area in areas]).annotate(
+        kind=Value(3), area=F("focus_area_id"), goal_code=F("code")
+    )
+    rows = (
+        themes.order_by()
+        .values_list(*fields)
+        .union(
+            effects.order_by().values_list(*fields),
+            goals.order_by().values_list(*fields),
+            all=True,
+        )
+    )
+    found: dict[int, list[dict[str, str]]] = {1: [], 2: []}
+    sub_goals: list[SubGoalRow] = []
+    for which, order, pk, text, area, code in rows:
+        if which == 3:
+            sub_goals.append((pk, area, code, text, order))
+        else:
+            found[which].append({"order": order, "pk": pk, "text": text})
+    for texts in found.values():
+        texts.sort(key=lambda row: (row["order"], row["pk"]))
+    sub_goals.sort(key=lambda row: (row[4], row[2]))  # as SubGoal: by order, then code
+    return (
+        [{"text": row["text"]} for row in found[1]],
+        [{"text": row["text"]} for row in found[2]],
+        sub_goals,
+    )
 
 
 def _focus_areas(filters: DashboardFilterForm, focus_area: FocusArea | None) -> list[FocusArea]:
@@ -313,13 +287,13 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         # The milestones found, by id: the queries below filter on the list rather than on the
         # plan's joins again (the updates of every agreement were scanned for the plan's).
         ids = rollups["ids"]
-        # The agreement's texts, the shown focus areas' sub-goals and the meetings: one query.
-        focus_areas = _focus_areas(filters, focus_area)
-        themes, effects, goal_rows, meetings = _small_lists(
-            agreement, focus_areas, filters.value("since")
+        # The agreement's texts and the shown focus areas' sub-goals: one query.
+        themes, effects, goal_rows = _agreement_texts(
+            agreement, focus_areas := _focus_areas(filters, focus_area)
         )
         areas, sub_goals = _areas(focus_areas, goal_rows, rollups)
-        since_start, last_meeting, next_meeting = meetings
+
+        since_start, last_meeting, next_meeting = _meetings(agreement, filters.value("since"))
         updates, more_changes = recent_updates(ids, since_start, limit=CHANGES_SHOWN)
         headline = summary = links = None
         if plan is not None:
