@@ -9,12 +9,14 @@ pages (under 1 ms). ``selectors.recent_updates`` reads the ids this way in a sub
 databases get no index (SQLite has no INCLUDE; its tests have a few rows).
 """
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 NAME = "update_time_cover"
 
 
-def create(apps, schema_editor):
+def create(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(
@@ -23,7 +25,7 @@ def create(apps, schema_editor):
     )
 
 
-def drop(apps, schema_editor):
+def drop(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(f'DROP INDEX IF EXISTS "{NAME}"')
