@@ -820,6 +820,15 @@ def plan_headline(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _StatusPair(StatusChange):
+    """A change from one status to another, read as a progress update reads it (a model object
+    for each of a few dozen pairs cost more than the counting)."""
+
+    status: str
+    previous_status: str
+
+
 @dataclass
 class ChangeSummary:
     """What changed in a window (since the previous meeting): counts of progress updates and
@@ -874,7 +883,7 @@ def change_summary(
     else:
         pairs = [(u.status, u.previous_status, 1) for u in updates]
     changed = [
-        (ProgressUpdate(status=status, previous_status=previous), n)
+        (_StatusPair(status=status, previous_status=previous), n)
         for status, previous, n in pairs
         if previous and previous != status
     ]
