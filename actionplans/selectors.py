@@ -1,7 +1,7 @@
 """Reads that several views share: roll-ups computed in the database."""
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -671,20 +671,20 @@ class RecentUpdate(StatusChange):
 
 
 def recent_updates(
-    milestone_ids: Sequence[int], start: datetime.datetime, *, limit: int | None = None
+    milestones: Mapping[int, str], start: datetime.datetime, *, limit: int | None = None
 ) -> tuple[list[RecentUpdate], bool]:
-    """Progress updates on the milestones ``milestone_ids`` since ``start``, newest first, read
-    as values in one query (the update, its milestone's title and its author's name: the
-    dashboard knows each milestone's sub-goal already, from its roll-up query).
+    """Progress updates on ``milestones`` (their titles by id, which the dashboard has read
+    with the roll-ups) since ``start``, newest first, read as values in one query (the update
+    and its author's name).
 
     With ``limit``, only the newest ``limit`` updates are taken (a busy plan logs hundreds between
     two meetings); the second value says whether there were more.
     """
     from actionplans.models import ProgressUpdate
 
-    if not milestone_ids:
+    if not milestones:
         return [], False
-    found = ProgressUpdate.objects.filter(AmongIds("milestone_id", milestone_ids)).filter(
+    found = ProgressUpdate.objects.filter(AmongIds("milestone_id", milestones)).filter(
         created_at__gte=start
     )
     if limit is not None:
@@ -697,7 +697,6 @@ def recent_updates(
         found.order_by("-created_at", "-pk").values_list(
             "pk",
             "milestone_id",
-            "milestone__title",
             "status",
             "previous_status",
             "percent",
@@ -714,7 +713,7 @@ def recent_updates(
         RecentUpdate(
             pk=pk,
             milestone_id=milestone_id,
-            milestone_title=title,
+            milestone_title=milestones[milestone_id],
             status=status,
             previous_status=previous,
             percent=percent,
@@ -724,7 +723,6 @@ def recent_updates(
         for (
             pk,
             milestone_id,
-            title,
             status,
             previous,
             percent,

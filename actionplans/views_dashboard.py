@@ -294,7 +294,8 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         areas, sub_goals = _areas(focus_areas, goal_rows, rollups)
 
         since_start, last_meeting, next_meeting = _meetings(agreement, filters.value("since"))
-        updates, more_changes = recent_updates(ids, since_start, limit=CHANGES_SHOWN)
+        titles = {row[0]: row[8] for row in rollups["rows"]}
+        updates, more_changes = recent_updates(titles, since_start, limit=CHANGES_SHOWN)
         headline = summary = links = None
         if plan is not None:
             headline = plan_headline(plan, today=today, rollup=rollups["plan"])

@@ -43,9 +43,10 @@ def test_recent_updates_are_the_newest_of_the_milestones_given_since_the_start(
     log_at(c, coordinator, "done", 100, at(2026, 4, 4))  # not among the milestones given
     start = at(2026, 4, 1)
 
-    updates, more = recent_updates([a.pk, b.pk], start)
-    newest_two, more_than_two = recent_updates([a.pk, b.pk], start, limit=2)
-    all_three, more_than_three = recent_updates([a.pk, b.pk], start, limit=3)
+    titles = {a.pk: a.title, b.pk: b.title}
+    updates, more = recent_updates(titles, start)
+    newest_two, more_than_two = recent_updates(titles, start, limit=2)
+    all_three, more_than_three = recent_updates(titles, start, limit=3)
 
     # Newest first; of two at the same moment, the later saved first.
     assert [u.pk for u in updates] == [same_time_second.pk, same_time_first.pk, older.pk]
@@ -57,7 +58,7 @@ def test_recent_updates_are_the_newest_of_the_milestones_given_since_the_start(
     assert (first.milestone_id, first.milestone_title) == (a.pk, "Boligstrategi")
     assert (first.status, first.previous_status, first.percent) == ("delayed", "on_track", 40)
     assert first.author == "Tone Koordinator"
-    assert recent_updates([], start, limit=2) == ([], False)
+    assert recent_updates({}, start, limit=2) == ([], False)
 
 
 def test_the_roll_ups_last_update_is_the_moment_of_the_newest_update_to_the_microsecond(
