@@ -1,12 +1,19 @@
 """The dashboard's own reads (issue #14, the dashboard made fresh): the milestone-id filter
 (``selectors.AmongIds``), the newest updates of «Siden forrige møte» (``recent_updates``), the
 moment of each node's last update in the roll-ups (read as seconds on PostgreSQL) and the
-status-change counts of ``change_summary`` given the milestones' ids."""
+status-change counts of ``change_summary`` given the milestones' ids, and its moved deadlines
+read as values (no query each when the page shows them)."""
 
 import datetime
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from actionplans.models import Milestone, ProgressUpdate
 from actionplans.selectors import AmongIds, change_summary, plan_rollups, recent_updates
+from actionplans.services import milestone_due_date_change
 from tests.factories import at
 
 
@@ -105,3 +112,32 @@ def test_change_summary_counts_the_same_for_the_ids_as_for_the_queryset(
             1,
             1,
         )
+
+
+def test_moved_deadlines_cost_the_dashboard_no_query_each(
+    plan, make_action, make_milestone, coordinator, reader, client_for, agreement
+):
+    a, b, c = _milestones(plan, make_action, make_milestone)
+    client = client_for(reader)
+    url = reverse("actionplans:dashboard", args=[agreement.slug])
+    client.get(url)  # warm the process-wide caches
+    with CaptureQueriesContext(connection) as none_moved:
+        client.get(url)
+    for milestone, day in ((a, 10), (b, 11), (c, 12)):
+        milestone_due_date_change(
+            milestone=milestone,
+            user=coordinator,
+            new_due_date=datetime.date(2026, 8, day),
+            reason=f"Ny frist for {milestone.title}.",
+        )
+
+    with CaptureQueriesContext(connection) as three_moved:
+        html = client.get(url).content.decode()
+
+    assert len(three_moved) == len(none_moved)
+    moved = html.split('id="frist-flyttet-h"')[1].split("</ul>")[0]
+    assert f'href="{c.get_absolute_url()}">Næringsarena</a>' in moved
+    words = " ".join(re.sub(r"<[^>]+>", " ", moved).split())
+    assert "Næringsarena (delmål 1.2) : frist 30. juni 2025 → 12. august 2026" in words
+    assert "Begrunnelse: Ny frist for Næringsarena." in words
+    assert "– Tone Koordinator," in words
