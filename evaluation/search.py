@@ -66,6 +66,7 @@ from agreements.models import (
 )
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 from tromsvekst.audit.capture import agreement_lookup
+from tromsvekst.lib.queries import AmongIds, array_literal
 
 CONFIG = "norwegian"
 START, STOP = "\ue000", "\ue001"  # the markers around a word found, before escaping
@@ -330,31 +331,13 @@ def _agreement_path(model: type[models.Model]) -> str:
     return path
 
 
-class _AnyOf(models.Func):
-    """``expression = ANY(%s)``: the ids as one array parameter (PostgreSQL), so that the SQL is
-    the same whatever the number of agreements (``_postgres_sql`` keeps it); ``IN`` elsewhere."""
-
-    output_field = models.BooleanField()
-
-    def __init__(self, expression: Any, ids: list[int]) -> None:
-        super().__init__(expression)
-        self.ids = ids
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]  # Func.as_sql's own signature takes templates we do not use
-        sql, params = compiler.compile(self.source_expressions[0])
-        if connection.vendor == "postgresql":
-            return f"{sql} = ANY(%s::bigint[])", [*params, self.ids]
-        if not self.ids:
-            return "1 = 0", []
-        return f"{sql} IN ({', '.join(['%s'] * len(self.ids))})", [*params, *self.ids]
-
-
 def _readable_rows(source: Source, allowed: Readable) -> models.QuerySet[Any]:
     """The rows of ``source`` in the agreements ``allowed`` (all of them for administrators)."""
     queryset: models.QuerySet[Any] = source.model._default_manager.all()
     if not allowed.everything:
         ids = allowed.texts if source.public_text else allowed.internal
-        queryset = queryset.filter(_AnyOf(F(_agreement_path(source.model)), ids))
+        # The ids as one parameter: the SQL is then the same for everyone (_postgres_sql).
+        queryset = queryset.filter(AmongIds(_agreement_path(source.model), ids))
     return queryset
 
 
@@ -473,13 +456,12 @@ def _postgres_sql(allowed: Readable, text: str) -> tuple[str, list[Any]]:
         union = parts[0].union(*parts[1:], all=True).order_by("-_rank", "-pk")
         _compiled[allowed.everything] = union[: MAX_RESULTS + 1].query.sql_with_params()
     sql, params = _compiled[allowed.everything]
-    own = {_TEXT: text}
-    lists = {_TEXTS[0]: allowed.texts, _INTERNAL[0]: allowed.internal}
-    values = [
-        lists[param[0]] if isinstance(param, list) and param in (_TEXTS, _INTERNAL) else param
-        for param in params
-    ]
-    return sql, [own.get(value, value) if isinstance(value, str) else value for value in values]
+    own = {
+        _TEXT: text,
+        array_literal(_TEXTS): array_literal(allowed.texts),
+        array_literal(_INTERNAL): array_literal(allowed.internal),
+    }
+    return sql, [own.get(param, param) if isinstance(param, str) else param for param in params]
 
 
 def _postgres_hits(allowed: Readable, text: str) -> list[tuple[Source, Any, float, str]]:
