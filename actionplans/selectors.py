@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connections
-from django.db.models import BooleanField, F, FloatField, Func, QuerySet
+from django.db.models import FloatField, Func, QuerySet
 
 from actionplans.models import CLOSED_STATUSES, Status, StatusChange
 from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.queries import AmongIds
 
 if TYPE_CHECKING:
     from actionplans.models import ActionPlan, Milestone, MilestoneDueDateChange, ProgressUpdate
@@ -629,31 +630,6 @@ def since_last_meeting(
     if last is not None:
         return last.start, last
     return timezone.make_aware(datetime.datetime(agreement.start_year, 1, 1)), None
-
-
-class AmongIds(Func):
-    """``column IN (ids)``, with the ids as one parameter on PostgreSQL (``= ANY(%s::bigint[])``):
-    the dashboard filters on the few hundred milestone ids of a plan, and as many parameters
-    cost more to build, send and parse than the query's own work. Use as ``.filter(AmongIds(
-    "milestone_id", ids))``."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, column: str, ids: Iterable[int]) -> None:
-        super().__init__(F(column))
-        self.ids = [int(pk) for pk in ids]
-
-    def as_sql(  # type: ignore[override]  # Func.as_sql's extra parameters are not needed here
-        self, compiler: Any, connection: Any, **extra_context: Any
-    ) -> tuple[str, tuple[Any, ...]]:
-        column, params = compiler.compile(self.get_source_expressions()[0])
-        if connection.vendor == "postgresql":
-            array = "{" + ",".join(map(str, self.ids)) + "}"
-            return f"{column} = ANY(%s::bigint[])", (*params, array)
-        if not self.ids:
-            return "1 = 0", tuple(params)
-        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """The dashboard's own reads (issue #14, the dashboard made fresh): the milestone-id filter
-(``selectors.AmongIds``), the newest updates of «Siden forrige møte» (``recent_updates``), the
-moment of each node's last update in the roll-ups (read as seconds on PostgreSQL) and the
-status-change counts of ``change_summary`` given the milestones' ids, and its moved deadlines
-read as values (no query each when the page shows them)."""
+(``tromsvekst.lib.queries.AmongIds``), the newest updates of «Siden forrige møte»
+(``recent_updates``), the moment of each node's last update in the roll-ups (read as seconds on
+PostgreSQL), the status-change counts of ``change_summary`` given the milestones' ids, and its
+moved deadlines read as values (no query each when the page shows them)."""
 
 import datetime
 import re
@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actionplans.models import Milestone, ProgressUpdate
-from actionplans.selectors import AmongIds, change_summary, plan_rollups, recent_updates
+from actionplans.selectors import change_summary, plan_rollups, recent_updates
 from actionplans.services import milestone_due_date_change
 from tests.factories import at
+from tromsvekst.lib.queries import AmongIds
 
 
 def _milestones(plan, make_action, make_milestone) -> tuple[Milestone, Milestone, Milestone]:
