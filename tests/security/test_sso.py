@@ -455,3 +455,38 @@ def test_a_good_single_sign_on_clears_the_count_of_failures(client, settings, co
     assert AccessAttempt.objects.get(username="sso:entra").failures_since_start == 4
     assert sso(client, "entra", "tone").status_code == 302
     assert not AccessAttempt.objects.filter(username="sso:entra").exists()
+
+
+def test_the_providers_keys_are_kept_and_fetched_again_when_it_rotates_them(
+    client, coordinator, monkeypatch
+):
+    """The JWKS is fetched at the first sign-in and kept for the next; when the kept set has no
+    key with the token's ``kid`` (the provider has rotated its keys), it is fetched again."""
+    from tromsvekst.accounts import oidc
+
+    jwks_uri = oidc.metadata(oidc.provider_or_404("entra"))["jwks_uri"]
+    fetched = []
+    real_get = oidc.requests.get
+
+    def counting_get(url, *args, **kwargs):
+        if url == jwks_uri:
+            fetched.append(url)
+        return real_get(url, *args, **kwargs)
+
+    monkeypatch.setattr(oidc.requests, "get", counting_get)
+
+    assert sso(client, "entra", "tone").status_code == 302
+    second = Client()
+    assert sso(second, "entra", "tone").status_code == 302
+    assert signed_in(second) == coordinator
+    assert fetched == [jwks_uri]
+
+    key = f"oidc-jwks:entra:{jwks_uri}"
+    current = cache.get(key)
+    retired = {"keys": [dict(jwk, kid=f"pensjonert-{jwk['kid']}") for jwk in current["keys"]]}
+    cache.set(key, retired)
+    third = Client()
+    assert sso(third, "entra", "tone").status_code == 302
+    assert signed_in(third) == coordinator
+    assert fetched == [jwks_uri, jwks_uri]
+    assert cache.get(key) == current

@@ -3,8 +3,9 @@
 mozilla-django-oidc reads one provider from settings; here every provider of
 ``settings.OIDC_PROVIDERS`` gets its own backend instance, configured from the provider's
 discovery document (``<issuer>/.well-known/openid-configuration``, kept for
-``OIDC_DISCOVERY_SECONDS``). The library makes the token request and finds the signing key in the
-provider's JWKS; this module adds what it leaves out: the ID token's ``iss``, ``aud``, ``exp``
+``OIDC_DISCOVERY_SECONDS``). The library makes the token request; the signing key is found in the
+provider's JWKS, kept as long as the discovery document and fetched again when a token names a key
+it does not hold (the provider has rotated its keys). This module adds what the library leaves out: the ID token's ``iss``, ``aud``, ``exp``
 and ``iat`` are required and checked, with no leeway, and nothing is read from the userinfo
 endpoint (the ID token's claims are the signed ones).
 
@@ -120,6 +121,27 @@ class ProviderBackend(OIDCAuthenticationBackend):
             return per_provider[attr]
         return super().get_settings(attr, *args)
 
+    def retrieve_matching_jwk(self, token: bytes | str) -> jwt.PyJWK:
+        """The provider's key that signed ``token`` (its ``kid`` and ``alg``), from the JWKS kept
+        for OIDC_DISCOVERY_SECONDS rather than fetched at every sign-in; fetched again when the
+        kept one has no such key (the provider has rotated its keys)."""
+        header = jwt.get_unverified_header(token)
+        cache_key = f"oidc-jwks:{self.provider.name}:{self.OIDC_OP_JWKS_ENDPOINT}"
+        found = _matching_key(cache.get(cache_key), header)
+        if found is None:
+            try:
+                response = requests.get(self.OIDC_OP_JWKS_ENDPOINT, timeout=settings.OIDC_TIMEOUT)
+                response.raise_for_status()
+                jwks = response.json()
+            except ValueError as exc:
+                raise SuspiciousOperation(f"JWKS not JSON: {exc}") from exc
+            found = _matching_key(jwks, header)
+            if found is not None:
+                cache.set(cache_key, jwks, settings.OIDC_DISCOVERY_SECONDS)
+        if found is None:
+            raise SuspiciousOperation("Could not find a valid JWKS.")
+        return jwt.PyJWK(found)
+
     def _verify_jws(self, payload: bytes | str, key: Any) -> dict[str, Any]:
         """The library checks the signature and ``exp``; here ``iss``, ``aud`` and ``iat`` too,
         and all four must be there."""
@@ -170,3 +192,17 @@ class ProviderBackend(OIDCAuthenticationBackend):
         if not isinstance(claims, dict):
             raise TokenRefused("the ID token's payload is not an object")
         return claims, id_token
+
+
+def _matching_key(jwks: object, header: dict[str, Any]) -> dict[str, Any] | None:
+    """The key of ``jwks`` with the token header's ``kid`` (and its ``alg``, where the key names
+    one), as the library chooses it; None when there is none or ``jwks`` is not a key set."""
+    keys = jwks.get("keys") if isinstance(jwks, dict) else None
+    found = None
+    for key in keys if isinstance(keys, list) else []:
+        if not isinstance(key, dict) or key.get("kid") != header.get("kid"):
+            continue
+        if "alg" in key and key["alg"] != header.get("alg"):
+            continue
+        found = key
+    return found
