@@ -10,6 +10,7 @@ from django.db.models import FloatField, Func, QuerySet
 
 from actionplans.models import CLOSED_STATUSES, Status, StatusChange
 from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.names import name_from_columns
 from tromsvekst.lib.queries import AmongIds
 
 if TYPE_CHECKING:
@@ -249,11 +250,6 @@ def row_rollups(milestones: "QuerySet[Milestone]", milestone: "Milestone") -> di
 # --- The action plan page -----------------------------------------------------------------------
 
 
-def _person(first_name: str, last_name: str, username: str) -> str:
-    """As tromsvekst.lib.names.display_name, from the columns."""
-    return f"{first_name} {last_name}".strip() or username
-
-
 @dataclass(frozen=True, slots=True)
 class PlanMilestone:
     """What a milestone's row on the plan page shows (plan_tags.milestone_row)."""
@@ -441,13 +437,15 @@ def plan_tree(milestones: "QuerySet[Milestone]", today: datetime.date | None = N
                 percent=percent,
                 due_date=due_date,
                 responsible=(
-                    _person(responsible_first, responsible_last, responsible_username)
+                    name_from_columns(responsible_first, responsible_last, responsible_username)
                     if responsible_id is not None
                     else None
                 ),
                 last_update_at=last_at,
                 last_update_by=(
-                    _person(last_first, last_last, last_username) if last_at is not None else ""
+                    name_from_columns(last_first, last_last, last_username)
+                    if last_at is not None
+                    else ""
                 ),
             )
         )
@@ -694,7 +692,7 @@ def recent_updates(
             previous_status=previous,
             percent=percent,
             created_at=created_at,
-            author=_person(first_name, last_name, username),
+            author=name_from_columns(first_name, last_name, username),
         )
         for (
             pk,

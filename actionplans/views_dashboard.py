@@ -23,7 +23,6 @@ from actionplans.selectors import (
     Headline,
     PlanSubGoal,
     RecentUpdate,
-    _person,
     change_summary,
     current_plan,
     plan_headline,
@@ -45,6 +44,7 @@ from agreements.models import (
 )
 from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
+from tromsvekst.lib.names import name_from_columns
 from tromsvekst.lib.pagecache import render_kept
 
 UPCOMING_DAYS = 90
@@ -303,7 +303,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             summary = change_summary(milestones=ids, since=since_start)
         # The open follow-up tasks as values: their title, due date and responsible's name.
         open_tasks = [
-            {"title": title, "responsible": _person(first, last, username), "due_date": due}
+            {
+                "title": title,
+                "responsible": name_from_columns(first, last, username),
+                "due_date": due,
+            }
             for title, first, last, username, due in FollowUpTask.objects.open()
             .filter(decision__agenda_item__meeting__agreement=agreement)
             .order_by("due_date", "pk")

@@ -148,15 +148,17 @@ def make_user(username: str, first_name: str, last_name: str, **extra) -> User:
     )
 
 
+def appoint(agreement: Agreement, user: User, role: str, party: str = COUNCIL) -> Coordinator:
+    """``user`` gets ``role`` (a Coordinator.Role) in ``agreement`` for the party of slug ``party``."""
+    return Coordinator.objects.create(
+        agreement=agreement, user=user, party=Party.objects.get(slug=party), role=role
+    )
+
+
 def council_coordinator(agreement: Agreement) -> User:
     """Hanne Rådet: coordinator of the agreement for Hålogalandsrådet (not the county)."""
     user = User.objects.create(username="hanne.radet", first_name="Hanne", last_name="Rådet")
-    Coordinator.objects.create(
-        agreement=agreement,
-        user=user,
-        party=Party.objects.get(slug="halogalandsradet"),
-        role=Coordinator.Role.COORDINATOR,
-    )
+    appoint(agreement, user, Coordinator.Role.COORDINATOR)
     return user
 
 

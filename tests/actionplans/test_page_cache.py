@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actionplans.models import Milestone, Status
-from agreements.models import Coordinator, Party
-from tests.factories import COUNCIL, make_user
+from agreements.models import Coordinator
+from tests.factories import COUNCIL, appoint, make_user
 from tromsvekst.audit import revisions
 from tromsvekst.audit.models import Revision
 from tromsvekst.lib import pagecache
@@ -189,12 +189,7 @@ def name_in_header(html: str) -> str:
 
 def second_reader(agreement, first_name="Kari", last_name="<Lesar> & co"):
     user = make_user("kari.lesar", first_name, last_name)
-    Coordinator.objects.create(
-        agreement=agreement,
-        user=user,
-        party=Party.objects.get(slug=COUNCIL),
-        role=Coordinator.Role.READER,
-    )
+    appoint(agreement, user, Coordinator.Role.READER, COUNCIL)
     return user
 
 
@@ -290,12 +285,7 @@ def test_a_waiting_message_makes_the_shared_dashboard_fresh(
     client_for, coordinator, agreement, milestone
 ):
     other = make_user("kari.koordinator", "Kari", "Koordinator")
-    Coordinator.objects.create(
-        agreement=agreement,
-        user=other,
-        party=Party.objects.get(slug=COUNCIL),
-        role=Coordinator.Role.COORDINATOR,
-    )
+    appoint(agreement, other, Coordinator.Role.COORDINATOR, COUNCIL)
     url = dashboard_url(agreement)
     get(client_for(other), url)
     get(client_for(other), url)  # kept for coordinators of the council
