@@ -90,6 +90,21 @@ def test_internal_pages_are_never_stored_and_public_pages_keep_their_caching(pro
         cache = answer.header("cache-control")
         assert "private" in cache and "no-store" in cache, (path, cache)
 
+    # A plan's rows on demand, as htmx asks for them, and the search, as deployed.
+    (action, plan) = production.query(
+        "SELECT a.id, a.plan_id FROM actionplans_action a JOIN actionplans_actionplan p"
+        " ON p.id = a.plan_id JOIN agreements_agreement g ON g.id = p.agreement_id"
+        " WHERE NOT g.is_example ORDER BY a.id LIMIT 1"
+    )[0]
+    rows = coordinator.get(
+        f"/handlingsplaner/{plan}/?action={action}", headers={"HX-Request": "true"}
+    )
+    assert rows.status == 200 and rows.text.startswith('<ul class="milestones"'), rows.text[:300]
+    assert "hx-request" in rows.header("vary").lower()
+    assert 'id="milepael-' in rows.text
+    found = coordinator.get("/sok/?q=bolig")
+    assert found.status == 200 and "search-hit" in found.text, found.text[:300]
+
     # After logout the same browser gets the login page, not the dashboard.
     coordinator.post("/logg-ut/", {})
     after = coordinator.get(f"/avtaler/{_agreement_slug(production)}/oversikt/")
