@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import connections
-from django.db.models import FloatField, Func, QuerySet
+from django.db.models import FloatField, Func, Q, QuerySet
 
 from actionplans.models import CLOSED_STATUSES, Status, StatusChange
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.names import name_from_columns
-from tromsvekst.lib.queries import AmongIds
+from tromsvekst.lib.queries import AmongIds, KeptSQL, Shape
 
 if TYPE_CHECKING:
     from actionplans.models import ActionPlan, Milestone, MilestoneDueDateChange, ProgressUpdate
@@ -644,6 +644,37 @@ class RecentUpdate(StatusChange):
     author: str  # the author's name
 
 
+_RECENT_COLUMNS = (
+    "pk",
+    "milestone_id",
+    "status",
+    "previous_status",
+    "percent",
+    "created_at",
+    "author__first_name",
+    "author__last_name",
+    "author__username",
+)
+
+
+def _recent_rows(v: Any) -> "QuerySet[ProgressUpdate]":
+    from actionplans.models import ProgressUpdate
+
+    found = ProgressUpdate.objects.filter(AmongIds("milestone_id", v.milestones)).filter(
+        created_at__gte=v.start
+    )
+    if v.limit is not None:
+        # The newest ids first, then their rows: on PostgreSQL the ids come from the index
+        # on (created_at, id) with the milestone beside them (migration 0007), without reading
+        # the table for every update of other plans passed on the way.
+        newest = found.order_by("-created_at", "-pk").values("pk")[: v.limit + 1]
+        found = ProgressUpdate.objects.filter(pk__in=newest)
+    return found.order_by("-created_at", "-pk").values_list(*_RECENT_COLUMNS)
+
+
+_RECENT = KeptSQL(_recent_rows, milestones=list, start=datetime.datetime, limit=Shape)
+
+
 def recent_updates(
     milestones: Mapping[int, str], start: datetime.datetime, *, limit: int | None = None
 ) -> tuple[list[RecentUpdate], bool]:
@@ -654,32 +685,9 @@ def recent_updates(
     With ``limit``, only the newest ``limit`` updates are taken (a busy plan logs hundreds between
     two meetings); the second value says whether there were more.
     """
-    from actionplans.models import ProgressUpdate
-
     if not milestones:
         return [], False
-    found = ProgressUpdate.objects.filter(AmongIds("milestone_id", milestones)).filter(
-        created_at__gte=start
-    )
-    if limit is not None:
-        # The newest ids first, then their rows: on PostgreSQL the ids come from the index
-        # on (created_at, id) with the milestone beside them (migration 0007), without reading
-        # the table for every update of other plans passed on the way.
-        newest = found.order_by("-created_at", "-pk").values("pk")[: limit + 1]
-        found = ProgressUpdate.objects.filter(pk__in=newest)
-    rows = list(
-        found.order_by("-created_at", "-pk").values_list(
-            "pk",
-            "milestone_id",
-            "status",
-            "previous_status",
-            "percent",
-            "created_at",
-            "author__first_name",
-            "author__last_name",
-            "author__username",
-        )
-    )
+    rows = _RECENT.rows(milestones=list(milestones), start=start, limit=limit)
     more = limit is not None and len(rows) > limit
     if more:
         rows = rows[:limit]
@@ -819,6 +827,49 @@ class ChangeSummary:
         return bool(self.updates or self.due_date_changes)
 
 
+def _window(since: datetime.datetime, until: datetime.datetime | None) -> dict[str, Any]:
+    window = {"created_at__gte": since}
+    if until is not None:
+        window["created_at__lt"] = until
+    return window
+
+
+def _status_pairs(among: "Q | AmongIds", window: dict[str, Any]) -> "QuerySet[Any]":
+    """How many updates went from each status to each: a few dozen pairs at most, however many
+    updates the window holds."""
+    from django.db.models import Count
+
+    from actionplans.models import ProgressUpdate
+
+    return (
+        ProgressUpdate.objects.filter(among, **window)
+        .order_by()
+        .values_list("status", "previous_status")
+        .annotate(n=Count("pk"))
+    )
+
+
+def _moved(among: "Q | AmongIds", window: dict[str, Any]) -> "QuerySet[Any]":
+    from actionplans.models import MilestoneDueDateChange
+
+    return (
+        MilestoneDueDateChange.objects.filter(among, **window)
+        .order_by("-created_at", "-pk")
+        .values_list(*MOVED_COLUMNS)
+    )
+
+
+# The dashboard's two (the plan's milestones by id): built once (tromsvekst.lib.queries.KeptSQL).
+_WINDOW = {"milestones": list, "since": datetime.datetime, "until": datetime.datetime}
+_PAIRS = KeptSQL(
+    lambda v: _status_pairs(AmongIds("milestone_id", v.milestones), _window(v.since, v.until)),
+    **_WINDOW,
+)
+_MOVED = KeptSQL(
+    lambda v: _moved(AmongIds("milestone_id", v.milestones), _window(v.since, v.until)), **_WINDOW
+)
+
+
 def change_summary(
     *,
     milestones: "QuerySet[Milestone] | Sequence[int]",
@@ -830,40 +881,23 @@ def change_summary(
     including) ``until`` (default: no end). ``updates``, when the caller has read the window's
     progress updates already, are counted instead of being read again. Two queries at most.
     """
-    from django.db.models import Count, Q
-
-    from actionplans.models import MilestoneDueDateChange, ProgressUpdate
-
-    among: Q | AmongIds
+    pairs: list[tuple[str, str, int]]
+    moved_rows: list[tuple[Any, ...]]
     if isinstance(milestones, QuerySet):
         among = Q(milestone__in=milestones.order_by().values("pk"))
+        window = _window(since, until)
+        pairs = list(_status_pairs(among, window)) if updates is None else []
+        moved_rows = list(_moved(among, window))
     else:
-        among = AmongIds("milestone_id", milestones)
-    window = {"created_at__gte": since}
-    if until is not None:
-        window["created_at__lt"] = until
-    # How many updates went from each status to each: a few dozen pairs at most, however many
-    # updates the window holds.
-    pairs: list[tuple[str, str, int]]
-    if updates is None:
-        pairs = list(
-            ProgressUpdate.objects.filter(among, **window)
-            .order_by()
-            .values_list("status", "previous_status")
-            .annotate(n=Count("pk"))
-        )
-    else:
+        ids = list(milestones)
+        pairs = _PAIRS.rows(milestones=ids, since=since, until=until) if updates is None else []
+        moved_rows = _MOVED.rows(milestones=ids, since=since, until=until)
+    if updates is not None:
         pairs = [(u.status, u.previous_status, 1) for u in updates]
     changed = [
         (_StatusPair(status=status, previous_status=previous), n)
         for status, previous, n in pairs
         if previous and previous != status
-    ]
-    moved = [
-        _moved_deadline(*row)
-        for row in MilestoneDueDateChange.objects.filter(among, **window)
-        .order_by("-created_at", "-pk")
-        .values_list(*MOVED_COLUMNS)
     ]
     return ChangeSummary(
         since=since,
@@ -872,7 +906,7 @@ def change_summary(
         status_changes=sum(n for _, n in changed),
         done=sum(n for u, n in changed if u.status == Status.DONE),
         worse=sum(n for u, n in changed if u.got_worse),
-        due_date_changes=moved,
+        due_date_changes=[_moved_deadline(*row) for row in moved_rows],
     )
 
 

@@ -46,6 +46,7 @@ from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.names import name_from_columns
 from tromsvekst.lib.pagecache import render_kept
+from tromsvekst.lib.queries import AmongIds, KeptSQL
 
 UPCOMING_DAYS = 90
 # "Siden forrige møte" lists at most this many updates, the newest: a plan with hundreds of
@@ -107,25 +108,45 @@ def _filtered(
     return milestones
 
 
+# The last meeting held before ``now`` and the next one not yet over: each a one-row subquery, in
+# one query (a UNION of LIMITed queries is not portable).
+_LAST_AND_NEXT = KeptSQL(
+    lambda v: Meeting.objects.filter(
+        Q(
+            pk=Subquery(
+                Meeting.objects.held()
+                .filter(agreement=v.agreement, start__lte=v.now)
+                .order_by("-start")
+                .values("pk")[:1]
+            )
+        )
+        | Q(
+            pk=Subquery(
+                Meeting.objects.upcoming(v.now).filter(agreement=v.agreement).values("pk")[:1]
+            )
+        )
+    ).values_list("pk", "status", "title", "kind", "start", "end"),
+    agreement=int,
+    now=datetime.datetime,
+)
+
+
 def _meetings(
     agreement: Agreement, since: datetime.date | None
 ) -> tuple[datetime.datetime, Meeting | None, Meeting | None]:
     """The start of «Siden forrige møte» (as selectors.since_last_meeting), the last meeting held
     and the next one: both meetings in one query."""
     now = timezone.now()
-    upcoming = Meeting.objects.upcoming(now).filter(agreement=agreement)[:1]
     if since is not None:
         start, _last = since_last_meeting(agreement, since=since)
+        upcoming = Meeting.objects.upcoming(now).filter(agreement=agreement)
         return start, None, upcoming.first()
-    held = Meeting.objects.held().filter(agreement=agreement, start__lte=now).order_by("-start")[:1]
     last = next_meeting = None
-    # One query: each meeting as a subquery of one row (a UNION of LIMITed queries is not
-    # portable).
-    both = Meeting.objects.filter(
-        Q(pk=Subquery(held.values("pk"))) | Q(pk=Subquery(upcoming.values("pk")))
-    )
-    for meeting in both:
-        if meeting.status == Meeting.Status.HELD:
+    for pk, status, title, kind, start, end in _LAST_AND_NEXT.rows(agreement=agreement.pk, now=now):
+        meeting = Meeting(
+            pk=pk, agreement=agreement, status=status, title=title, kind=kind, start=start, end=end
+        )
+        if status == Meeting.Status.HELD:
             last = meeting
         else:
             next_meeting = meeting
@@ -137,6 +158,35 @@ def _meetings(
 
 SubGoalRow = tuple[int, int, str, str, int]  # pk, focus area, code, text, order
 
+# The columns that differ are annotations in every part, in the same order: a union's parts are
+# read in the first part's order of fields, then annotations.
+_TEXT_FIELDS = ("kind", "order", "pk", "text", "area", "goal_code")
+# (A typed NULL: PostgreSQL makes two untyped ones text, which the sub-goals' ids are not.)
+_NO_AREA = {"area": Cast(Value(None), IntegerField()), "goal_code": Value("")}
+# The agreement's central themes (1), long-term effects (2) and the sub-goals (3) of some of its
+# focus areas: one query (UNION ALL).
+_AGREEMENT_TEXTS = KeptSQL(
+    lambda v: (
+        CentralTheme.objects.filter(agreement=v.agreement)
+        .annotate(kind=Value(1), **_NO_AREA)
+        .order_by()
+        .values_list(*_TEXT_FIELDS)
+        .union(
+            LongTermEffect.objects.filter(agreement=v.agreement)
+            .annotate(kind=Value(2), **_NO_AREA)
+            .order_by()
+            .values_list(*_TEXT_FIELDS),
+            SubGoal.objects.filter(AmongIds("focus_area_id", v.areas))
+            .annotate(kind=Value(3), area=F("focus_area_id"), goal_code=F("code"))
+            .order_by()
+            .values_list(*_TEXT_FIELDS),
+            all=True,
+        )
+    ),
+    agreement=int,
+    areas=list,
+)
+
 
 def _agreement_texts(
     agreement: Agreement, areas: list[FocusArea]
@@ -144,25 +194,7 @@ def _agreement_texts(
     """The agreement's central themes and long-term effects, in their order ({"text": ...}
     each, as the template reads a model object's), and the sub-goals of ``areas`` in their
     order (SubGoalRow): three short lists in one query (UNION ALL)."""
-    # The columns that differ are annotations in every part, in the same order: a union's
-    # parts are read in the first part's order of fields, then annotations.
-    fields = ("kind", "order", "pk", "text", "area", "goal_code")
-    # (A typed NULL: PostgreSQL makes two untyped ones text, which the sub-goals' ids are not.)
-    blank = {"area": Cast(Value(None), IntegerField()), "goal_code": Value("")}
-    themes = CentralTheme.objects.filter(agreement=agreement).annotate(kind=Value(1), **blank)
-    effects = LongTermEffect.objects.filter(agreement=agreement).annotate(kind=Value(2), **blank)
-    goals = SubGoal.objects.filter(focus_area__in=[area.pk for area in areas]).annotate(
-        kind=Value(3), area=F("focus_area_id"), goal_code=F("code")
-    )
-    rows = (
-        themes.order_by()
-        .values_list(*fields)
-        .union(
-            effects.order_by().values_list(*fields),
-            goals.order_by().values_list(*fields),
-            all=True,
-        )
-    )
+    rows = _AGREEMENT_TEXTS.rows(agreement=agreement.pk, areas=[area.pk for area in areas])
     found: dict[int, list[dict[str, str]]] = {1: [], 2: []}
     sub_goals: list[SubGoalRow] = []
     for which, order, pk, text, area, code in rows:
@@ -266,6 +298,24 @@ def _upcoming(
     ]
 
 
+# The open follow-up tasks as values: their title, responsible's name and due date.
+_OPEN_TASKS = KeptSQL(
+    lambda v: (
+        FollowUpTask.objects.open()
+        .filter(decision__agenda_item__meeting__agreement=v.agreement)
+        .order_by("due_date", "pk")
+        .values_list(
+            "title",
+            "responsible__first_name",
+            "responsible__last_name",
+            "responsible__username",
+            "due_date",
+        )
+    ),
+    agreement=int,
+)
+
+
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_for_user(request, Agreement, slug, field="slug", edit=False)
@@ -301,23 +351,13 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             headline = plan_headline(plan, today=today, rollup=rollups["plan"])
             links = headline_links(headline, party=party, focus_area=focus_area)
             summary = change_summary(milestones=ids, since=since_start)
-        # The open follow-up tasks as values: their title, due date and responsible's name.
         open_tasks = [
             {
                 "title": title,
                 "responsible": name_from_columns(first, last, username),
                 "due_date": due,
             }
-            for title, first, last, username, due in FollowUpTask.objects.open()
-            .filter(decision__agenda_item__meeting__agreement=agreement)
-            .order_by("due_date", "pk")
-            .values_list(
-                "title",
-                "responsible__first_name",
-                "responsible__last_name",
-                "responsible__username",
-                "due_date",
-            )
+            for title, first, last, username, due in _OPEN_TASKS.rows(agreement=agreement.pk)
         ]
         ctx = {
             "agreement": agreement,

@@ -7,12 +7,22 @@ who may see what, they only read flags a view computed with these rules.
 from django.contrib.auth.models import AnonymousUser, User
 
 from agreements.models import Agreement, AgreementQuerySet, Coordinator, Party
+from tromsvekst.lib.queries import KeptSQL
 
 AnyUser = User | AnonymousUser
 
 
 def is_admin(user: AnyUser) -> bool:
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+# Every page asks it: the SQL is built once (tromsvekst.lib.queries.KeptSQL).
+_APPOINTMENTS = KeptSQL(
+    lambda v: Coordinator.objects.filter(user=v.user).values_list(
+        "agreement_id", "role", "party_id", "party__kind"
+    ),
+    user=int,
+)
 
 
 def _appointment(user: AnyUser, agreement: Agreement) -> tuple[str, int, str] | None:
@@ -24,9 +34,7 @@ def _appointment(user: AnyUser, agreement: Agreement) -> tuple[str, int, str] | 
     if appointments is None:
         appointments = {
             agreement_id: (role, party_id, kind)
-            for agreement_id, role, party_id, kind in Coordinator.objects.filter(
-                user=user
-            ).values_list("agreement_id", "role", "party_id", "party__kind")
+            for agreement_id, role, party_id, kind in _APPOINTMENTS.rows(user=user.pk)
         }
         user._agreement_appointments = appointments  # type: ignore[attr-defined]  # a cache kept on the request's user object, not a field of the model
     return appointments.get(agreement.pk)

@@ -84,6 +84,8 @@ def test_database_url_postgres_parts(tmp_path):
         "db.example.no",
         "6543",
     )
+    # Parameters sent apart from the SQL, and a query run again on a connection prepared.
+    assert db["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 1}
     local = database_from_url("postgresql://postgres@127.0.0.1/tromsvekst", tmp_path)
     assert (local["USER"], local["PASSWORD"], local["HOST"], local["PORT"]) == (
         "postgres",

@@ -92,6 +92,11 @@ def database_from_url(url: str, base_dir: Path) -> dict:
             "PORT": str(port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # The parameters travel apart from the SQL (server-side binding), so that a query
+            # run again on the same connection is parsed and planned once (psycopg's prepared
+            # statements, from its second run): a page's dozen small queries each cost more
+            # to parse and plan than to answer (docs/benchmarks.md, #14).
+            "OPTIONS": {"server_side_binding": True, "prepare_threshold": 1},
         }
     raise ImproperlyConfigured(
         f"DATABASE_URL {url!r}: the scheme must be sqlite or postgres, not {parts.scheme!r}."
