@@ -66,7 +66,7 @@ from agreements.models import (
 )
 from evaluation.models import Evaluation, Recommendation, SubGoalAssessment
 from tromsvekst.audit.capture import agreement_lookup
-from tromsvekst.lib.queries import AmongIds, array_literal
+from tromsvekst.lib.queries import AmongIds, KeptSQL, Shape
 
 CONFIG = "norwegian"
 START, STOP = "\ue000", "\ue001"  # the markers around a word found, before escaping
@@ -336,7 +336,7 @@ def _readable_rows(source: Source, allowed: Readable) -> models.QuerySet[Any]:
     queryset: models.QuerySet[Any] = source.model._default_manager.all()
     if not allowed.everything:
         ids = allowed.texts if source.public_text else allowed.internal
-        # The ids as one parameter: the SQL is then the same for everyone (_postgres_sql).
+        # The ids as one parameter: the SQL is then the same for everyone (_UNION).
         queryset = queryset.filter(AmongIds(_agreement_path(source.model), ids))
     return queryset
 
@@ -445,39 +445,31 @@ def _postgres_part(source: Source, index: int, allowed: Readable, query: SearchQ
     )
 
 
-# Stand-ins for what differs between two searches, in the SQL kept by _postgres_sql.
-_TEXT = "\ue002text\ue002"
-_TEXTS, _INTERNAL = [-1], [-2]
-_compiled: dict[bool, tuple[str, tuple[Any, ...]]] = {}
+def _postgres_union(v: Any) -> models.QuerySet[Any]:
+    """The UNION ALL of every source's best matches for the words ``v.text`` in the agreements
+    ``v.texts`` and ``v.internal`` (None for an administrator, ``v.everything``: no filter)."""
+    allowed = Readable(texts=v.texts or [], internal=v.internal or [], everything=v.everything)
+    query = SearchQuery(v.text, config=CONFIG, search_type="websearch")
+    parts = [_postgres_part(source, i, allowed, query) for i, source in enumerate(SOURCES)]
+    union: models.QuerySet[Any] = parts[0].union(*parts[1:], all=True).order_by("-_rank", "-pk")
+    return union[: MAX_RESULTS + 1]
 
 
-def _postgres_sql(allowed: Readable, text: str) -> tuple[str, list[Any]]:
-    """The UNION ALL of every source's best matches as SQL and parameters. Building it from
-    16 querysets takes longer than PostgreSQL takes to answer it, so it is built once per
-    process (for administrators and for the rest), with stand-ins for the words and the
-    agreements, and each search puts its own in their place."""
-    if allowed.everything not in _compiled:
-        stand_in = Readable(texts=_TEXTS, internal=_INTERNAL, everything=allowed.everything)
-        query = SearchQuery(_TEXT, config=CONFIG, search_type="websearch")
-        parts = [_postgres_part(source, i, stand_in, query) for i, source in enumerate(SOURCES)]
-        union = parts[0].union(*parts[1:], all=True).order_by("-_rank", "-pk")
-        _compiled[allowed.everything] = union[: MAX_RESULTS + 1].query.sql_with_params()
-    sql, params = _compiled[allowed.everything]
-    own = {
-        _TEXT: text,
-        array_literal(_TEXTS): array_literal(allowed.texts),
-        array_literal(_INTERNAL): array_literal(allowed.internal),
-    }
-    return sql, [own.get(param, param) if isinstance(param, str) else param for param in params]
+# Building the union from 16 querysets takes longer than PostgreSQL takes to answer it: it is
+# built once per process (for administrators and for the rest), and each search puts its own
+# words and agreements in (tromsvekst.lib.queries.KeptSQL).
+_UNION = KeptSQL(_postgres_union, text=str, texts=list, internal=list, everything=Shape)
 
 
 def _postgres_hits(allowed: Readable, text: str) -> list[tuple[Source, Any, float, str]]:
     """The best matches of every source in one query (UNION ALL of each source's best), then
     the rows themselves for their titles and addresses, one query per kind found."""
-    sql, params = _postgres_sql(allowed, text)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        best = cursor.fetchall()
+    best = _UNION.rows(
+        text=text,
+        texts=None if allowed.everything else allowed.texts,
+        internal=None if allowed.everything else allowed.internal,
+        everything=allowed.everything,
+    )
     wanted: dict[int, list[int]] = {}
     for index, pk, *_rest in best:
         wanted.setdefault(index, []).append(pk)

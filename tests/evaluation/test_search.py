@@ -344,7 +344,7 @@ def test_the_sql_kept_between_searches_gets_each_persons_own_agreements_and_word
     """The union is built once per process (for administrators and for the rest) with
     stand-ins; each search puts in its own words and agreements. One after another, in both
     orders, nobody gets what the one before might read."""
-    monkeypatch.setattr(search, "_compiled", {})
+    monkeypatch.setattr(search._UNION, "_kept", {})
     action = make_action(make_plan(other_agreement), "1.1-1", title="Zebrafink og kolibri")
     own = {("Tiltak", action.get_absolute_url())}
 
@@ -361,6 +361,7 @@ def test_the_sql_kept_between_searches_gets_each_persons_own_agreements_and_word
     assert outsiders == own | {("Delmål", url) for kind, url in coordinators if kind == "Delmål"}
     assert hits(coordinator) == coordinators and hits(admin_user) == everything
     assert hits(outsider, "kolibri") == own and hits(coordinator, "kolibri") == set()
-    assert set(search._compiled) == {True, False}
-    for sql, _params in search._compiled.values():
+    # Two kept: for administrators (no agreements in the SQL) and for the rest.
+    assert len(search._UNION._kept) == 2
+    for sql, *_rest in search._UNION._kept.values():
         assert "zebrafink" not in sql and "kolibri" not in sql
