@@ -393,6 +393,18 @@ def test_a_save_on_one_server_shows_at_once_on_the_other(production):
     assert dashboard.text != kept[(second.url, pages[1])], (
         "the dashboard on the other server is old"
     )
+    # «Siden forrige møte» lists the save with its new figure: its queries' SQL is built once
+    # per worker and run with each request's own values (tromsvekst.lib.queries.KeptSQL, with
+    # PostgreSQL's prepared statements).
+    assert _saved_change(dashboard.text, milestone, new_percent)
+    assert not _saved_change(kept[(second.url, pages[1])], milestone, new_percent)
+
+
+def _saved_change(html: str, milestone: int, percent: int) -> bool:
+    return any(
+        f'href="/milepaeler/{milestone}/"' in item and f"{percent}&nbsp;%" in item
+        for item in re.findall(r"<li[^>]*>.*?</li>", html, re.S)
+    )
 
 
 # --- The deployment checks of the README ----------------------------------------------------------
