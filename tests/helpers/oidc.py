@@ -150,13 +150,24 @@ def start_provider(
         text=True,
     )
     assert process.stdout is not None
-    # "ready …" once it listens; a provider that says nothing for 30 seconds is given up on.
-    ready, _, _ = select.select([process.stdout], [], [], 30)
+    # "ready …" once it listens; a provider that says nothing for 90 seconds is given up on
+    # (Node.js starting it with a new RSA key has once taken more than 30, while the other test
+    # worker drove a browser and two app servers).
+    ready, _, _ = select.select([process.stdout], [], [], 90)
     line = process.stdout.readline() if ready else ""
     if not line.startswith("ready"):
+        try:  # at the end of its output: has it ended, and how?
+            ended = process.wait(timeout=5) if ready else None
+        except subprocess.TimeoutExpired:
+            ended = None
         process.kill()
         log.close()
-        raise RuntimeError(f"The test provider did not start: {line!r} (see {log.name})")
+        why = (
+            f"it ended with exit code {ended}"
+            if ended is not None
+            else ("it printed something else" if ready else "no answer in 90 s")
+        )
+        raise RuntimeError(f"The test provider did not start ({why}): {line!r} (see {log.name})")
     return TestProvider(
         name=name,
         label=label,
