@@ -1,7 +1,7 @@
 """Reads that several views share: roll-ups computed in the database."""
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -881,18 +881,19 @@ def change_summary(
     including) ``until`` (default: no end). ``updates``, when the caller has read the window's
     progress updates already, are counted instead of being read again. Two queries at most.
     """
-    pairs: list[tuple[str, str, int]]
-    moved_rows: list[tuple[Any, ...]]
+    count_pairs: Callable[[], list[tuple[str, str, int]]]
     if isinstance(milestones, QuerySet):
         among = Q(milestone__in=milestones.order_by().values("pk"))
         window = _window(since, until)
-        pairs = list(_status_pairs(among, window)) if updates is None else []
+        count_pairs = lambda: list(_status_pairs(among, window))  # noqa: E731
         moved_rows = list(_moved(among, window))
     else:
-        ids = list(milestones)
-        pairs = _PAIRS.rows(milestones=ids, since=since, until=until) if updates is None else []
-        moved_rows = _MOVED.rows(milestones=ids, since=since, until=until)
-    if updates is not None:
+        values: dict[str, Any] = {"milestones": list(milestones), "since": since, "until": until}
+        count_pairs = lambda: _PAIRS.rows(**values)  # noqa: E731
+        moved_rows = _MOVED.rows(**values)
+    if updates is None:
+        pairs = count_pairs()
+    else:
         pairs = [(u.status, u.previous_status, 1) for u in updates]
     changed = [
         (_StatusPair(status=status, previous_status=previous), n)

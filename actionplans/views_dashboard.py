@@ -136,13 +136,9 @@ def _meetings(
 ) -> tuple[datetime.datetime, Meeting | None, Meeting | None]:
     """The start of «Siden forrige møte» (as selectors.since_last_meeting), the last meeting held
     and the next one: both meetings in one query."""
-    now = timezone.now()
-    if since is not None:
-        start, _last = since_last_meeting(agreement, since=since)
-        upcoming = Meeting.objects.upcoming(now).filter(agreement=agreement)
-        return start, None, upcoming.first()
     last = next_meeting = None
-    for pk, status, title, kind, start, end in _LAST_AND_NEXT.rows(agreement=agreement.pk, now=now):
+    rows = _LAST_AND_NEXT.rows(agreement=agreement.pk, now=timezone.now())
+    for pk, status, title, kind, start, end in rows:
         meeting = Meeting(
             pk=pk, agreement=agreement, status=status, title=title, kind=kind, start=start, end=end
         )
@@ -150,6 +146,8 @@ def _meetings(
             last = meeting
         else:
             next_meeting = meeting
+    if since is not None:  # the reader's date, not the last meeting held
+        return since_last_meeting(agreement, since=since)[0], None, next_meeting
     if last is not None:
         return last.start, last, next_meeting
     # None held yet: since the start of the agreement, as since_last_meeting says.

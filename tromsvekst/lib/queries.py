@@ -60,9 +60,9 @@ class Shape:
 
 
 # What a value of each kind stands in as while the SQL is built: values no row or page ever has
-# (negative ids, a moment in 1111), different for every name of one query.
+# (negative ids, a moment in 1111), different for every name of one query. (A Shape value is
+# never stood in for: it is part of the SQL.)
 _KINDS: dict[type, Callable[[int], Any]] = {
-    Shape: lambda n: None,  # never stood in for: part of the SQL
     int: lambda n: -(7 * 10**14) - n,
     str: lambda n: f"\ue003stand-in {n}\ue003",
     datetime.datetime: lambda n: datetime.datetime(1111, 11, 11, 11, 11, n, tzinfo=datetime.UTC),
@@ -95,7 +95,9 @@ class KeptSQL:
     """
 
     def __init__(self, build: Callable[[Any], QuerySet[Any]], **kinds: type) -> None:
-        unknown = {name: kind for name, kind in kinds.items() if kind not in _KINDS}
+        unknown = {
+            name: kind for name, kind in kinds.items() if kind is not Shape and kind not in _KINDS
+        }
         if unknown:
             raise TypeError(f"KeptSQL cannot stand in for {unknown}")
         self.build = build
