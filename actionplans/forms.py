@@ -390,24 +390,41 @@ def _fix_choices(field: forms.Field, objects: Iterable[Any] | None = None) -> No
     field.choices = choices + [iterator.choice(obj) for obj in rows]
 
 
-class DashboardFilterForm(forms.Form):
-    """The dashboard's choices, kept in the URL so a link can be shared; bad values are ignored."""
+class ListedChoiceField(forms.ModelChoiceField):
+    """A choice among model objects the view has read already (``listed``): the options are
+    theirs and a submitted id is looked up among them, with no query of its own."""
 
-    plan: "forms.ModelChoiceField[ActionPlan]" = forms.ModelChoiceField(
-        label=_("Handlingsplan"), required=False, queryset=None, empty_label=None
-    )
-    party = forms.ModelChoiceField(
-        label=_("Ansvarlig part"),
-        required=False,
-        queryset=Party.objects.none(),
-        empty_label=_("Alle"),
-    )
-    focus_area = forms.ModelChoiceField(
-        label=_("Innsatsområde"),
-        required=False,
-        queryset=FocusArea.objects.none(),
-        empty_label=_("Alle"),
-    )
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=None, **kwargs)
+        self.listed: dict[int, Any] = {}
+
+    def list(self, objects: list[Any]) -> None:
+        self.listed = {obj.pk: obj for obj in objects}
+        _fix_choices(self, objects)
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        try:
+            found = self.listed.get(int(str(value).strip()))
+        except ValueError:
+            found = None
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return found
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's choices, kept in the URL so a link can be shared; bad values are ignored.
+    The plans, parties and focus areas to choose among are the agreement's, read by the view."""
+
+    plan = ListedChoiceField(label=_("Handlingsplan"), required=False, empty_label=None)
+    party = ListedChoiceField(label=_("Ansvarlig part"), required=False, empty_label=_("Alle"))
+    focus_area = ListedChoiceField(label=_("Innsatsområde"), required=False, empty_label=_("Alle"))
     since = forms.DateField(
         label=_("Endringer siden"),
         required=False,
@@ -423,19 +440,16 @@ class DashboardFilterForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        agreement: Agreement,
-        plans: QuerySet[ActionPlan],
+        plans: list[ActionPlan],
+        parties: list[Party],
+        focus_areas: list[FocusArea],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self.fields["plan"]).queryset = plans
         _label_with(self.fields["plan"], lambda p: p.period)
-        _choices(self.fields["party"]).queryset = agreement.parties.all()
-        _choices(self.fields["focus_area"]).queryset = agreement.focus_areas.all()
         _label_with(self.fields["focus_area"], lambda fa: f"{fa.number}. {fa.title}")
-        _fix_choices(self.fields["plan"], list(plans))  # the view has read them already
-        _fix_choices(self.fields["party"])
-        _fix_choices(self.fields["focus_area"])
+        for name, objects in (("plan", plans), ("party", parties), ("focus_area", focus_areas)):
+            cast(ListedChoiceField, self.fields[name]).list(objects)
 
     def value(self, name: str) -> Any:
         """The cleaned value of a field, or None when it was missing or invalid."""

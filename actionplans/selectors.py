@@ -5,13 +5,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import FloatField, Func, Q, QuerySet
 
 from actionplans.models import CLOSED_STATUSES, Status, StatusChange
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.names import name_from_columns
-from tromsvekst.lib.queries import AmongIds, KeptSQL, Shape
+from tromsvekst.lib.queries import AmongIds, KeptSQL, Shape, rows_together
 
 if TYPE_CHECKING:
     from actionplans.models import ActionPlan, Milestone, MilestoneDueDateChange, ProgressUpdate
@@ -155,11 +155,16 @@ def plan_rollups(
     sub-goal, action, last update (as read: on PostgreSQL seconds since 1970), title), for a
     caller that lists some of the milestones.
     """
-    last = "last_update__created_at"
     seconds = connections[milestones.db].vendor == "postgresql"
     if seconds:
-        milestones = milestones.annotate(last_update_seconds=_Seconds(last))
-        last = "last_update_seconds"
+        milestones = milestones.annotate(last_update_seconds=_Seconds("last_update__created_at"))
+    rows = list(milestones.order_by().values_list(*_rollup_columns(seconds, titles)))
+    return _rollups_read(rows, today, seconds=seconds, titles=titles)
+
+
+def _rollup_columns(seconds: bool, titles: bool) -> list[str]:
+    """plan_rollups' columns: the last update as seconds since 1970 where ``seconds``."""
+    last = "last_update_seconds" if seconds else "last_update__created_at"
     fields = [
         "pk",
         "status",
@@ -170,9 +175,13 @@ def plan_rollups(
         "action_id",
         last,
     ]
-    if titles:
-        fields.append("title")
-    rows = list(milestones.order_by().values_list(*fields))
+    return [*fields, "title"] if titles else fields
+
+
+def _rollups_read(
+    rows: list[tuple[Any, ...]], today: datetime.date | None, *, seconds: bool, titles: bool
+) -> dict[str, Any]:
+    """plan_rollups' result from the rows it read."""
     out = _rollups(rows, today or local_today())
     if seconds:  # the newest of each node back to a moment
         for rollup in [out["plan"], *(r for k in _NODES for r in out[k].values())]:
@@ -183,6 +192,34 @@ def plan_rollups(
     if titles:
         out["rows"] = rows
     return out
+
+
+def _plan_rows(v: Any) -> "QuerySet[Milestone]":
+    from actionplans.models import Milestone
+
+    milestones = Milestone.objects.filter(action__plan=v.plan)
+    if v.party is not None:
+        milestones = milestones.filter(action__lead_party=v.party)
+    if v.focus_area is not None:
+        milestones = milestones.filter(action__sub_goal__focus_area=v.focus_area)
+    seconds = connections[milestones.db].vendor == "postgresql"
+    if seconds:
+        milestones = milestones.annotate(last_update_seconds=_Seconds("last_update__created_at"))
+    return milestones.order_by().values_list(*_rollup_columns(seconds, titles=True))
+
+
+_PLAN_ROWS = KeptSQL(_plan_rows, plan=int, party=int, focus_area=int)
+
+
+def filtered_plan_rollups(
+    plan: int, *, party: int | None, focus_area: int | None, today: datetime.date
+) -> dict[str, Any]:
+    """``plan_rollups(milestones, today, titles=True)`` of a plan's milestones, those of actions
+    led by ``party`` and under ``focus_area`` when given (ids): the dashboard's, its SQL kept
+    (tromsvekst.lib.queries.KeptSQL)."""
+    rows = _PLAN_ROWS.rows(plan=plan, party=party, focus_area=focus_area)
+    seconds = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    return _rollups_read(rows, today, seconds=seconds, titles=True)
 
 
 _NODES = ("focus_area", "sub_goal", "action")
@@ -688,6 +725,13 @@ def recent_updates(
     if not milestones:
         return [], False
     rows = _RECENT.rows(milestones=list(milestones), start=start, limit=limit)
+    return _recent_read(rows, milestones, limit)
+
+
+def _recent_read(
+    rows: list[tuple[Any, ...]], milestones: Mapping[int, str], limit: int | None
+) -> tuple[list[RecentUpdate], bool]:
+    """recent_updates' result from the rows it read."""
     more = limit is not None and len(rows) > limit
     if more:
         rows = rows[:limit]
@@ -715,6 +759,22 @@ def recent_updates(
         ) in rows
     ]
     return updates, more
+
+
+def changes_since(
+    milestones: Mapping[int, str], since: datetime.datetime, *, limit: int
+) -> tuple[list[RecentUpdate], bool, "ChangeSummary"]:
+    """``recent_updates(milestones, since, limit=limit)`` and ``change_summary`` of the same
+    milestones (their titles by id) from ``since``: their three queries sent together, answered
+    in one round trip on PostgreSQL (tromsvekst.lib.queries.rows_together)."""
+    ids = list(milestones)
+    window: dict[str, Any] = {"milestones": ids, "since": since, "until": None}
+    calls = [_PAIRS.call(**window), _MOVED.call(**window)]
+    if milestones:
+        calls.append(_RECENT.call(milestones=ids, start=since, limit=limit))
+    pairs, moved_rows, *recent = rows_together(*calls)
+    updates, more = _recent_read(recent[0], milestones, limit) if recent else ([], False)
+    return updates, more, _summary_read(pairs, moved_rows, since, None)
 
 
 @dataclass
@@ -895,6 +955,17 @@ def change_summary(
         pairs = count_pairs()
     else:
         pairs = [(u.status, u.previous_status, 1) for u in updates]
+    return _summary_read(pairs, moved_rows, since, until)
+
+
+def _summary_read(
+    pairs: Iterable[tuple[str, str, int]],
+    moved_rows: Iterable[tuple[Any, ...]],
+    since: datetime.datetime,
+    until: datetime.datetime | None,
+) -> ChangeSummary:
+    """change_summary's result from the status pairs counted and the moved deadlines read."""
+    pairs = list(pairs)
     changed = [
         (_StatusPair(status=status, previous_status=previous), n)
         for status, previous, n in pairs

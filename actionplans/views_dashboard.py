@@ -1,15 +1,12 @@
 """The dashboard politicians read before meetings, and the public progress page."""
 
 import datetime
-from typing import cast
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import F, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Cast
-from django.forms.models import ModelChoiceIteratorValue
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,16 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from actionplans.forms import DashboardFilterForm
-from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone, MilestoneQuerySet
+from actionplans.models import CLOSED_STATUSES, ActionPlan, Milestone
 from actionplans.selectors import (
     Headline,
     PlanSubGoal,
     RecentUpdate,
-    change_summary,
+    changes_since,
     current_plan,
+    filtered_plan_rollups,
     plan_headline,
     plan_rollups,
-    recent_updates,
     since_last_meeting,
 )
 from agreements import rules
@@ -46,7 +43,7 @@ from tromsvekst.audit import revisions
 from tromsvekst.lib.dates import local_today
 from tromsvekst.lib.names import name_from_columns
 from tromsvekst.lib.pagecache import render_kept
-from tromsvekst.lib.queries import AmongIds, KeptSQL
+from tromsvekst.lib.queries import KeptSQL, as_objects, model_columns, rows_together
 
 UPCOMING_DAYS = 90
 # "Siden forrige møte" lists at most this many updates, the newest: a plan with hundreds of
@@ -98,16 +95,6 @@ def headline_links(
     return {"total": url(), "overdue": overdue_url or url(overdue="on"), "rows": rows}
 
 
-def _filtered(
-    milestones: MilestoneQuerySet, party: Party | None, focus_area: FocusArea | None
-) -> MilestoneQuerySet:
-    if party is not None:
-        milestones = milestones.filter(action__lead_party=party)
-    if focus_area is not None:
-        milestones = milestones.filter(action__sub_goal__focus_area=focus_area)
-    return milestones
-
-
 # The last meeting held before ``now`` and the next one not yet over: each a one-row subquery, in
 # one query (a UNION of LIMITed queries is not portable).
 _LAST_AND_NEXT = KeptSQL(
@@ -132,12 +119,11 @@ _LAST_AND_NEXT = KeptSQL(
 
 
 def _meetings(
-    agreement: Agreement, since: datetime.date | None
+    agreement: Agreement, rows: list[tuple], since: datetime.date | None
 ) -> tuple[datetime.datetime, Meeting | None, Meeting | None]:
     """The start of «Siden forrige møte» (as selectors.since_last_meeting), the last meeting held
-    and the next one: both meetings in one query."""
+    and the next one, from the rows of _LAST_AND_NEXT."""
     last = next_meeting = None
-    rows = _LAST_AND_NEXT.rows(agreement=agreement.pk, now=timezone.now())
     for pk, status, title, kind, start, end in rows:
         meeting = Meeting(
             pk=pk, agreement=agreement, status=status, title=title, kind=kind, start=start, end=end
@@ -161,8 +147,8 @@ SubGoalRow = tuple[int, int, str, str, int]  # pk, focus area, code, text, order
 _TEXT_FIELDS = ("kind", "order", "pk", "text", "area", "goal_code")
 # (A typed NULL: PostgreSQL makes two untyped ones text, which the sub-goals' ids are not.)
 _NO_AREA = {"area": Cast(Value(None), IntegerField()), "goal_code": Value("")}
-# The agreement's central themes (1), long-term effects (2) and the sub-goals (3) of some of its
-# focus areas: one query (UNION ALL).
+# The agreement's central themes (1), long-term effects (2) and sub-goals (3): one query (UNION
+# ALL).
 _AGREEMENT_TEXTS = KeptSQL(
     lambda v: (
         CentralTheme.objects.filter(agreement=v.agreement)
@@ -174,7 +160,7 @@ _AGREEMENT_TEXTS = KeptSQL(
             .annotate(kind=Value(2), **_NO_AREA)
             .order_by()
             .values_list(*_TEXT_FIELDS),
-            SubGoal.objects.filter(AmongIds("focus_area_id", v.areas))
+            SubGoal.objects.filter(focus_area__agreement=v.agreement)
             .annotate(kind=Value(3), area=F("focus_area_id"), goal_code=F("code"))
             .order_by()
             .values_list(*_TEXT_FIELDS),
@@ -182,22 +168,22 @@ _AGREEMENT_TEXTS = KeptSQL(
         )
     ),
     agreement=int,
-    areas=list,
 )
 
 
 def _agreement_texts(
-    agreement: Agreement, areas: list[FocusArea]
+    rows: list[tuple], areas: list[FocusArea]
 ) -> tuple[list[dict[str, str]], list[dict[str, str]], list[SubGoalRow]]:
     """The agreement's central themes and long-term effects, in their order ({"text": ...}
     each, as the template reads a model object's), and the sub-goals of ``areas`` in their
-    order (SubGoalRow): three short lists in one query (UNION ALL)."""
-    rows = _AGREEMENT_TEXTS.rows(agreement=agreement.pk, areas=[area.pk for area in areas])
+    order (SubGoalRow), from the rows of _AGREEMENT_TEXTS."""
+    shown = {area.pk for area in areas}
     found: dict[int, list[dict[str, str]]] = {1: [], 2: []}
     sub_goals: list[SubGoalRow] = []
     for which, order, pk, text, area, code in rows:
         if which == 3:
-            sub_goals.append((pk, area, code, text, order))
+            if area in shown:
+                sub_goals.append((pk, area, code, text, order))
         else:
             found[which].append({"order": order, "pk": pk, "text": text})
     for texts in found.values():
@@ -208,21 +194,6 @@ def _agreement_texts(
         [{"text": row["text"]} for row in found[2]],
         sub_goals,
     )
-
-
-def _focus_areas(filters: DashboardFilterForm, focus_area: FocusArea | None) -> list[FocusArea]:
-    """The focus areas shown: those the filter form has read already (all, or the one chosen)."""
-    field = filters.fields["focus_area"]
-    assert isinstance(field, forms.ModelChoiceField)
-    areas: list[FocusArea] = [
-        # django-stubs do not know ModelChoiceIteratorValue.instance (Django's own attribute).
-        value.instance  # type: ignore[attr-defined]
-        for value, _label in cast(list[tuple[object, str]], field.choices)
-        if isinstance(value, ModelChoiceIteratorValue)
-    ]
-    if focus_area is not None:
-        areas = [area for area in areas if area.pk == focus_area.pk]
-    return areas
 
 
 def _areas(
@@ -314,48 +285,91 @@ _OPEN_TASKS = KeptSQL(
 )
 
 
+# The agreement's plans, parties and focus areas, as model objects (the filter form's choices).
+_PLANS = KeptSQL(
+    lambda v: (
+        ActionPlan.objects.filter(agreement=v.agreement)
+        .order_by("start_year")
+        .values_list(*model_columns(ActionPlan))
+    ),
+    agreement=int,
+)
+_PARTIES = KeptSQL(
+    lambda v: Party.objects.filter(agreements=v.agreement).values_list(*model_columns(Party)),
+    agreement=int,
+)
+_FOCUS_AREAS = KeptSQL(
+    lambda v: (
+        FocusArea.objects.filter(agreement=v.agreement)
+        .order_by("number")
+        .values_list(*model_columns(FocusArea))
+    ),
+    agreement=int,
+)
+
+
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     agreement = get_for_user(request, Agreement, slug, field="slug", edit=False)
 
     def context() -> dict:
         today = local_today()
-        plans = ActionPlan.objects.filter(agreement=agreement).order_by("start_year")
-        plan_list = list(plans)
-        filters = DashboardFilterForm(request.GET or None, agreement=agreement, plans=plans)
+        # What depends on the agreement alone: six queries answered in one round trip.
+        plan_rows, party_rows, area_rows, meeting_rows, text_rows, task_rows = rows_together(
+            _PLANS.call(agreement=agreement.pk),
+            _PARTIES.call(agreement=agreement.pk),
+            _FOCUS_AREAS.call(agreement=agreement.pk),
+            _LAST_AND_NEXT.call(agreement=agreement.pk, now=timezone.now()),
+            _AGREEMENT_TEXTS.call(agreement=agreement.pk),
+            _OPEN_TASKS.call(agreement=agreement.pk),
+        )
+        plan_list = as_objects(ActionPlan, plan_rows)
+        all_areas = as_objects(FocusArea, area_rows)
+        filters = DashboardFilterForm(
+            request.GET or None,
+            plans=plan_list,
+            parties=as_objects(Party, party_rows),
+            focus_areas=all_areas,
+        )
         plan = filters.value("plan") or current_plan(plan_list, today)
         party, focus_area = filters.value("party"), filters.value("focus_area")
 
-        milestones = Milestone.objects.none()
-        if plan is not None:
-            milestones = _filtered(Milestone.objects.in_plan(plan), party, focus_area)
         # The roll-ups' query also gives each milestone's sub-goal, title, status and due date,
         # from which «Siden forrige møte» is grouped and «Kommende» listed.
-        rollups = plan_rollups(milestones, today, titles=True)
-        # The milestones found, by id: the queries below filter on the list rather than on the
-        # plan's joins again (the updates of every agreement were scanned for the plan's).
-        ids = rollups["ids"]
-        # The agreement's texts and the shown focus areas' sub-goals: one query.
-        themes, effects, goal_rows = _agreement_texts(
-            agreement, focus_areas := _focus_areas(filters, focus_area)
+        rollups = (
+            filtered_plan_rollups(
+                plan.pk,
+                party=party.pk if party is not None else None,
+                focus_area=focus_area.pk if focus_area is not None else None,
+                today=today,
+            )
+            if plan is not None
+            else plan_rollups(Milestone.objects.none(), today, titles=True)
         )
+        focus_areas = [a for a in all_areas if focus_area is None or a.pk == focus_area.pk]
+        themes, effects, goal_rows = _agreement_texts(text_rows, focus_areas)
         areas, sub_goals = _areas(focus_areas, goal_rows, rollups)
 
-        since_start, last_meeting, next_meeting = _meetings(agreement, filters.value("since"))
-        titles = {row[0]: row[8] for row in rollups["rows"]}
-        updates, more_changes = recent_updates(titles, since_start, limit=CHANGES_SHOWN)
+        since_start, last_meeting, next_meeting = _meetings(
+            agreement, meeting_rows, filters.value("since")
+        )
         headline = summary = links = None
+        updates: list[RecentUpdate] = []
+        more_changes = False
         if plan is not None:
             headline = plan_headline(plan, today=today, rollup=rollups["plan"])
             links = headline_links(headline, party=party, focus_area=focus_area)
-            summary = change_summary(milestones=ids, since=since_start)
+            # The updates and the summary of the milestones found, by id (the queries filter
+            # on the list rather than on the plan's joins again): one round trip.
+            titles = {row[0]: row[8] for row in rollups["rows"]}
+            updates, more_changes, summary = changes_since(titles, since_start, limit=CHANGES_SHOWN)
         open_tasks = [
             {
                 "title": title,
                 "responsible": name_from_columns(first, last, username),
                 "due_date": due,
             }
-            for title, first, last, username, due in _OPEN_TASKS.rows(agreement=agreement.pk)
+            for title, first, last, username, due in task_rows
         ]
         ctx = {
             "agreement": agreement,

@@ -8,9 +8,18 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from psycopg import pq
 
 from tromsvekst.audit.models import AuditEntry
-from tromsvekst.lib.queries import AmongIds, KeptSQL, Shape, array_literal
+from tromsvekst.lib.queries import (
+    AmongIds,
+    KeptSQL,
+    Shape,
+    array_literal,
+    as_objects,
+    model_columns,
+    rows_together,
+)
 
 UTC = datetime.UTC
 
@@ -157,3 +166,65 @@ def test_on_postgresql_a_query_run_again_is_prepared_once_and_run_with_new_value
         )
         (prepared,) = cursor.fetchone()
     assert prepared == 1
+
+
+def test_rows_together_gives_each_calls_rows_as_it_gives_them_alone_through_djangos_cursor(db):
+    ada, bo = (User.objects.create(username=name) for name in ("ada", "bo"))
+    when = datetime.datetime(2026, 3, 1, tzinfo=UTC)
+    _entry(ada, when, {"n": 1})
+    _entry(bo, when, {"n": 2})
+    names = KeptSQL(
+        lambda v: (
+            User.objects.filter(AmongIds("pk", v.people)).order_by("pk").values_list("username")
+        ),
+        people=list,
+    )
+    changes = KeptSQL(
+        lambda v: AuditEntry.objects.filter(user=v.person).values_list("changes"), person=int
+    )
+    calls = [
+        names.call(people=[ada.pk, bo.pk]),
+        changes.call(person=bo.pk),
+        names.call(people=[]),
+        changes.call(person=ada.pk),
+    ]
+    pipelined = []
+
+    def note_the_mode(execute, sql, params, many, context):
+        if connection.vendor == "postgresql":
+            pipelined.append(connection.connection.pgconn.pipeline_status)
+        return execute(sql, params, many, context)
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        connection.execute_wrapper(note_the_mode),
+    ):
+        together = rows_together(*calls)
+
+    assert together == [[("ada",), ("bo",)], [({"n": 2},)], [], [({"n": 1},)]]
+    assert together[0] == names.rows(people=[ada.pk, bo.pk])
+    assert together[3] == changes.rows(person=ada.pk)
+    # Every query went through Django's cursor (counted, wrapped) ...
+    assert len(queries) == 4
+    # ... and on PostgreSQL all four were sent in one pipeline, answered in one round trip.
+    if connection.vendor == "postgresql":
+        assert pipelined == [pq.PipelineStatus.ON] * 4
+    assert rows_together() == []
+    with pytest.raises(ValueError, match="one database"):
+        rows_together(names.call(people=[]), names.call(people=[], using="other"))
+
+
+def test_as_objects_builds_the_objects_the_orm_builds(db):
+    ada = User.objects.create(username="ada", first_name="Ada", email="ada@example.org")
+    kept = KeptSQL(
+        lambda v: User.objects.filter(username=v.name).values_list(*model_columns(User)), name=str
+    )
+
+    (built,) = as_objects(User, kept.rows(name="ada"))
+    loaded = User.objects.get(pk=ada.pk)
+
+    assert built == loaded
+    assert [getattr(built, name) for name in model_columns(User)] == [
+        getattr(loaded, name) for name in model_columns(User)
+    ]
+    assert (built._state.adding, built._state.db) == (False, "default")

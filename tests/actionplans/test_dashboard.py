@@ -655,3 +655,13 @@ def test_the_number_of_queries_does_not_grow_with_the_data(
     assert len(small) == DASHBOARD_QUERIES
     with django_assert_max_num_queries(DASHBOARD_QUERIES):
         client.get(url(agreement))
+    # Filtered, and with values that are not among the choices: the form checks them against
+    # the plans, parties and focus areas the page has read (no query each).
+    area = action.sub_goal.focus_area
+    for query in (
+        f"?plan={plan.pk}&party={coordinator.appointments.get().party_id}"
+        f"&focus_area={area.pk}&since=2026-01-01",
+        "?plan=99999&party=abc&focus_area=99999999999999999999999&since=9999-99-99",
+    ):
+        with django_assert_max_num_queries(DASHBOARD_QUERIES):
+            assert client.get(url(agreement) + query).status_code == 200

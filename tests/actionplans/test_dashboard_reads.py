@@ -12,7 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actionplans.models import Milestone, ProgressUpdate
-from actionplans.selectors import change_summary, plan_rollups, recent_updates
+from actionplans.selectors import (
+    change_summary,
+    changes_since,
+    filtered_plan_rollups,
+    plan_rollups,
+    recent_updates,
+)
 from actionplans.services import milestone_due_date_change
 from tests.factories import at
 from tromsvekst.lib.queries import AmongIds
@@ -142,3 +148,79 @@ def test_moved_deadlines_cost_the_dashboard_no_query_each(
     assert "Næringsarena (delmål 1.2) : frist 30. juni 2025 → 12. august 2026" in words
     assert "Begrunnelse: Ny frist for Næringsarena." in words
     assert "– Tone Koordinator," in words
+
+
+def test_changes_since_reads_what_recent_updates_and_change_summary_read_in_one_go(
+    plan, make_action, make_milestone, coordinator, log_at
+):
+    a, b, c = _milestones(plan, make_action, make_milestone)
+    log_at(a, coordinator, "on_track", 20, at(2026, 4, 2))
+    log_at(a, coordinator, "delayed", 20, at(2026, 4, 3), comment="Sent.")
+    log_at(b, coordinator, "done", 100, at(2026, 4, 4))
+    log_at(c, coordinator, "at_risk", 10, at(2026, 4, 5), comment="Sent.")  # not asked for
+    milestone_due_date_change(
+        milestone=b, user=coordinator, new_due_date=datetime.date(2026, 9, 1), reason="Flyttet."
+    )
+    since = at(2026, 4, 1)
+    titles = {a.pk: a.title, b.pk: b.title}
+
+    with CaptureQueriesContext(connection) as queries:
+        updates, more, summary = changes_since(titles, since, limit=2)
+
+    assert len(queries) == 3
+    assert (updates, more) == recent_updates(titles, since, limit=2)
+    alone = change_summary(milestones=list(titles), since=since)
+    assert (
+        (summary.updates, summary.status_changes, summary.done, summary.worse)
+        == (
+            alone.updates,
+            alone.status_changes,
+            alone.done,
+            alone.worse,
+        )
+        == (3, 3, 1, 1)
+    )
+    assert [m.pk for m in summary.due_date_changes] == [m.pk for m in alone.due_date_changes]
+    assert len(summary.due_date_changes) == 1
+    # No milestones: no updates to read, the summary's two queries still answer (with nothing).
+    nothing, no_more, empty = changes_since({}, since, limit=2)
+    assert (nothing, no_more, empty.updates, empty.due_date_changes) == ([], False, 0, [])
+
+
+def test_filtered_plan_rollups_are_plan_rollups_of_the_filtered_milestones(
+    plan, make_action, make_milestone, coordinator, log_at
+):
+    county = make_action(plan, "1.1-9", sub_goal="1.1", lead_party="troms-fylkeskommune")
+    council = make_action(plan, "2.1-9", sub_goal="2.1", lead_party="halogalandsradet")
+    first = make_milestone(county, "Fylkets", due=datetime.date(2026, 1, 10))
+    second = make_milestone(council, "Rådets", due=datetime.date(2027, 1, 10))
+    log_at(second, coordinator, "on_track", 10, at(2026, 4, 1))
+    log_at(first, coordinator, "delayed", 30, at(2026, 4, 2), comment="Sent.")
+    today = datetime.date(2026, 6, 1)
+    party = county.lead_party
+    area = council.sub_goal.focus_area
+    in_plan = Milestone.objects.in_plan(plan)
+
+    for kept, orm in (
+        (
+            filtered_plan_rollups(plan.pk, party=None, focus_area=None, today=today),
+            plan_rollups(in_plan, today, titles=True),
+        ),
+        (
+            filtered_plan_rollups(plan.pk, party=party.pk, focus_area=None, today=today),
+            plan_rollups(in_plan.filter(action__lead_party=party), today, titles=True),
+        ),
+        (
+            filtered_plan_rollups(plan.pk, party=None, focus_area=area.pk, today=today),
+            plan_rollups(in_plan.filter(action__sub_goal__focus_area=area), today, titles=True),
+        ),
+        (
+            filtered_plan_rollups(plan.pk, party=party.pk, focus_area=area.pk, today=today),
+            plan_rollups(Milestone.objects.none(), today, titles=True),
+        ),
+    ):
+        assert kept == orm
+    only_county = filtered_plan_rollups(plan.pk, party=party.pk, focus_area=None, today=today)
+    assert [row[8] for row in only_county["rows"]] == ["Fylkets"]
+    assert only_county["plan"].overdue == 1
+    assert only_county["plan"].last_update == at(2026, 4, 2)

@@ -64,6 +64,7 @@ from actionplans.forms import (
     ActionForm,
     AgendaItemForm,
     DashboardFilterForm,
+    ListedChoiceField,
     MilestoneForm,
     PlanFilterForm,
     PlanImportConfirmForm,
@@ -261,6 +262,8 @@ OMIT = object()  # the field is left out of the request
 
 
 def _pk_choices(field_: forms.ModelChoiceField) -> list[str]:
+    if isinstance(field_, ListedChoiceField):  # among the objects the view has read
+        return [str(pk) for pk in list(field_.listed)[:50]]
     return [str(pk) for pk in field_.queryset.values_list("pk", flat=True)[:50]]
 
 
@@ -955,7 +958,10 @@ CASES = [
         lambda w: [w.agreement.slug],
         DashboardFilterForm,
         lambda w, d, f: DashboardFilterForm(
-            d, agreement=w.agreement, plans=ActionPlan.objects.filter(agreement=w.agreement)
+            d,
+            plans=list(ActionPlan.objects.filter(agreement=w.agreement)),
+            parties=list(w.agreement.parties.all()),
+            focus_areas=list(w.agreement.focus_areas.all()),
         ),
         method="get",
     ),

@@ -1,5 +1,6 @@
-"""``AmongIds``: a column among many ids, with the ids as one parameter on PostgreSQL; and
-``KeptSQL``: a values query whose SQL is built once per process on PostgreSQL.
+"""``AmongIds``: a column among many ids, with the ids as one parameter on PostgreSQL;
+``KeptSQL``: a values query whose SQL is built once per process on PostgreSQL; and
+``rows_together``: several such queries answered in one round trip on PostgreSQL.
 
 ``filter(pk__in=ids)`` writes one ``%s`` per id: for the few hundred milestone ids of a plan (the
 dashboard) those parameters cost more to build, send and parse than the query's own work, and the
@@ -7,17 +8,25 @@ SQL differs with the number of ids, so it cannot be built once and kept (the sea
 querysets, evaluation/search.py). ``AmongIds`` writes ``column = ANY(%s::bigint[])`` with the ids
 as one array literal on PostgreSQL, and ``column IN (…)`` elsewhere. Ids beyond what a bigint can
 hold match nothing, as ``tromsvekst.lib.lookups`` makes ``__in`` do.
+
+A query sent after the application has worked for a millisecond or more can wait for the
+database server's process to be woken as well as for its answer: on the two-core bench machine
+from 0.2 ms up to 1.5 ms each, in its busier spells (``python -m benchmarks.roundtrip``), more
+than the small queries of a page take to run (docs/benchmarks.md, issue #14). ``rows_together``
+sends a page's independent queries at once, so the page waits once.
 """
 
 import datetime
 from collections.abc import Callable, Iterable
-from typing import Any
+from contextlib import ExitStack
+from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import BooleanField, F, Func, QuerySet
+from django.db.models import BooleanField, F, Func, Model, QuerySet
 from django.db.models.query import ValuesListIterable
 
 BIGINT = (-(2**63), 2**63 - 1)
+M = TypeVar("M", bound=Model)
 
 
 class AmongIds(Func):
@@ -108,11 +117,18 @@ class KeptSQL:
         self._kept = {}
 
     def rows(self, *, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        return rows_together(self.call(using=using, **values))[0]
+
+    def call(self, *, using: str = "default", **values: Any) -> "KeptCall":
+        """This query with ``values``, to be run with others by ``rows_together``."""
         if values.keys() != self.kinds.keys():
             raise TypeError(f"KeptSQL needs exactly {sorted(self.kinds)}, got {sorted(values)}")
-        connection = connections[using]
-        if connection.vendor != "postgresql":
-            return list(self._queryset(values).using(using))
+        return KeptCall(self, using, values)
+
+    def _statement(
+        self, using: str, values: dict[str, Any]
+    ) -> tuple[str, list[Any], dict[int, Any]]:
+        """The kept SQL with ``values`` in place of the stand-ins, and the converters."""
         shape = {
             name: value
             for name, value in values.items()
@@ -127,19 +143,7 @@ class KeptSQL:
             _parameter(self.kinds[places[i]], values[places[i]]) if i in places else param
             for i, param in enumerate(params)
         ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, own)
-            rows = cursor.fetchall()
-        if not converters:
-            return [tuple(row) for row in rows]
-        converted = []
-        for row in rows:
-            fields = list(row)
-            for i, (functions, expression) in converters.items():
-                for convert in functions:
-                    fields[i] = convert(fields[i], expression, connection)
-            converted.append(tuple(fields))
-        return converted
+        return sql, own, converters
 
     def _queryset(self, values: dict[str, Any]) -> QuerySet[Any]:
         queryset = self.build(_Values(values))
@@ -164,6 +168,76 @@ class KeptSQL:
             raise ValueError(f"KeptSQL: the SQL holds no parameter for {sorted(missing)}")
         fields = [selected[0] for selected in compiler.select[: compiler.col_count]]
         return sql, list(params), places, compiler.get_converters(fields)
+
+
+class KeptCall:
+    """A ``KeptSQL`` query with one call's values, not yet run (``KeptSQL.call``)."""
+
+    def __init__(self, kept: KeptSQL, using: str, values: dict[str, Any]) -> None:
+        self.kept = kept
+        self.using = using
+        self.values = values
+
+
+def rows_together(*calls: KeptCall) -> list[list[tuple[Any, ...]]]:
+    """The rows of each call, in the order given: on PostgreSQL sent together and answered in
+    one round trip (psycopg's pipeline mode), so that a page's independent small queries wait
+    for the database once instead of once each; elsewhere run one after the other. Each query
+    still goes through Django's cursor (counted, logged, wrapped as any other).
+
+    The calls must not depend on each other's rows, and all use one database.
+    """
+    if not calls:
+        return []
+    using = calls[0].using
+    if any(call.using != using for call in calls):
+        raise ValueError("rows_together runs the queries of one database")
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return [list(call.kept._queryset(call.values).using(using)) for call in calls]
+    statements = [call.kept._statement(using, call.values) for call in calls]
+    with ExitStack() as stack:
+        if len(statements) > 1:
+            connection.ensure_connection()
+            stack.enter_context(connection.connection.pipeline())
+        cursors = []
+        for sql, params, _converters in statements:
+            cursor = stack.enter_context(connection.cursor())
+            cursor.execute(sql, params)
+            cursors.append(cursor)
+        fetched = [cursor.fetchall() for cursor in cursors]
+    return [
+        _converted(rows, converters, connection)
+        for rows, (_sql, _params, converters) in zip(fetched, statements, strict=True)
+    ]
+
+
+def _converted(
+    rows: list[Any], converters: dict[int, Any], connection: Any
+) -> list[tuple[Any, ...]]:
+    """Rows as ``values_list`` gives them: each field converted as the ORM converts it."""
+    if not converters:
+        return [tuple(row) for row in rows]
+    converted = []
+    for row in rows:
+        fields = list(row)
+        for i, (functions, expression) in converters.items():
+            for convert in functions:
+                fields[i] = convert(fields[i], expression, connection)
+        converted.append(tuple(fields))
+    return converted
+
+
+def model_columns(model: type[Model]) -> tuple[str, ...]:
+    """The columns ``as_objects`` builds a model's objects from: every concrete field's."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def as_objects(model: type[M], rows: Iterable[tuple[Any, ...]], using: str = "default") -> list[M]:
+    """Model objects from rows of ``model_columns(model)``, as the ORM builds them from a query
+    (``Model.from_db``): for a model read by a ``KeptSQL`` query."""
+    names = model_columns(model)
+    return [model.from_db(using, names, row) for row in rows]
 
 
 class _Values:
