@@ -285,27 +285,25 @@ _OPEN_TASKS = KeptSQL(
 )
 
 
+def _agreements_own(model: type[ActionPlan] | type[FocusArea], order: str) -> KeptSQL:
+    """An agreement's plans or focus areas, in ``order``, as ``as_objects`` takes them."""
+    return KeptSQL(
+        lambda v: (
+            model.objects.filter(agreement=v.agreement)
+            .order_by(order)
+            .values_list(*model_columns(model))
+        ),
+        agreement=int,
+    )
+
+
 # The agreement's plans, parties and focus areas, as model objects (the filter form's choices).
-_PLANS = KeptSQL(
-    lambda v: (
-        ActionPlan.objects.filter(agreement=v.agreement)
-        .order_by("start_year")
-        .values_list(*model_columns(ActionPlan))
-    ),
-    agreement=int,
-)
+_PLANS = _agreements_own(ActionPlan, "start_year")
 _PARTIES = KeptSQL(
     lambda v: Party.objects.filter(agreements=v.agreement).values_list(*model_columns(Party)),
     agreement=int,
 )
-_FOCUS_AREAS = KeptSQL(
-    lambda v: (
-        FocusArea.objects.filter(agreement=v.agreement)
-        .order_by("number")
-        .values_list(*model_columns(FocusArea))
-    ),
-    agreement=int,
-)
+_FOCUS_AREAS = _agreements_own(FocusArea, "number")
 
 
 @require_GET
