@@ -12,7 +12,8 @@ agreement is refused outright rather than let through.
 readable without login when the agreement is public, otherwise the same rule.
 """
 
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import TypeVar, cast
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
@@ -23,6 +24,7 @@ from agreements import rules
 from agreements.models import Agreement
 from tromsvekst.audit.capture import agreement_lookup
 from tromsvekst.lib.access import LoginNeeded
+from tromsvekst.lib.queries import KeptCall, KeptSQL, as_objects, model_columns, rows_together
 
 M = TypeVar("M", bound=models.Model)
 
@@ -61,6 +63,50 @@ def _path(model: type[models.Model]) -> str:
     return path
 
 
+# The agreement by its slug, as model columns: read with the user's appointments in one round trip.
+_AGREEMENT_BY_SLUG = KeptSQL(
+    lambda v: (
+        Agreement.objects.filter(slug=v.slug).order_by().values_list(*model_columns(Agreement))
+    ),
+    slug=str,
+)
+
+
+def agreement_for_user(
+    request: HttpRequest,
+    slug: str,
+    *,
+    edit: bool = False,
+    public: bool = False,
+    together: Sequence[KeptCall] = (),
+) -> tuple[Agreement, list[list[tuple]]]:
+    """``get_for_user(request, Agreement, slug, field="slug", edit=..., public=...)``, and the
+    rows of ``together`` (queries that need nothing but the slug). The agreement, the user's
+    appointments (what ``rules`` decides by) and ``together`` are answered in one round trip
+    after the session and user; the rows of ``together`` are returned only when the user may
+    read (or, with ``edit``, change) the agreement, after the same refusals, in the same order,
+    as ``get_for_user``'s."""
+    user = request.user
+    mine = rules.appointments_call(user)  # (reads the session and the user first)
+    found, *rows = rows_together(
+        _AGREEMENT_BY_SLUG.call(slug=slug), *([mine] if mine else []), *together
+    )
+    if mine is not None:
+        rules.remember_appointments(user, rows.pop(0))
+    if not found:
+        raise Http404
+    (agreement,) = as_objects(Agreement, found)
+    _check(request, agreement, edit=edit, public=public)
+    return agreement, rows
+
+
+def _check(request: HttpRequest, agreement: Agreement, *, edit: bool, public: bool) -> None:
+    if public and not edit:
+        _check_public_access(request, agreement)
+    else:
+        check_agreement_access(request, agreement, edit=edit)
+
+
 def get_for_user(
     request: HttpRequest,
     source: type[M] | models.QuerySet[M],
@@ -73,6 +119,9 @@ def get_for_user(
     """The object of ``source`` whose ``field`` is ``value``, if this user may read it (or, with
     ``edit``, change it). ``source`` may be a queryset with the select_related a page needs;
     the way to the agreement is added to it."""
+    if source is Agreement and field == "slug" and isinstance(value, str):
+        agreement, _ = agreement_for_user(request, value, edit=edit, public=public)
+        return cast(M, agreement)
     queryset = (
         source.all() if isinstance(source, models.QuerySet) else source._default_manager.all()
     )
@@ -80,9 +129,5 @@ def get_for_user(
     if path != "pk":
         queryset = queryset.select_related(path)
     obj = get_object_or_404(queryset, **{field: value})
-    agreement = agreement_of(obj)
-    if public and not edit:
-        _check_public_access(request, agreement)
-    else:
-        check_agreement_access(request, agreement, edit=edit)
+    _check(request, agreement_of(obj), edit=edit, public=public)
     return obj

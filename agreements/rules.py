@@ -7,7 +7,7 @@ who may see what, they only read flags a view computed with these rules.
 from django.contrib.auth.models import AnonymousUser, User
 
 from agreements.models import Agreement, AgreementQuerySet, Coordinator, Party
-from tromsvekst.lib.queries import KeptSQL
+from tromsvekst.lib.queries import KeptCall, KeptSQL, rows_together
 
 AnyUser = User | AnonymousUser
 
@@ -25,18 +25,34 @@ _APPOINTMENTS = KeptSQL(
 )
 
 
+def appointments_call(user: AnyUser) -> KeptCall | None:
+    """The query of the user's appointments, for a caller that runs it with others
+    (``tromsvekst.lib.queries.rows_together``) and gives its rows to ``remember_appointments``;
+    None when there is nothing to read (anonymous, inactive, or read already)."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if getattr(user, "_agreement_appointments", None) is not None:
+        return None
+    return _APPOINTMENTS.call(user=user.pk)
+
+
+def remember_appointments(user: AnyUser, rows: list[tuple]) -> None:
+    """Keep the user's appointments (the rows of ``appointments_call``) on the user object for
+    the rest of the request."""
+    user._agreement_appointments = {  # type: ignore[union-attr]  # a cache kept on the request's user object, not a field of the model
+        agreement_id: (role, party_id, kind) for agreement_id, role, party_id, kind in rows
+    }
+
+
 def _appointment(user: AnyUser, agreement: Agreement) -> tuple[str, int, str] | None:
     """The user's (role, party pk, party kind) in the agreement, or None. One query per user
     object, kept on it for the rest of the request."""
     if not user.is_authenticated or not user.is_active:
         return None
-    appointments = getattr(user, "_agreement_appointments", None)
-    if appointments is None:
-        appointments = {
-            agreement_id: (role, party_id, kind)
-            for agreement_id, role, party_id, kind in _APPOINTMENTS.rows(user=user.pk)
-        }
-        user._agreement_appointments = appointments  # type: ignore[attr-defined]  # a cache kept on the request's user object, not a field of the model
+    call = appointments_call(user)
+    if call is not None:
+        remember_appointments(user, rows_together(call)[0])
+    appointments: dict[int, tuple[str, int, str]] = user._agreement_appointments  # type: ignore[attr-defined]  # kept by remember_appointments
     return appointments.get(agreement.pk)
 
 

@@ -10,15 +10,19 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import connection
 from django.http import Http404
 from django.test import RequestFactory
+from psycopg import pq
 
 from actionplans.models import Action, Milestone, ProgressUpdate
-from agreements.access import agreement_of, get_for_user
-from agreements.models import Agreement, Decision, FollowUpTask, Meeting, Party
+from agreements import rules
+from agreements.access import agreement_for_user, agreement_of, get_for_user
+from agreements.models import Agreement, CentralTheme, Decision, FollowUpTask, Meeting, Party
 from evaluation.models import Evaluation, Indicator, IndicatorValue, Recommendation
 from tests.factories import log, make_action, make_milestone, make_plan
 from tromsvekst.lib.access import LoginNeeded
+from tromsvekst.lib.queries import KeptSQL
 from tromsvekst.lib.security import safe_next
 
 ROOT = Path(settings.BASE_DIR)
@@ -131,6 +135,78 @@ class TestGetForUser:
             get_for_user(
                 _request(coordinator), Agreement, other_agreement.slug, field="slug", public=True
             )
+
+
+class TestAgreementForUser:
+    """``agreement_for_user``: the agreement by its slug, the user's appointments and the
+    caller's queries in one round trip; the caller's rows only for a user who may read it."""
+
+    @staticmethod
+    def _texts(slug):
+        return _THEMES.call(slug=slug)
+
+    def test_a_reader_gets_the_agreement_and_the_rows_asked_for(
+        self, agreement, reader, django_assert_num_queries
+    ):
+        request = _request(reader)
+        request.user = type(reader).objects.get(pk=reader.pk)
+        noted = []
+
+        def note(execute, sql, params, many, context):
+            if connection.vendor == "postgresql":
+                noted.append(connection.connection.pgconn.pipeline_status)
+            return execute(sql, params, many, context)
+
+        with django_assert_num_queries(3), connection.execute_wrapper(note):
+            found, (themes,) = agreement_for_user(
+                request, agreement.slug, together=[self._texts(agreement.slug)]
+            )
+
+        assert found == agreement
+        assert [found.title, found.is_public] == [agreement.title, agreement.is_public]
+        assert themes == list(agreement.central_themes.order_by("order", "pk").values_list("text"))
+        if connection.vendor == "postgresql":  # the agreement, appointments and themes at once
+            assert noted == [pq.PipelineStatus.ON] * 3
+        # The appointments are kept on the user: the rules ask no more.
+        with django_assert_num_queries(0):
+            assert rules.can_view_internal(request.user, found)
+            assert not rules.can_edit_agreement(request.user, found)
+
+    def test_the_rows_are_refused_as_get_for_user_refuses(
+        self, agreement, other_agreement, reader, outsider
+    ):
+        ask = [self._texts(agreement.slug)]
+        with pytest.raises(Http404):  # no role in it
+            agreement_for_user(_request(outsider), agreement.slug, together=ask)
+        with pytest.raises(PermissionDenied):  # a reader may not change it
+            agreement_for_user(_request(reader), agreement.slug, edit=True, together=ask)
+        with pytest.raises(LoginNeeded):
+            agreement_for_user(_request(AnonymousUser()), agreement.slug, together=ask)
+        with pytest.raises(Http404):  # unknown: not found before login, as get_for_user
+            agreement_for_user(_request(AnonymousUser()), "finnes-ikke", together=ask)
+        with pytest.raises(Http404):
+            agreement_for_user(_request(reader), other_agreement.slug)
+        Agreement.objects.filter(pk=agreement.pk).update(is_public=True)
+        found, (themes,) = agreement_for_user(
+            _request(AnonymousUser()), agreement.slug, public=True, together=ask
+        )
+        assert found == agreement and len(themes) > 0
+
+    def test_get_for_user_reads_an_agreement_by_slug_so(self, agreement, reader):
+        request = _request(reader)
+        assert get_for_user(request, Agreement, agreement.slug, field="slug") == agreement
+        with pytest.raises(PermissionDenied):
+            get_for_user(request, Agreement, agreement.slug, field="slug", edit=True)
+
+
+_THEMES = KeptSQL(
+    lambda v: (
+        CentralTheme.objects.filter(agreement__slug=v.slug)
+        .order_by("order", "pk")
+        .values_list("text")
+    ),
+    slug=str,
+)
 
 
 def _functions(path: Path):
