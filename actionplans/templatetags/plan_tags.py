@@ -411,6 +411,68 @@ def change_items(updates: Iterable[RecentUpdate]) -> SafeString:
     return mark_safe("".join(items))  # noqa: S308 (every value above is escaped or built here)
 
 
+# --- The headline's figures (the dashboard and the meeting brief) ------------------------------
+
+# A status's row in the headline's table, as actionplans/_headline.html wrote it in a loop (the
+# newlines included, so that the page stays the same): one string per row instead of a dozen
+# nodes. Every piece of text is escaped.
+HEADLINE_ROW = (
+    '\n      <tr>\n        <th scope="row">{badge}</th>\n        <td class="num">{count}</td>'
+    '\n        <td class="num">{overdue}</td>\n      </tr>\n    '
+)
+
+
+@lru_cache(maxsize=16)
+def _headline_texts(language: str | None) -> dict[str, str]:
+    return {"closed": escape(gettext("kan ikke være forfalt"))}
+
+
+def _figure(url: str | None, figure: str, n: int) -> str:
+    """A count, a link to the milestones behind it when there is an address and any."""
+    if url and n:
+        return f'<a class="ds-link" href="{escape(url)}" data-figure="{figure}">{n}</a>'
+    return f'<span data-figure="{figure}">{n}</span>'
+
+
+@register.simple_tag
+def headline_rows(links: Mapping[str, Any] | None) -> SafeString:
+    """The headline table's rows, a status each (``links`` as views_dashboard.headline_links:
+    {"rows": [{"row": HeadlineRow, "url", "overdue_url"}], ...}): its badge, its count and how
+    many of those are overdue, each a link where the row has an address."""
+    language = get_language()
+    rows = []
+    for link in links["rows"] if links else ():
+        row = link["row"]
+        value = escape(row.value)
+        if row.closed:
+            overdue = (
+                '<span aria-hidden="true">–</span><span class="ds-sr-only">'
+                f"{_headline_texts(language)['closed']}</span>"
+            )
+        else:
+            overdue = _figure(link["overdue_url"], f"overdue_{value}", int(row.overdue))
+        rows.append(
+            HEADLINE_ROW.format(
+                badge=_status_badge(row.value, language),
+                count=_figure(link["url"], value, int(row.count)),
+                overdue=overdue,
+            )
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (every value above is escaped or built here)
+
+
+@_kept
+def _headline_terms(language: str | None) -> str:
+    return render_to_string("actionplans/_headline_terms.html")
+
+
+@register.simple_tag
+def headline_terms() -> SafeString:
+    """How the headline's figures are read (actionplans/_headline_terms.html): text alone, made
+    once per language."""
+    return mark_safe(_headline_terms(get_language()))  # noqa: S308 (a template's output)
+
+
 # --- The dashboard's table of focus areas and sub-goals -----------------------------------------
 
 # A row's four figures, as actionplans/_dashboard_cells.html wrote them (the newlines included,
