@@ -126,9 +126,11 @@ class KeptSQL:
         return KeptCall(self, using, values)
 
     def _statement(
-        self, using: str, values: dict[str, Any]
+        self, using: str, values: dict[str, Any], literals: dict[int, str] | None = None
     ) -> tuple[str, list[Any], dict[int, Any]]:
-        """The kept SQL with ``values`` in place of the stand-ins, and the converters."""
+        """The kept SQL with ``values`` in place of the stand-ins, and the converters.
+        ``literals``: the array literals of lists already written, by the list's id (calls run
+        together often pass one list of a few hundred ids to each of their queries)."""
         shape = {
             name: value
             for name, value in values.items()
@@ -139,10 +141,19 @@ class KeptSQL:
         if kept is None:
             kept = self._kept[key] = self._compile(using, shape)
         sql, params, places, converters = kept
-        own = [
-            _parameter(self.kinds[places[i]], values[places[i]]) if i in places else param
-            for i, param in enumerate(params)
-        ]
+        written = {} if literals is None else literals
+        own = []
+        for i, param in enumerate(params):
+            name = places.get(i)
+            if name is None:
+                own.append(param)
+            elif self.kinds[name] is list:
+                ids = values[name]
+                if id(ids) not in written:
+                    written[id(ids)] = _parameter(list, ids)
+                own.append(written[id(ids)])
+            else:
+                own.append(values[name])
         return sql, own, converters
 
     def _queryset(self, values: dict[str, Any]) -> QuerySet[Any]:
@@ -195,7 +206,8 @@ def rows_together(*calls: KeptCall) -> list[list[tuple[Any, ...]]]:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return [list(call.kept._queryset(call.values).using(using)) for call in calls]
-    statements = [call.kept._statement(using, call.values) for call in calls]
+    literals: dict[int, str] = {}  # (the lists stay referenced by the calls while this runs)
+    statements = [call.kept._statement(using, call.values, literals) for call in calls]
     with ExitStack() as stack:
         if len(statements) > 1:
             connection.ensure_connection()
