@@ -355,8 +355,16 @@ class StatusChange:
 class ProgressUpdate(StatusChange, models.Model):
     """Statusoppdatering. Append-only: never changed or deleted, only followed by another."""
 
+    # No index of its own: update_milestone_time (below) starts with the milestone and serves
+    # every lookup by milestone, and with the time beside it PostgreSQL reads only the window's
+    # updates of each (the dashboard's status-change counts: 2.1 against 0.7-1.0 ms at county
+    # scale, where it chose the milestone's own index and filtered 5,500 rows of 6,000).
     milestone = models.ForeignKey(
-        Milestone, on_delete=models.CASCADE, related_name="updates", verbose_name=_("milepæl")
+        Milestone,
+        on_delete=models.CASCADE,
+        related_name="updates",
+        verbose_name=_("milepæl"),
+        db_index=False,
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

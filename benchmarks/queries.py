@@ -6,7 +6,9 @@ for it, the median over the requests, on a bench database that ``make bench`` ha
 
 Prints the wall-clock and CPU medians of the whole request and, per query (its first 90
 characters), the mean time per request, slowest first. DEBUG off, kept pages off (every request
-is made fresh), the users of the bench data set (benchmarks/measure.py).
+is made fresh), the users of the bench data set (benchmarks/measure.py). Queries sent together
+(``tromsvekst.lib.queries.rows_together``) show only the time to send them: their wait for the
+answers falls between the queries, in the request's median.
 """
 
 import argparse
