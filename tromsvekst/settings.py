@@ -178,6 +178,8 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
 # A working day: the session ends after ten hours and when the browser closes.
+# Django's database sessions, read by SQL built once per process (tromsvekst/accounts/sessions.py).
+SESSION_ENGINE = "tromsvekst.accounts.sessions"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(10 * 60 * 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
