@@ -695,44 +695,34 @@ _RECENT_COLUMNS = (
 
 
 def _recent_rows(v: Any) -> "QuerySet[ProgressUpdate]":
+    """The newest ``limit`` + 1 updates of the milestones since ``start``: the ids first, then
+    their rows. On PostgreSQL the ids come from the index on (created_at, id) with the milestone
+    beside them (migration 0007), without reading the table for every update of other plans
+    passed on the way."""
     from actionplans.models import ProgressUpdate
 
-    found = ProgressUpdate.objects.filter(AmongIds("milestone_id", v.milestones)).filter(
-        created_at__gte=v.start
+    newest = (
+        ProgressUpdate.objects.filter(AmongIds("milestone_id", v.milestones))
+        .filter(created_at__gte=v.start)
+        .order_by("-created_at", "-pk")
+        .values("pk")[: v.limit + 1]
     )
-    if v.limit is not None:
-        # The newest ids first, then their rows: on PostgreSQL the ids come from the index
-        # on (created_at, id) with the milestone beside them (migration 0007), without reading
-        # the table for every update of other plans passed on the way.
-        newest = found.order_by("-created_at", "-pk").values("pk")[: v.limit + 1]
-        found = ProgressUpdate.objects.filter(pk__in=newest)
-    return found.order_by("-created_at", "-pk").values_list(*_RECENT_COLUMNS)
+    return (
+        ProgressUpdate.objects.filter(pk__in=newest)
+        .order_by("-created_at", "-pk")
+        .values_list(*_RECENT_COLUMNS)
+    )
 
 
 _RECENT = KeptSQL(_recent_rows, milestones=list, start=datetime.datetime, limit=Shape)
 
 
-def recent_updates(
-    milestones: Mapping[int, str], start: datetime.datetime, *, limit: int | None = None
-) -> tuple[list[RecentUpdate], bool]:
-    """Progress updates on ``milestones`` (their titles by id, which the dashboard has read
-    with the roll-ups) since ``start``, newest first, read as values in one query (the update
-    and its author's name).
-
-    With ``limit``, only the newest ``limit`` updates are taken (a busy plan logs hundreds between
-    two meetings); the second value says whether there were more.
-    """
-    if not milestones:
-        return [], False
-    rows = _RECENT.rows(milestones=list(milestones), start=start, limit=limit)
-    return _recent_read(rows, milestones, limit)
-
-
 def _recent_read(
-    rows: list[tuple[Any, ...]], milestones: Mapping[int, str], limit: int | None
+    rows: list[tuple[Any, ...]], milestones: Mapping[int, str], limit: int
 ) -> tuple[list[RecentUpdate], bool]:
-    """recent_updates' result from the rows it read."""
-    more = limit is not None and len(rows) > limit
+    """The updates read (at most ``limit`` + 1 rows) as RecentUpdates, the newest ``limit``, and
+    whether there were more."""
+    more = len(rows) > limit
     if more:
         rows = rows[:limit]
     updates = [
@@ -764,9 +754,12 @@ def _recent_read(
 def changes_since(
     milestones: Mapping[int, str], since: datetime.datetime, *, limit: int
 ) -> tuple[list[RecentUpdate], bool, "ChangeSummary"]:
-    """``recent_updates(milestones, since, limit=limit)`` and ``change_summary`` of the same
-    milestones (their titles by id) from ``since``: their three queries sent together, answered
-    in one round trip on PostgreSQL (tromsvekst.lib.queries.rows_together)."""
+    """What changed on ``milestones`` (their titles by id, which the dashboard has read with the
+    roll-ups) since ``since``: the newest ``limit`` progress updates, newest first (a busy plan
+    logs hundreds between two meetings), whether there were more, and ``change_summary`` of the
+    same milestones. Three queries sent together, answered in one round trip on PostgreSQL
+    (tromsvekst.lib.queries.rows_together); the updates are read as values with their author's
+    name."""
     ids = list(milestones)
     window: dict[str, Any] = {"milestones": ids, "since": since, "until": None}
     calls = [_PAIRS.call(**window), _MOVED.call(**window)]

@@ -5,7 +5,7 @@ newest first, so PostgreSQL walks the updates of every agreement backwards in ti
 found enough of the plan's. With the milestone in the index beside the time and id, that walk
 reads the index alone (an index-only scan) instead of fetching every update it passes from the
 table: about 4 000 table rows for the 51 it keeps at county scale (2-4 ms), against 24 index
-pages (under 1 ms). ``selectors.recent_updates`` reads the ids this way in a subquery. Other
+pages (under 1 ms). ``selectors.changes_since`` reads the ids this way in a subquery. Other
 databases get no index (SQLite has no INCLUDE; its tests have a few rows).
 """
 

@@ -395,7 +395,7 @@ def _change_status(status: str, previous: str, language: str | None) -> tuple[st
 
 @register.simple_tag
 def change_items(updates: Iterable[RecentUpdate]) -> SafeString:
-    """The updates of a sub-goal in «Siden forrige møte» (selectors.recent_updates), one <li>
+    """The updates of a sub-goal in «Siden forrige møte» (selectors.changes_since), one <li>
     each: «Forverret:» when the status got worse, the milestone (a link), the status change,
     the badge and percent, who and when."""
     language = get_language()

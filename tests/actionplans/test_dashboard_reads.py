@@ -1,6 +1,6 @@
 """The dashboard's own reads (issue #14, the dashboard made fresh): the milestone-id filter
 (``tromsvekst.lib.queries.AmongIds``), the newest updates of «Siden forrige møte»
-(``recent_updates``), the moment of each node's last update in the roll-ups (read as seconds on
+(``changes_since``), the moment of each node's last update in the roll-ups (read as seconds on
 PostgreSQL), the status-change counts of ``change_summary`` given the milestones' ids, and its
 moved deadlines read as values (no query each when the page shows them)."""
 
@@ -17,7 +17,6 @@ from actionplans.selectors import (
     changes_since,
     filtered_plan_rollups,
     plan_rollups,
-    recent_updates,
 )
 from actionplans.services import milestone_due_date_change
 from tests.factories import at
@@ -46,7 +45,7 @@ def test_among_ids_keeps_the_rows_of_the_ids_given_and_none_for_no_ids(
     assert list(nothing) == []
 
 
-def test_recent_updates_are_the_newest_of_the_milestones_given_since_the_start(
+def test_the_changes_are_the_newest_updates_of_the_milestones_given_since_the_start(
     plan, make_action, make_milestone, coordinator, log_at
 ):
     a, b, c = _milestones(plan, make_action, make_milestone)
@@ -58,9 +57,9 @@ def test_recent_updates_are_the_newest_of_the_milestones_given_since_the_start(
     start = at(2026, 4, 1)
 
     titles = {a.pk: a.title, b.pk: b.title}
-    updates, more = recent_updates(titles, start)
-    newest_two, more_than_two = recent_updates(titles, start, limit=2)
-    all_three, more_than_three = recent_updates(titles, start, limit=3)
+    updates, more, _ = changes_since(titles, start, limit=50)
+    newest_two, more_than_two, _ = changes_since(titles, start, limit=2)
+    all_three, more_than_three, _ = changes_since(titles, start, limit=3)
 
     # Newest first; of two at the same moment, the later saved first.
     assert [u.pk for u in updates] == [same_time_second.pk, same_time_first.pk, older.pk]
@@ -72,7 +71,7 @@ def test_recent_updates_are_the_newest_of_the_milestones_given_since_the_start(
     assert (first.milestone_id, first.milestone_title) == (a.pk, "Boligstrategi")
     assert (first.status, first.previous_status, first.percent) == ("delayed", "on_track", 40)
     assert first.author == "Tone Koordinator"
-    assert recent_updates({}, start, limit=2) == ([], False)
+    assert changes_since({}, start, limit=2)[:2] == ([], False)
 
 
 def test_the_roll_ups_last_update_is_the_moment_of_the_newest_update_to_the_microsecond(
@@ -150,7 +149,7 @@ def test_moved_deadlines_cost_the_dashboard_no_query_each(
     assert "– Tone Koordinator," in words
 
 
-def test_changes_since_reads_what_recent_updates_and_change_summary_read_in_one_go(
+def test_changes_since_reads_the_updates_and_what_change_summary_reads_in_one_go(
     plan, make_action, make_milestone, coordinator, log_at
 ):
     a, b, c = _milestones(plan, make_action, make_milestone)
@@ -168,7 +167,9 @@ def test_changes_since_reads_what_recent_updates_and_change_summary_read_in_one_
         updates, more, summary = changes_since(titles, since, limit=2)
 
     assert len(queries) == 3
-    assert (updates, more) == recent_updates(titles, since, limit=2)
+    # The two newest of the three updates of a and b (c's is not asked for), and there are more.
+    assert [(u.milestone_id, u.status) for u in updates] == [(b.pk, "done"), (a.pk, "delayed")]
+    assert more is True
     alone = change_summary(milestones=list(titles), since=since)
     assert (
         (summary.updates, summary.status_changes, summary.done, summary.worse)
